@@ -1,0 +1,315 @@
+//! The Gofile: TOML text in, a validated [`Gofile`] out, or every mistake with its position.
+
+mod interpolate;
+mod model;
+mod reader;
+mod validate;
+
+use std::collections::BTreeMap;
+
+use toml::de::{DeTable, DeValue};
+
+pub use interpolate::is_variable_name;
+pub use model::{BuildSettings, Gofile, ImageSettings, Service, Spanned};
+use reader::{Place, Reader};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "go",
+    "builder",
+    "base",
+    "module",
+    "shared_cache",
+    "build",
+    "services",
+];
+const BUILD_KEYS: &[&str] = &["cgo", "tags", "ldflags", "flags", "env"];
+const SERVICE_KEYS: &[&str] = &[
+    "package",
+    "binary",
+    "base",
+    "cgo",
+    "tags",
+    "ldflags",
+    "flags",
+    "build_env",
+    "args",
+    "env",
+    "user",
+    "workdir",
+    "ports",
+    "labels",
+    "stop_signal",
+    "description",
+];
+
+/// Parses and validates a Gofile, substituting `${NAME}` from `build_args`.
+pub fn parse(
+    source: &SourceFile,
+    build_args: &BTreeMap<String, String>,
+) -> Result<Gofile, Diagnostics> {
+    let root = DeTable::parse(source.text()).map_err(|err| {
+        let span = err.span().unwrap_or(0..0);
+        let message = err.message().trim().replace('\n', "; ");
+        Diagnostics::single(
+            source.clone(),
+            Diagnostic::new(span, format!("invalid TOML: {message}")),
+        )
+    })?;
+    let mut reader = Reader::new(source, build_args);
+    let gofile = read_gofile(&mut reader, root.get_ref());
+    match gofile {
+        Some(gofile) if reader.diagnostics.is_empty() => Ok(gofile),
+        _ => Err(Diagnostics::new(source.clone(), reader.diagnostics)),
+    }
+}
+
+fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
+    let top = Place(None);
+    r.reject_unknown_keys(root, TOP_LEVEL_KEYS, top);
+    let go = checked_string(r, root, "go", top, validate::go_version);
+    let builder = checked_string(r, root, "builder", top, |v| validate::image(v, false));
+    let base = checked_string(r, root, "base", top, |v| validate::image(v, true));
+    let module = checked_string(r, root, "module", top, validate::module_dir)
+        .unwrap_or_else(|| Spanned::new(".".to_string(), 0..0));
+    let shared_cache = r.bool(root, "shared_cache", top).unwrap_or(false);
+    let defaults = match r.table(root, "build", top) {
+        Some((table, _)) => {
+            let place = Place(Some("build"));
+            r.reject_unknown_keys(table, BUILD_KEYS, place);
+            read_build_settings(r, table, place, "env", &BuildSettings::default())
+        }
+        None => BuildSettings::default(),
+    };
+    let (services, services_span) = read_services(r, root, &defaults)?;
+    Some(Gofile {
+        go,
+        builder,
+        base,
+        module,
+        shared_cache,
+        services,
+        services_span,
+    })
+}
+
+fn read_services(
+    r: &mut Reader<'_>,
+    root: &DeTable<'_>,
+    defaults: &BuildSettings,
+) -> Option<(Vec<Service>, std::ops::Range<usize>)> {
+    let no_services = || {
+        Diagnostic::new(0..0, "no services defined")
+            .with_help("add a service: `[services.api]` with `package = \"./cmd/api\"`")
+    };
+    let services_key = root.keys().find(|k| k.get_ref() == "services");
+    let Some((table, _)) = r.table(root, "services", Place(None)) else {
+        if services_key.is_none() {
+            r.report(no_services());
+        }
+        return None;
+    };
+    let services_span = services_key.map_or(0..0, |k| k.span());
+    if table.is_empty() {
+        r.report(Diagnostic {
+            span: services_span,
+            ..no_services()
+        });
+        return None;
+    }
+    let mut services = Vec::with_capacity(table.len());
+    for (key, value) in table.iter() {
+        let name = Spanned::new(key.get_ref().to_string(), key.span());
+        let header = format!("services.{}", name.value);
+        let DeValue::Table(body) = value.get_ref() else {
+            r.wrong_type::<()>(&name.value, Place(Some("services")), "a table", value);
+            continue;
+        };
+        let name_ok = r.check(validate::service_name(&name)).is_some();
+        if let Some(service) = read_service(r, name, body, Place(Some(&header)), defaults) {
+            services.extend(name_ok.then_some(service));
+        }
+    }
+    Some((services, services_span))
+}
+
+fn read_service(
+    r: &mut Reader<'_>,
+    name: Spanned<String>,
+    body: &DeTable<'_>,
+    place: Place<'_>,
+    defaults: &BuildSettings,
+) -> Option<Service> {
+    r.reject_unknown_keys(body, SERVICE_KEYS, place);
+    let package = match r.string(body, "package", place) {
+        Some(package) => r
+            .check(validate::package(&package))
+            .map(|value| Spanned::new(value, package.span)),
+        None => {
+            if r.value(body, "package").is_none() {
+                r.report(
+                    Diagnostic::new(name.span.clone(), format!("service `{}` has no `package`", name.value))
+                        .with_help("add `package = \"./cmd/...\"`: the Go main package to build, relative to the module"),
+                );
+            }
+            None
+        }
+    };
+    let binary = match r.string(body, "binary", place) {
+        Some(binary) => r.check(validate::binary(&binary)),
+        None => Some(name.value.clone()),
+    };
+    let base = checked_string(r, body, "base", place, |v| validate::image(v, true));
+    let build = read_build_settings(r, body, place, "build_env", defaults);
+    let image = read_image_settings(r, body, place);
+    Some(Service {
+        package: package?,
+        binary: binary?,
+        name,
+        base,
+        build,
+        image,
+    })
+}
+
+fn read_build_settings(
+    r: &mut Reader<'_>,
+    table: &DeTable<'_>,
+    place: Place<'_>,
+    env_key: &str,
+    defaults: &BuildSettings,
+) -> BuildSettings {
+    let cgo = r.bool(table, "cgo", place).unwrap_or(defaults.cgo);
+    let tags = checked_strings(r, table, "tags", place, validate::build_tag)
+        .unwrap_or_else(|| defaults.tags.clone());
+    let ldflags = checked_string(r, table, "ldflags", place, no_control_characters)
+        .map_or_else(|| defaults.ldflags.clone(), |s| s.value);
+    let flags = checked_strings(r, table, "flags", place, validate::build_flag)
+        .unwrap_or_else(|| defaults.flags.clone());
+    let mut env = defaults.env.clone();
+    env.extend(checked_table(
+        r,
+        table,
+        env_key,
+        place,
+        validate::build_env_name,
+    ));
+    BuildSettings {
+        cgo,
+        tags,
+        ldflags,
+        flags,
+        env,
+    }
+}
+
+fn read_image_settings(r: &mut Reader<'_>, table: &DeTable<'_>, place: Place<'_>) -> ImageSettings {
+    let text = |r: &mut Reader<'_>, key| {
+        checked_string(r, table, key, place, no_control_characters).map(|s| s.value)
+    };
+    ImageSettings {
+        args: checked_strings(r, table, "args", place, |s| Ok(s.value.clone())),
+        env: checked_table(r, table, "env", place, validate::env_name),
+        user: checked_string(r, table, "user", place, validate::user).map(|s| s.value),
+        workdir: checked_string(r, table, "workdir", place, validate::workdir).map(|s| s.value),
+        ports: read_ports(r, table, place),
+        labels: checked_table(r, table, "labels", place, |_| Ok(())),
+        stop_signal: text(r, "stop_signal"),
+        description: text(r, "description"),
+    }
+}
+
+fn read_ports(r: &mut Reader<'_>, table: &DeTable<'_>, place: Place<'_>) -> Vec<String> {
+    let Some(value) = r.value(table, "ports") else {
+        return Vec::new();
+    };
+    let DeValue::Array(items) = value.get_ref() else {
+        return r
+            .wrong_type(
+                "ports",
+                place,
+                "an array of port numbers or strings like \"53/udp\"",
+                value,
+            )
+            .unwrap_or_default();
+    };
+    let mut ports = Vec::with_capacity(items.len());
+    for item in items.iter() {
+        let port = match item.get_ref() {
+            DeValue::Integer(number) => {
+                let digits = i64::from_str_radix(number.as_str(), number.radix())
+                    .map_or_else(|_| number.as_str().to_string(), |n| n.to_string());
+                r.check(validate::port(&digits, &item.span()))
+            }
+            DeValue::String(_) => r
+                .string_value("ports", place, item)
+                .and_then(|s| r.check(validate::port(&s.value, &s.span))),
+            _ => r.wrong_type(
+                "ports",
+                place,
+                "a port number or a string like \"53/udp\"",
+                item,
+            ),
+        };
+        ports.extend(port);
+    }
+    ports
+}
+
+fn no_control_characters(value: &Spanned<String>) -> Result<String, Diagnostic> {
+    if !value.value.chars().any(char::is_control) {
+        return Ok(value.value.clone());
+    }
+    Err(Diagnostic::new(
+        value.span.clone(),
+        format!(
+            "`{}` contains a control character",
+            value.value.escape_debug()
+        ),
+    ))
+}
+
+fn checked_string<T>(
+    r: &mut Reader<'_>,
+    table: &DeTable<'_>,
+    key: &str,
+    place: Place<'_>,
+    check: impl Fn(&Spanned<String>) -> Result<T, Diagnostic>,
+) -> Option<Spanned<T>> {
+    let value = r.string(table, key, place)?;
+    let checked = r.check(check(&value))?;
+    Some(Spanned::new(checked, value.span))
+}
+
+fn checked_strings<T>(
+    r: &mut Reader<'_>,
+    table: &DeTable<'_>,
+    key: &str,
+    place: Place<'_>,
+    check: impl Fn(&Spanned<String>) -> Result<T, Diagnostic>,
+) -> Option<Vec<T>> {
+    let values = r.strings(table, key, place)?;
+    let checked: Vec<Option<T>> = values.iter().map(|v| r.check(check(v))).collect();
+    checked.into_iter().collect()
+}
+
+fn checked_table(
+    r: &mut Reader<'_>,
+    table: &DeTable<'_>,
+    key: &str,
+    place: Place<'_>,
+    check_name: impl Fn(&Spanned<String>) -> Result<(), Diagnostic>,
+) -> BTreeMap<String, String> {
+    let Some(entries) = r.string_table(table, key, place) else {
+        return BTreeMap::new();
+    };
+    entries
+        .into_iter()
+        .filter(|(name, _)| r.check(check_name(name)).is_some())
+        .map(|(name, value)| (name.value, value.value))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,93 @@
+//! The validated Gofile: every value has its final type, defaults are filled in, and each
+//! service carries its build settings merged over `[build]`.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::Serialize;
+
+/// A value and the byte range in the Gofile it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Spanned<T> {
+    pub value: T,
+    #[serde(skip)]
+    pub span: Range<usize>,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Range<usize>) -> Self {
+        Self { value, span }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Gofile {
+    /// Go version (`1.24`); when absent the plan takes it from go.mod.
+    pub go: Option<Spanned<String>>,
+    pub builder: Option<Spanned<String>>,
+    pub base: Option<Spanned<String>>,
+    /// The directory holding go.mod, relative to the context, without `./` (`.` for the root).
+    pub module: Spanned<String>,
+    /// Share the module and build caches with every project on the daemon.
+    pub shared_cache: bool,
+    pub services: Vec<Service>,
+    /// Where the services are declared, for errors about targets.
+    #[serde(skip)]
+    pub services_span: Range<usize>,
+}
+
+impl Gofile {
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name.value == name)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    pub name: Spanned<String>,
+    /// A Go package path inside the module, always starting with `./` (or exactly `.`).
+    pub package: Spanned<String>,
+    pub binary: String,
+    pub base: Option<Spanned<String>>,
+    pub build: BuildSettings,
+    pub image: ImageSettings,
+}
+
+/// How `go build` runs for one service (`[build]` merged with the service's overrides).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BuildSettings {
+    pub cgo: bool,
+    pub tags: Vec<String>,
+    pub ldflags: String,
+    pub flags: Vec<String>,
+    /// Environment for the go commands.
+    pub env: BTreeMap<String, String>,
+}
+
+impl Default for BuildSettings {
+    fn default() -> Self {
+        Self {
+            cgo: false,
+            tags: Vec::new(),
+            ldflags: "-s -w".to_string(),
+            flags: Vec::new(),
+            env: BTreeMap::new(),
+        }
+    }
+}
+
+/// What the service's image config says beyond its base image.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImageSettings {
+    /// CMD: arguments after the binary.
+    pub args: Option<Vec<String>>,
+    pub env: BTreeMap<String, String>,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    /// Exposed ports as `PORT/PROTO`.
+    pub ports: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    pub stop_signal: Option<String>,
+    pub description: Option<String>,
+}

@@ -1,0 +1,264 @@
+//! Typed access to a spanned TOML table. Every mistake becomes a diagnostic and reading goes on,
+//! so one run of `gofrontend check` reports all of them.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
+
+use super::interpolate::interpolate;
+use super::model::Spanned;
+use crate::diagnostic::{Diagnostic, SourceFile};
+
+type TomlValue<'i> = toml::Spanned<DeValue<'i>>;
+
+/// Where a table sits, for messages: `at the top level`, `in [services.api]`.
+#[derive(Clone, Copy)]
+pub(super) struct Place<'a>(pub Option<&'a str>);
+
+impl std::fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            None => f.write_str("at the top level"),
+            Some(header) => write!(f, "in [{header}]"),
+        }
+    }
+}
+
+pub(super) struct Reader<'a> {
+    source: &'a SourceFile,
+    args: &'a BTreeMap<String, String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(source: &'a SourceFile, args: &'a BTreeMap<String, String>) -> Self {
+        Self {
+            source,
+            args,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Keeps the value of a passed check; records the diagnostic of a failed one.
+    pub fn check<T>(&mut self, result: Result<T, Diagnostic>) -> Option<T> {
+        result.map_err(|diagnostic| self.report(diagnostic)).ok()
+    }
+
+    /// Reports every key of `table` that is not in `known`, with a hint at the likely one.
+    pub fn reject_unknown_keys(&mut self, table: &DeTable<'_>, known: &[&str], place: Place<'_>) {
+        for key in table.keys() {
+            let name = key.get_ref().as_ref();
+            if known.contains(&name) {
+                continue;
+            }
+            let mut diagnostic =
+                Diagnostic::new(key.span(), format!("unknown key `{name}` {place}"));
+            diagnostic = match suggest(name, known) {
+                Some(hint) => diagnostic.with_help(hint),
+                None => diagnostic.with_help(format!("known keys here: {}", known.join(", "))),
+            };
+            self.report(diagnostic);
+        }
+    }
+
+    pub fn table<'t, 'i>(
+        &mut self,
+        table: &'t DeTable<'i>,
+        key: &str,
+        place: Place<'_>,
+    ) -> Option<(&'t DeTable<'i>, Range<usize>)> {
+        let value = lookup(table, key)?;
+        match value.get_ref() {
+            DeValue::Table(inner) => Some((inner, value.span())),
+            _ => self.wrong_type(key, place, "a table", value),
+        }
+    }
+
+    pub fn string(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        place: Place<'_>,
+    ) -> Option<Spanned<String>> {
+        let value = lookup(table, key)?;
+        self.string_value(key, place, value)
+    }
+
+    pub fn bool(&mut self, table: &DeTable<'_>, key: &str, place: Place<'_>) -> Option<bool> {
+        let value = lookup(table, key)?;
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            _ => self.wrong_type(key, place, "`true` or `false`", value),
+        }
+    }
+
+    pub fn strings(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        place: Place<'_>,
+    ) -> Option<Vec<Spanned<String>>> {
+        let value = lookup(table, key)?;
+        let DeValue::Array(items) = value.get_ref() else {
+            return self.wrong_type(key, place, "an array of strings", value);
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            out.push(self.string_value(key, place, item)?);
+        }
+        Some(out)
+    }
+
+    /// A table of string values, such as `env` or `labels`.
+    pub fn string_table(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        place: Place<'_>,
+    ) -> Option<Vec<(Spanned<String>, Spanned<String>)>> {
+        let value = lookup(table, key)?;
+        let DeValue::Table(entries) = value.get_ref() else {
+            return self.wrong_type(key, place, "a table of strings", value);
+        };
+        let mut out = Vec::with_capacity(entries.len());
+        for (name, item) in entries.iter() {
+            let name = Spanned::new(name.get_ref().to_string(), name.span());
+            let item = self.string_value(&format!("{key}.{}", name.value), place, item)?;
+            out.push((name, item));
+        }
+        Some(out)
+    }
+
+    /// A raw value, for keys that accept several types (like `ports`).
+    pub fn value<'t, 'i>(&self, table: &'t DeTable<'i>, key: &str) -> Option<&'t TomlValue<'i>> {
+        lookup(table, key)
+    }
+
+    pub fn string_value(
+        &mut self,
+        key: &str,
+        place: Place<'_>,
+        value: &TomlValue<'_>,
+    ) -> Option<Spanned<String>> {
+        let DeValue::String(text) = value.get_ref() else {
+            return self.wrong_type(key, place, "a string", value);
+        };
+        let span = value.span();
+        match interpolate(text, &span, self.literal_start(text, &span), self.args) {
+            Ok(text) => Some(Spanned::new(text, span)),
+            Err(diagnostic) => {
+                self.report(diagnostic);
+                None
+            }
+        }
+    }
+
+    pub fn wrong_type<T>(
+        &mut self,
+        key: &str,
+        place: Place<'_>,
+        expected: &str,
+        found: &TomlValue<'_>,
+    ) -> Option<T> {
+        self.report(Diagnostic::new(
+            found.span(),
+            format!(
+                "`{key}` {place} must be {expected}, found {}",
+                with_article(found.get_ref().type_str())
+            ),
+        ));
+        None
+    }
+
+    /// The offset of the string's first character in the file, when the literal is written
+    /// without escapes so offsets inside the value are offsets inside the file.
+    fn literal_start(&self, text: &str, span: &Range<usize>) -> Option<usize> {
+        let literal = self.source.text().get(span.clone())?;
+        let inner = literal.get(1..literal.len().checked_sub(1)?)?;
+        (inner == text).then_some(span.start + 1)
+    }
+}
+
+fn lookup<'t, 'i>(table: &'t DeTable<'i>, key: &str) -> Option<&'t TomlValue<'i>> {
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == key)
+        .map(|(_, v)| v)
+}
+
+fn with_article(type_name: &str) -> String {
+    let article = if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {type_name}")
+}
+
+/// Keys people reach for from Dockerfiles and Compose files, with where that setting lives here.
+const ALIASES: &[(&str, &str)] = &[
+    ("port", "ports"),
+    ("expose", "ports"),
+    ("cmd", "args"),
+    ("command", "args"),
+    ("environment", "env"),
+    ("image", "base"),
+    ("from", "base"),
+    ("label", "labels"),
+    ("tag", "tags"),
+    ("pkg", "package"),
+    ("main", "package"),
+    ("working_dir", "workdir"),
+    ("stopsignal", "stop_signal"),
+];
+
+fn suggest(unknown: &str, known: &[&str]) -> Option<String> {
+    let lowered = unknown.to_ascii_lowercase();
+    if let Some((_, to)) = ALIASES
+        .iter()
+        .find(|(from, to)| *from == lowered && known.contains(to))
+    {
+        return Some(format!("did you mean `{to}`?"));
+    }
+    if lowered == "entrypoint" && known.contains(&"binary") {
+        return Some(
+            "the entrypoint is always the service's binary; set `args` for its arguments"
+                .to_string(),
+        );
+    }
+    known
+        .iter()
+        .map(|candidate| (strsim::damerau_levenshtein(&lowered, candidate), candidate))
+        .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| format!("did you mean `{candidate}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_and_known_aliases() {
+        let known = ["ports", "package", "args", "binary"];
+        assert_eq!(
+            suggest("prots", &known).as_deref(),
+            Some("did you mean `ports`?")
+        );
+        assert_eq!(
+            suggest("cmd", &known).as_deref(),
+            Some("did you mean `args`?")
+        );
+        assert_eq!(
+            suggest("Port", &known).as_deref(),
+            Some("did you mean `ports`?")
+        );
+        assert!(suggest("entrypoint", &known).unwrap().contains("`args`"));
+        assert_eq!(suggest("zzzzzz", &known), None);
+    }
+}

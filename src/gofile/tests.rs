@@ -1,0 +1,286 @@
+//! Every class of Gofile mistake, with its exact message and position.
+
+use std::collections::BTreeMap;
+
+use super::*;
+
+fn parse_with(text: &str, args: &[(&str, &str)]) -> Result<Gofile, Diagnostics> {
+    let args: BTreeMap<String, String> = args
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    parse(&SourceFile::new("Gofile", text), &args)
+}
+
+fn errors(text: &str) -> Vec<String> {
+    errors_with(text, &[])
+}
+
+fn errors_with(text: &str, args: &[(&str, &str)]) -> Vec<String> {
+    match parse_with(text, args) {
+        Ok(_) => panic!("expected errors for:\n{text}"),
+        Err(diagnostics) => diagnostics.headlines(),
+    }
+}
+
+const API: &str = "[services.api]\npackage = \"./cmd/api\"\n";
+
+#[test]
+fn a_minimal_gofile_gets_the_defaults() {
+    let gofile = parse_with(&format!("# syntax=org/gofrontend\n{API}"), &[]).unwrap();
+    assert_eq!(gofile.module.value, ".");
+    assert!(gofile.go.is_none() && gofile.base.is_none() && !gofile.shared_cache);
+    let api = gofile.service("api").unwrap();
+    assert_eq!(api.package.value, "./cmd/api");
+    assert_eq!(api.binary, "api");
+    assert_eq!(api.build, BuildSettings::default());
+    assert_eq!(api.build.ldflags, "-s -w");
+    assert_eq!(api.image, ImageSettings::default());
+}
+
+#[test]
+fn services_override_build_defaults() {
+    let text = r#"
+[build]
+tags = ["netgo"]
+ldflags = "-s"
+env = { GOPRIVATE = "example.com/*", A = "1" }
+
+[services.api]
+package = "./cmd/api"
+cgo = true
+build_env = { A = "2" }
+env = { PORT = "8080" }
+ports = [8080, "53/udp"]
+args = ["--verbose"]
+labels = { team = "core" }
+user = "65532:65532"
+workdir = "/data"
+
+[services.worker]
+package = "./cmd/worker"
+binary = "work"
+tags = []
+"#;
+    let gofile = parse_with(text, &[]).unwrap();
+    let api = gofile.service("api").unwrap();
+    assert!(api.build.cgo);
+    assert_eq!(api.build.tags, ["netgo"]);
+    assert_eq!(api.build.ldflags, "-s");
+    assert_eq!(api.build.env["A"], "2");
+    assert_eq!(api.build.env["GOPRIVATE"], "example.com/*");
+    assert_eq!(api.image.env["PORT"], "8080");
+    assert_eq!(api.image.ports, ["8080/tcp", "53/udp"]);
+    assert_eq!(
+        api.image.args.as_deref(),
+        Some(&["--verbose".to_string()][..])
+    );
+    assert_eq!(api.image.labels["team"], "core");
+    let worker = gofile.service("worker").unwrap();
+    assert_eq!(worker.binary, "work");
+    assert!(worker.build.tags.is_empty());
+    assert!(!worker.build.cgo);
+    assert_eq!(worker.build.env["A"], "1");
+    let names: Vec<_> = gofile
+        .services
+        .iter()
+        .map(|s| s.name.value.as_str())
+        .collect();
+    assert_eq!(names, ["api", "worker"], "services keep the Gofile's order");
+}
+
+#[test]
+fn toml_syntax_errors_have_a_position() {
+    assert_eq!(
+        errors("[services.api\npackage = \"./cmd/api\"\n"),
+        ["Gofile:1:14: invalid TOML: unclosed table, expected `]`"]
+    );
+    let dup = errors("[services.api]\npackage = \"./a\"\npackage = \"./b\"\n");
+    assert_eq!(dup.len(), 1);
+    assert!(
+        dup[0].starts_with("Gofile:3:1: invalid TOML: duplicate key"),
+        "{dup:?}"
+    );
+}
+
+#[test]
+fn unknown_keys_are_all_reported_with_suggestions() {
+    let text = "gov = \"1.24\"\n[services.api]\npackage = \"./cmd/api\"\nport = 8080\n";
+    let diagnostics = parse_with(text, &[]).unwrap_err();
+    assert_eq!(
+        diagnostics.headlines(),
+        [
+            "Gofile:1:1: unknown key `gov` at the top level",
+            "Gofile:4:1: unknown key `port` in [services.api]",
+        ]
+    );
+    assert_eq!(
+        diagnostics.items[0].help.as_deref(),
+        Some("did you mean `go`?")
+    );
+    assert_eq!(
+        diagnostics.items[1].help.as_deref(),
+        Some("did you mean `ports`?")
+    );
+    assert_eq!(
+        errors(&format!("[build]\nldflag = \"-s\"\n{API}")),
+        ["Gofile:2:1: unknown key `ldflag` in [build]"]
+    );
+}
+
+#[test]
+fn wrong_types_name_the_key_and_both_types() {
+    assert_eq!(
+        errors(&format!("{API}cgo = \"yes\"\n")),
+        ["Gofile:3:7: `cgo` in [services.api] must be `true` or `false`, found a string"]
+    );
+    assert_eq!(
+        errors(&format!("{API}tags = \"a,b\"\n")),
+        ["Gofile:3:8: `tags` in [services.api] must be an array of strings, found a string"]
+    );
+    assert_eq!(
+        errors(&format!("{API}ports = [8080, true]\n")),
+        [
+            "Gofile:3:16: `ports` in [services.api] must be a port number or a string like \"53/udp\", found a boolean"
+        ]
+    );
+    assert_eq!(
+        errors("services = 3\n"),
+        ["Gofile:1:12: `services` at the top level must be a table, found an integer"]
+    );
+    assert_eq!(
+        errors("[services]\napi = \"./cmd/api\"\n"),
+        ["Gofile:2:7: `api` in [services] must be a table, found a string"]
+    );
+}
+
+#[test]
+fn a_gofile_needs_services() {
+    assert_eq!(
+        errors("go = \"1.24\"\n"),
+        ["Gofile:1:1: no services defined"]
+    );
+    assert_eq!(errors("[services]\n"), ["Gofile:1:2: no services defined"]);
+}
+
+#[test]
+fn service_names_and_packages_are_checked() {
+    assert_eq!(
+        errors("[services.Api]\npackage = \"./cmd/api\"\n"),
+        ["Gofile:1:11: `Api` is not a valid service name"]
+    );
+    assert_eq!(
+        errors("[services.api]\nbinary = \"x\"\n"),
+        ["Gofile:1:11: service `api` has no `package`"]
+    );
+    assert_eq!(
+        errors("[services.api]\npackage = \"/cmd/api\"\n"),
+        ["Gofile:2:11: package `/cmd/api` is an absolute path"]
+    );
+    assert_eq!(
+        errors("[services.api]\npackage = \"./cmd/../../etc\"\n"),
+        ["Gofile:2:11: package path `cmd/../../etc` uses `..`"]
+    );
+    let diagnostics = parse_with("[services.api]\npackage = \"cmd/api\"\n", &[]).unwrap_err();
+    assert_eq!(
+        diagnostics.headlines(),
+        ["Gofile:2:11: package `cmd/api` must start with `./`"]
+    );
+    assert!(
+        diagnostics.items[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("`./cmd/api`")
+    );
+}
+
+#[test]
+fn module_must_stay_inside_the_context() {
+    assert_eq!(
+        errors(&format!("module = \"../shared\"\n{API}")),
+        ["Gofile:1:10: module path `../shared` uses `..`"]
+    );
+    assert_eq!(
+        errors(&format!("module = \"/src\"\n{API}")),
+        ["Gofile:1:10: module `/src` is an absolute path"]
+    );
+}
+
+#[test]
+fn values_are_checked() {
+    assert_eq!(
+        errors(&format!("go = \"latest\"\nbase = \"Distroless\"\n{API}")),
+        [
+            "Gofile:1:6: `latest` is not a Go version",
+            "Gofile:2:8: image reference `Distroless`: repository names use lowercase letters, digits, `.`, `_` and `-`",
+        ]
+    );
+    assert_eq!(
+        errors(&format!(
+            "{API}ports = [70000]\nworkdir = \"data\"\nflags = [\"-o=/x\"]\n"
+        )),
+        [
+            "Gofile:3:10: `70000` is not a valid port",
+            "Gofile:4:11: workdir `data` must be an absolute path",
+            "Gofile:5:10: flag `-o=/x` is set by gofrontend",
+        ]
+    );
+    assert_eq!(
+        errors(&format!("[build]\nenv = {{ CGO_ENABLED = \"1\" }}\n{API}")),
+        ["Gofile:2:9: `CGO_ENABLED` is set by gofrontend and cannot be set in `env`"]
+    );
+}
+
+#[test]
+fn build_args_fill_placeholders() {
+    let text = format!(
+        "{API}ldflags = \"-X main.version=${{VERSION}}\"\nuser = \"${{USER_ID:-65532}}\"\n"
+    );
+    let gofile = parse_with(&text, &[("VERSION", "1.2.3")]).unwrap();
+    let api = gofile.service("api").unwrap();
+    assert_eq!(api.build.ldflags, "-X main.version=1.2.3");
+    assert_eq!(api.image.user.as_deref(), Some("65532"));
+}
+
+#[test]
+fn an_undefined_build_arg_points_at_the_placeholder() {
+    let text = format!("{API}ldflags = \"-X main.version=${{VERSION}}\"\n");
+    let diagnostics = parse_with(&text, &[]).unwrap_err();
+    assert_eq!(
+        diagnostics.headlines(),
+        ["Gofile:3:28: build arg `VERSION` is not defined"]
+    );
+    assert_eq!(
+        diagnostics.to_string(),
+        "Gofile:3:28: build arg `VERSION` is not defined\n  |\n3 | ldflags = \"-X main.version=${VERSION}\"\n  |                            ^^^^^^^^^^\n  = help: pass `--build-arg VERSION=...`, or give a default: `${VERSION:-default}`"
+    );
+}
+
+#[test]
+fn every_mistake_is_reported_in_one_run() {
+    let text = "[services.api]\nport = 1\n[services.Bad]\npackage = \"x\"\n";
+    assert_eq!(
+        errors(text),
+        [
+            "Gofile:1:11: service `api` has no `package`",
+            "Gofile:2:1: unknown key `port` in [services.api]",
+            "Gofile:3:11: `Bad` is not a valid service name",
+            "Gofile:4:11: package `x` must start with `./`",
+        ]
+    );
+}
+
+#[test]
+fn errors_use_the_name_the_file_was_given() {
+    let diagnostics = parse(
+        &SourceFile::new("deploy/Gofile", "x = 1\n"),
+        &BTreeMap::new(),
+    )
+    .unwrap_err();
+    assert!(
+        diagnostics
+            .headlines()
+            .contains(&"deploy/Gofile:1:1: unknown key `x` at the top level".to_string())
+    );
+}
