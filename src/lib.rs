@@ -4,6 +4,15 @@
 //! Gofile text -> [`gofile`] (parse, validate) -> [`plan`] (what to build) -> [`llb`] (BuildKit ops)
 //! -> gateway (talking to BuildKit). Everything but the gateway is pure.
 
+pub mod cli;
 pub mod diagnostic;
+pub mod dockerignore;
 pub mod gofile;
+pub mod gomod;
 pub mod image_ref;
+pub mod llb;
+pub mod lower;
+pub mod options;
+pub mod plan;
+pub mod platform;
+pub mod proto;

@@ -89,6 +89,7 @@ fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
         base,
         module,
         shared_cache,
+        build: defaults,
         services,
         services_span,
     })

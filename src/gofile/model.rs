@@ -31,6 +31,8 @@ pub struct Gofile {
     pub module: Spanned<String>,
     /// Share the module and build caches with every project on the daemon.
     pub shared_cache: bool,
+    /// `[build]` as written: the defaults every service starts from.
+    pub build: BuildSettings,
     pub services: Vec<Service>,
     /// Where the services are declared, for errors about targets.
     #[serde(skip)]

@@ -1,0 +1,295 @@
+//! The command line: `gofrontend llb`, `check` and `targets`. Reads files from disk and runs
+//! the same pipeline the frontend runs inside BuildKit.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::diagnostic::{Diagnostics, SourceFile};
+use crate::dockerignore;
+use crate::gofile::{self, Gofile};
+use crate::gomod::GoMod;
+use crate::lower::{ContextSource, lower};
+use crate::options::{BuildOptions, KEY_PLATFORM, KEY_TARGET, PREFIX_BUILD_ARG};
+use crate::plan::{self, BuilderConfig, PlanError, PlanInputs};
+use crate::platform::Platform;
+
+#[derive(Parser)]
+#[command(
+    name = "gofrontend",
+    version,
+    about = "Container images for Go services, from a Gofile, built by BuildKit"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write the BuildKit LLB definition for a Gofile to stdout (what `buildctl build` reads).
+    Llb(LlbArgs),
+    /// Validate a Gofile: exit 0, or print every error and exit 1.
+    Check(CheckArgs),
+    /// List the services (build targets) of a Gofile.
+    Targets(GofileArg),
+}
+
+#[derive(Args)]
+struct GofileArg {
+    /// The Gofile.
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        default_value = "Gofile"
+    )]
+    file: PathBuf,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    gofile: GofileArg,
+    /// A build arg for `${NAME}` in the Gofile.
+    #[arg(long = "build-arg", value_name = "NAME=VALUE")]
+    build_args: Vec<String>,
+}
+
+#[derive(Args)]
+struct LlbArgs {
+    /// The Gofile [default: CONTEXT/Gofile].
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// The service to build; without it, one service or all of them.
+    #[arg(long)]
+    target: Option<String>,
+    /// A build arg, as `docker buildx build --build-arg`.
+    #[arg(long = "build-arg", value_name = "NAME=VALUE")]
+    build_args: Vec<String>,
+    /// The target platform, like linux/arm64 [default: this machine's].
+    #[arg(long)]
+    platform: Option<String>,
+    /// Any other frontend option, as BuildKit passes it (`force-network-mode=host`, `no-cache=`).
+    #[arg(long = "opt", value_name = "KEY=VALUE")]
+    opts: Vec<String>,
+    /// The builder image's config as JSON (an image config, as `docker image inspect` shows
+    /// under `Config`, or the whole config file) [default: the official golang image's].
+    #[arg(long = "builder-config", value_name = "JSON")]
+    builder_config: Option<String>,
+    /// Print a readable JSON form instead of the binary definition.
+    #[arg(long)]
+    json: bool,
+    /// The build context: where go.mod and .dockerignore are read from.
+    #[arg(default_value = ".")]
+    context: PathBuf,
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Llb(args) => llb(args),
+        Command::Check(args) => check(args),
+        Command::Targets(args) => targets(args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            match err.downcast_ref::<Diagnostics>() {
+                Some(diagnostics) => report(diagnostics),
+                None => eprintln!("error: {err:#}"),
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn report(diagnostics: &Diagnostics) {
+    let count = diagnostics.items.len();
+    eprintln!("{diagnostics}\n");
+    eprintln!(
+        "error: {count} problem{} in {}",
+        if count == 1 { "" } else { "s" },
+        diagnostics.file.name()
+    );
+}
+
+fn llb(args: LlbArgs) -> anyhow::Result<()> {
+    let gofile_path = args
+        .file
+        .clone()
+        .unwrap_or_else(|| args.context.join("Gofile"));
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    if let Some(target) = &args.target {
+        pairs.push((KEY_TARGET.into(), target.clone()));
+    }
+    if let Some(platform) = &args.platform {
+        pairs.push((KEY_PLATFORM.into(), platform.clone()));
+    }
+    for arg in &args.build_args {
+        let (name, value) = split_pair(arg, "--build-arg")?;
+        pairs.push((format!("{PREFIX_BUILD_ARG}{name}"), value.to_string()));
+    }
+    for opt in &args.opts {
+        let (key, value) = split_pair(opt, "--opt")?;
+        pairs.push((key.to_string(), value.to_string()));
+    }
+    let options = BuildOptions::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let source = read_source(&gofile_path)?;
+    let gofile = gofile::parse(&source, &options.build_args)?;
+    let gomod = read_gomod(&args.context, &gofile)?;
+    let builder = match &args.builder_config {
+        Some(json) => parse_builder_config(json)?,
+        None => BuilderConfig::official_golang(),
+    };
+    let plan = plan::plan(PlanInputs {
+        gofile: &gofile,
+        gofile_source: &source,
+        gomod: &gomod,
+        options: &options,
+        builder: &builder,
+        build_platform: Platform::host(),
+        excludes: read_excludes(&gofile_path, &args.context)?,
+    })
+    .map_err(|err| match err {
+        PlanError::Gofile(diagnostics) => anyhow::Error::new(diagnostics),
+        PlanError::Option(err) => err.into(),
+    })?;
+    let definition = lower(&plan, &ContextSource::default());
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        let ops = definition.ops().context("decoding the definition")?;
+        serde_json::to_writer_pretty(&mut stdout, &ops)?;
+        writeln!(stdout)?;
+    } else if stdout.is_terminal() {
+        bail!(
+            "refusing to write binary LLB to a terminal: pipe it (`| buildctl build ...`) or pass --json"
+        );
+    } else {
+        stdout.write_all(&definition.to_bytes())?;
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<()> {
+    let mut build_args = std::collections::BTreeMap::new();
+    for arg in &args.build_args {
+        let (name, value) = split_pair(arg, "--build-arg")?;
+        build_args.insert(name.to_string(), value.to_string());
+    }
+    let source = read_source(&args.gofile.file)?;
+    let gofile = gofile::parse(&source, &build_args)?;
+    eprintln!(
+        "{}: ok, {} service{}",
+        source.name(),
+        gofile.services.len(),
+        if gofile.services.len() == 1 { "" } else { "s" }
+    );
+    Ok(())
+}
+
+fn targets(args: GofileArg) -> anyhow::Result<()> {
+    let source = read_source(&args.file)?;
+    // Placeholders do not change which services exist; list them without requiring build args.
+    let gofile = gofile::parse(&source, &Default::default()).or_else(|err| {
+        if err
+            .items
+            .iter()
+            .all(|d| d.message.starts_with("build arg `"))
+        {
+            Ok(gofile::parse(&source, &placeholder_args(&source))?)
+        } else {
+            Err(anyhow::Error::new(err))
+        }
+    })?;
+    let width = gofile
+        .services
+        .iter()
+        .map(|s| s.name.value.len())
+        .max()
+        .unwrap_or(0);
+    let mut stdout = std::io::stdout().lock();
+    for service in &gofile.services {
+        let description = service.image.description.as_deref().unwrap_or("");
+        let line = format!(
+            "{:width$}  {}  {description}",
+            service.name.value, service.package.value
+        );
+        writeln!(stdout, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// Fills every `${NAME}` with an empty value, for commands that only need the Gofile's shape.
+fn placeholder_args(source: &SourceFile) -> std::collections::BTreeMap<String, String> {
+    let text = source.text();
+    text.match_indices("${")
+        .filter_map(|(at, _)| {
+            let body = &text[at + 2..];
+            let end = body.find(['}', ':'])?;
+            Some((body[..end].to_string(), String::new()))
+        })
+        .filter(|(name, _)| gofile::is_variable_name(name))
+        .collect()
+}
+
+fn split_pair<'a>(pair: &'a str, flag: &str) -> anyhow::Result<(&'a str, &'a str)> {
+    match pair.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key, value)),
+        _ => bail!("{flag} `{pair}`: write it as KEY=VALUE"),
+    }
+}
+
+fn read_source(path: &Path) -> anyhow::Result<SourceFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the Gofile `{}`", path.display()))?;
+    Ok(SourceFile::new(path.display().to_string(), text))
+}
+
+fn read_gomod(context: &Path, gofile: &Gofile) -> anyhow::Result<GoMod> {
+    let path = context.join(&gofile.module.value).join("go.mod");
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "cannot read `{}`: the Gofile's module directory (`module = \"{}\"`) must hold go.mod",
+            path.display(),
+            gofile.module.value
+        )
+    })?;
+    Ok(GoMod::parse(&SourceFile::new(
+        path.display().to_string(),
+        text,
+    ))?)
+}
+
+/// `<Gofile>.dockerignore` beside the Gofile, else `.dockerignore` at the context root.
+fn read_excludes(gofile_path: &Path, context: &Path) -> anyhow::Result<Vec<String>> {
+    let mut beside = gofile_path.as_os_str().to_owned();
+    beside.push(".dockerignore");
+    for candidate in [PathBuf::from(beside), context.join(".dockerignore")] {
+        match std::fs::read_to_string(&candidate) {
+            Ok(text) => return Ok(dockerignore::parse(&text)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(err) => {
+                return Err(err).with_context(|| format!("cannot read `{}`", candidate.display()));
+            }
+        }
+    }
+    Ok(Vec::new())
+}
+
+fn parse_builder_config(json: &str) -> anyhow::Result<BuilderConfig> {
+    let value: serde_json::Value =
+        serde_json::from_str(json).context("--builder-config is not valid JSON")?;
+    // Accept both a whole image config file and just its `config` object.
+    let file = if value.get("config").is_some() {
+        value
+    } else {
+        serde_json::json!({ "config": value })
+    };
+    BuilderConfig::from_image_config(file.to_string().as_bytes())
+        .context("--builder-config is not an image config")
+}

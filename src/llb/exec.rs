@@ -1,0 +1,167 @@
+//! Exec ops: a process run over a set of mounts.
+
+use super::{Inputs, Node, OpMeta, Output, pb_platform};
+use crate::options::NetworkMode;
+use crate::platform::Platform;
+use crate::proto::pb;
+
+#[derive(Clone)]
+pub enum Mount {
+    /// `input` (or an empty directory) at `dest`. A writable bind mount is an output of the op.
+    Bind {
+        dest: String,
+        input: Option<Output>,
+        selector: Option<String>,
+        readonly: bool,
+    },
+    /// A directory BuildKit keeps between builds, under `id`; never part of any result.
+    Cache {
+        dest: String,
+        id: String,
+        sharing: CacheSharing,
+    },
+}
+
+impl Mount {
+    fn dest(&self) -> &str {
+        match self {
+            Mount::Bind { dest, .. } | Mount::Cache { dest, .. } => dest,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheSharing {
+    /// Any number of steps use it at once (Go's caches are safe for concurrent use).
+    Shared,
+    Private,
+    Locked,
+}
+
+pub struct Exec {
+    pub name: String,
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub cwd: String,
+    pub network: NetworkMode,
+    pub platform: Platform,
+    pub ignore_cache: bool,
+    /// Must include `/`.
+    pub mounts: Vec<Mount>,
+}
+
+/// The outputs of a built exec, one per writable bind mount.
+pub struct ExecOutputs {
+    outputs: Vec<(String, Output)>,
+}
+
+impl ExecOutputs {
+    /// What the process left in the writable mount at `dest`.
+    pub fn output(&self, dest: &str) -> Option<Output> {
+        self.outputs
+            .iter()
+            .find(|(d, _)| d == dest)
+            .map(|(_, output)| output.clone())
+    }
+}
+
+impl Exec {
+    pub fn build(self) -> ExecOutputs {
+        let mut meta = OpMeta::named(self.name);
+        meta.ignore_cache = self.ignore_cache;
+        meta.caps
+            .extend(["exec.meta.base", "exec.mount.bind", "platform"]);
+        let mut mounts = self.mounts;
+        // Parents before children, the order BuildKit mounts them in; outputs follow it too.
+        mounts.sort_by(|a, b| a.dest().cmp(b.dest()));
+        let mut inputs = Inputs::default();
+        let mut writable = Vec::new();
+        let mut pb_mounts = Vec::with_capacity(mounts.len());
+        for mount in &mounts {
+            let pb_mount = match mount {
+                Mount::Bind {
+                    dest,
+                    input,
+                    selector,
+                    readonly,
+                } => {
+                    let output = if *readonly {
+                        -1
+                    } else {
+                        writable.push(dest.clone());
+                        writable.len() as i64 - 1
+                    };
+                    if selector.is_some() {
+                        meta.caps.insert("exec.mount.selector");
+                    }
+                    pb::Mount {
+                        input: input.as_ref().map_or(-1, |i| inputs.index_of(i)),
+                        selector: selector.clone().unwrap_or_default(),
+                        dest: dest.clone(),
+                        output,
+                        readonly: *readonly,
+                        mount_type: pb::MountType::Bind as i32,
+                        ..pb::Mount::default()
+                    }
+                }
+                Mount::Cache { dest, id, sharing } => {
+                    meta.caps
+                        .extend(["exec.mount.cache", "exec.mount.cache.sharing"]);
+                    pb::Mount {
+                        input: -1,
+                        dest: dest.clone(),
+                        output: -1,
+                        mount_type: pb::MountType::Cache as i32,
+                        cache_opt: Some(pb::CacheOpt {
+                            id: id.clone(),
+                            sharing: match sharing {
+                                CacheSharing::Shared => pb::CacheSharingOpt::Shared,
+                                CacheSharing::Private => pb::CacheSharingOpt::Private,
+                                CacheSharing::Locked => pb::CacheSharingOpt::Locked,
+                            } as i32,
+                        }),
+                        ..pb::Mount::default()
+                    }
+                }
+            };
+            pb_mounts.push(pb_mount);
+        }
+        let network = match self.network {
+            NetworkMode::Sandbox => pb::NetMode::Unset,
+            NetworkMode::Host => pb::NetMode::Host,
+            NetworkMode::None => pb::NetMode::None,
+        };
+        if network != pb::NetMode::Unset {
+            meta.caps.insert("exec.meta.network");
+        }
+        let op = pb::ExecOp {
+            meta: Some(pb::Meta {
+                args: self.args,
+                env: self.env,
+                cwd: self.cwd,
+                ..pb::Meta::default()
+            }),
+            mounts: pb_mounts,
+            network: network as i32,
+            ..pb::ExecOp::default()
+        };
+        let node = std::sync::Arc::new(Node {
+            op: pb::op::Op::Exec(op),
+            inputs: inputs.0,
+            platform: Some(pb_platform(&self.platform)),
+            meta,
+        });
+        let outputs = writable
+            .into_iter()
+            .enumerate()
+            .map(|(index, dest)| {
+                let output = Output {
+                    node: node.clone(),
+                    index: index as i64,
+                };
+                (dest, output)
+            })
+            .collect();
+        ExecOutputs { outputs }
+    }
+}

@@ -1,0 +1,81 @@
+//! File ops: copying files between filesystems without running a container.
+
+use super::{Inputs, Node, OpMeta, Output};
+use crate::proto::pb;
+
+/// Copies single files from other outputs onto a base, as one op (one layer).
+pub struct CopyOp {
+    name: String,
+    base: Option<Output>,
+    copies: Vec<(Output, String, String)>,
+    timestamp: Option<i64>,
+}
+
+impl CopyOp {
+    /// `base` `None` starts from an empty filesystem.
+    pub fn onto(base: Option<Output>, name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            base,
+            copies: Vec::new(),
+            timestamp: None,
+        }
+    }
+
+    pub fn file(mut self, from: Output, src: impl Into<String>, dest: impl Into<String>) -> Self {
+        self.copies.push((from, src.into(), dest.into()));
+        self
+    }
+
+    /// Fixes the copied files' modification time (seconds since 1970).
+    pub fn timestamp(mut self, seconds: Option<i64>) -> Self {
+        self.timestamp = seconds;
+        self
+    }
+
+    pub fn build(self) -> Output {
+        let mut meta = OpMeta::named(self.name);
+        meta.caps.insert("file.base");
+        let mut inputs = Inputs::default();
+        let base_index = self.base.as_ref().map_or(-1, |base| inputs.index_of(base));
+        let sources: Vec<i64> = self
+            .copies
+            .iter()
+            .map(|(from, _, _)| inputs.index_of(from))
+            .collect();
+        let input_count = inputs.0.len() as i64;
+        let last = self.copies.len().saturating_sub(1);
+        let actions = self
+            .copies
+            .into_iter()
+            .zip(sources)
+            .enumerate()
+            .map(|(k, ((_, src, dest), source))| pb::FileAction {
+                // Each action works on the previous one's result; only the last is the output.
+                input: if k == 0 {
+                    base_index
+                } else {
+                    input_count + k as i64 - 1
+                },
+                secondary_input: source,
+                output: if k == last { 0 } else { -1 },
+                action: Some(pb::file_action::Action::Copy(pb::FileActionCopy {
+                    src,
+                    dest,
+                    mode: -1,
+                    follow_symlink: true,
+                    create_dest_path: true,
+                    timestamp: self.timestamp.map_or(-1, |seconds| seconds * 1_000_000_000),
+                    ..pb::FileActionCopy::default()
+                })),
+            })
+            .collect();
+        let node = Node {
+            op: pb::op::Op::File(pb::FileOp { actions }),
+            inputs: inputs.0,
+            platform: None,
+            meta,
+        };
+        Output::new(node, 0)
+    }
+}

@@ -1,0 +1,179 @@
+//! Lowers a [`Plan`] to an LLB graph: the one place that knows both what a Go build needs and
+//! how BuildKit expresses it.
+
+use crate::llb::{CacheSharing, CopyOp, Definition, Exec, Local, Mount, Output, image};
+use crate::plan::{
+    BUILD_CACHE_DIR, Base, Command, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR, Plan, ResultPlan,
+    SOURCE_DIR, ServicePlan, binary_path,
+};
+use crate::platform::Platform;
+
+/// How the client names the build context it sends (`context`, or `--opt contextkey`).
+#[derive(Debug, Clone)]
+pub struct ContextSource {
+    pub name: String,
+    pub session_id: Option<String>,
+}
+
+impl Default for ContextSource {
+    fn default() -> Self {
+        Self {
+            name: "context".to_string(),
+            session_id: None,
+        }
+    }
+}
+
+pub fn lower(plan: &Plan, context: &ContextSource) -> Definition {
+    let builder = image(
+        &plan.builder_image,
+        &plan.build_platform,
+        plan.image_resolve_mode,
+        &format!("[builder] {}", plan.builder_image),
+    );
+    let module_files = Local {
+        name: context.name.clone(),
+        session_id: context.session_id.clone(),
+        include_patterns: plan.download.inputs.clone(),
+        ..Local::default()
+    }
+    .output(&format!("[context] {}", plan.download.inputs.join(", ")));
+    let modules = go_step(
+        &plan.download.command,
+        &builder,
+        &plan.build_platform,
+        vec![
+            read_only(SOURCE_DIR, &module_files),
+            cache(MODULE_CACHE_DIR, &plan.download.module_cache_id),
+            scratch(MODULES_DIR),
+        ],
+    )
+    .output(MODULES_DIR)
+    .expect("the module mount is writable");
+    let sources = Local {
+        name: context.name.clone(),
+        session_id: context.session_id.clone(),
+        exclude_patterns: plan.context.excludes.clone(),
+        shared_key_hint: Some(context.name.clone()),
+        ..Local::default()
+    }
+    .output("[context] load build context");
+    let binaries: Vec<(&ServicePlan, Output)> = plan
+        .services
+        .iter()
+        .map(|service| {
+            let mounts = vec![
+                read_only(SOURCE_DIR, &sources),
+                read_only(MODULES_DIR, &modules),
+                cache(BUILD_CACHE_DIR, &service.build_cache_id),
+                scratch(OUTPUT_DIR),
+            ];
+            let outputs = go_step(&service.build, &builder, &plan.build_platform, mounts);
+            (
+                service,
+                outputs
+                    .output(OUTPUT_DIR)
+                    .expect("the output mount is writable"),
+            )
+        })
+        .collect();
+    let result = match &plan.result {
+        ResultPlan::Service(_) => {
+            let service = binaries[0].0;
+            copy_binaries(
+                plan,
+                &service.base,
+                &format!("[{}] ", service.name),
+                &binaries[..1],
+            )
+        }
+        ResultPlan::AllBinaries { base } => copy_binaries(plan, base, "", &binaries),
+    };
+    Definition::marshal(&result)
+}
+
+/// One copy op putting every binary on the base: the image's only new layer.
+fn copy_binaries(
+    plan: &Plan,
+    base: &Base,
+    prefix: &str,
+    binaries: &[(&ServicePlan, Output)],
+) -> Output {
+    let (base_output, base_name) = match base {
+        Base::Scratch => (None, "scratch".to_string()),
+        Base::Image(reference) => (
+            Some(image(
+                reference,
+                &plan.target_platform,
+                plan.image_resolve_mode,
+                &format!("[base] {reference}"),
+            )),
+            reference.clone(),
+        ),
+    };
+    let names: Vec<&str> = binaries.iter().map(|(s, _)| s.binary.as_str()).collect();
+    let mut copy = CopyOp::onto(
+        base_output,
+        format!("{prefix}copy {} onto {base_name}", names.join(", ")),
+    )
+    .timestamp(plan.source_date_epoch);
+    for (service, binary) in binaries {
+        copy = copy.file(
+            binary.clone(),
+            format!("/{}", service.binary),
+            binary_path(&service.binary),
+        );
+    }
+    copy.build()
+}
+
+fn go_step(
+    command: &Command,
+    builder: &Output,
+    platform: &Platform,
+    mut mounts: Vec<Mount>,
+) -> crate::llb::ExecOutputs {
+    mounts.push(Mount::Bind {
+        dest: "/".to_string(),
+        input: Some(builder.clone()),
+        selector: None,
+        readonly: false,
+    });
+    Exec {
+        name: command.name.clone(),
+        args: command.args.clone(),
+        env: command.env.clone(),
+        cwd: command.cwd.clone(),
+        network: command.network,
+        platform: platform.clone(),
+        ignore_cache: command.ignore_cache,
+        mounts,
+    }
+    .build()
+}
+
+fn read_only(dest: &str, input: &Output) -> Mount {
+    Mount::Bind {
+        dest: dest.to_string(),
+        input: Some(input.clone()),
+        selector: None,
+        readonly: true,
+    }
+}
+
+fn scratch(dest: &str) -> Mount {
+    Mount::Bind {
+        dest: dest.to_string(),
+        input: None,
+        selector: None,
+        readonly: false,
+    }
+}
+
+fn cache(dest: &str, id: &str) -> Mount {
+    Mount::Cache {
+        dest: dest.to_string(),
+        id: id.to_string(),
+        sharing: CacheSharing::Shared,
+    }
+}

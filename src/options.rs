@@ -1,0 +1,268 @@
+//! Build options, as BuildKit hands them to a frontend (`key=value` pairs, the same keys the
+//! Dockerfile frontend reads). The CLI turns its flags into the same pairs, so both paths share
+//! one parser. Every key has a constant and a small parse function whose errors name the key.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::platform::Platform;
+
+pub const KEY_TARGET: &str = "target";
+pub const KEY_PLATFORM: &str = "platform";
+pub const KEY_NETWORK: &str = "force-network-mode";
+pub const KEY_NO_CACHE: &str = "no-cache";
+pub const KEY_IMAGE_RESOLVE_MODE: &str = "image-resolve-mode";
+pub const PREFIX_BUILD_ARG: &str = "build-arg:";
+pub const PREFIX_LABEL: &str = "label:";
+
+/// Build args with a meaning to gofrontend itself.
+pub const ARG_BUILDER_IMAGE: &str = "GOFRONTEND_BUILDER_IMAGE";
+pub const ARG_BASE_IMAGE: &str = "GOFRONTEND_BASE_IMAGE";
+pub const ARG_CACHE_MOUNT_NS: &str = "BUILDKIT_CACHE_MOUNT_NS";
+pub const ARG_SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
+
+/// Go's module-fetching settings: passed as build args, they reach only the module download,
+/// so changing a proxy never invalidates compiled services.
+pub const MODULE_FETCH_ARGS: &[&str] = &[
+    "GOPROXY",
+    "GOSUMDB",
+    "GOPRIVATE",
+    "GONOPROXY",
+    "GONOSUMDB",
+    "GOINSECURE",
+    "GOVCS",
+];
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("option `{key}`: {message}")]
+pub struct OptionError {
+    pub key: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkMode {
+    #[default]
+    Sandbox,
+    Host,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResolveMode {
+    #[default]
+    Default,
+    Pull,
+    Local,
+}
+
+impl ResolveMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResolveMode::Default => "default",
+            ResolveMode::Pull => "pull",
+            ResolveMode::Local => "local",
+        }
+    }
+}
+
+/// Which steps must run even when BuildKit has them cached.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub enum NoCache {
+    #[default]
+    Off,
+    All,
+    Services(Vec<String>),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildOptions {
+    pub target: Option<String>,
+    pub platform: Option<Platform>,
+    pub network: NetworkMode,
+    pub no_cache: NoCache,
+    pub image_resolve_mode: ResolveMode,
+    pub build_args: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl BuildOptions {
+    /// Reads options from `key=value` pairs. Keys that are not build options (session ids,
+    /// exporter settings, ...) are left to whoever needs them.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, OptionError> {
+        let mut options = Self::default();
+        for (key, value) in pairs {
+            if let Some(name) = key.strip_prefix(PREFIX_BUILD_ARG) {
+                options
+                    .build_args
+                    .insert(name.to_string(), value.to_string());
+            } else if let Some(name) = key.strip_prefix(PREFIX_LABEL) {
+                options.labels.insert(name.to_string(), value.to_string());
+            } else {
+                match key {
+                    KEY_TARGET => options.target = parse_target(value),
+                    KEY_PLATFORM => options.platform = parse_platform(value).map_err(error(key))?,
+                    KEY_NETWORK => options.network = parse_network(value).map_err(error(key))?,
+                    KEY_NO_CACHE => options.no_cache = parse_no_cache(value),
+                    KEY_IMAGE_RESOLVE_MODE => {
+                        options.image_resolve_mode =
+                            parse_resolve_mode(value).map_err(error(key))?
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(options)
+    }
+
+    pub fn build_arg(&self, name: &str) -> Option<&str> {
+        self.build_args
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// `SOURCE_DATE_EPOCH`, which pins timestamps for reproducible images.
+    pub fn source_date_epoch(&self) -> Result<Option<i64>, OptionError> {
+        self.build_arg(ARG_SOURCE_DATE_EPOCH)
+            .map(|value| {
+                value.parse::<i64>().map_err(|_| OptionError {
+                    key: format!("{PREFIX_BUILD_ARG}{ARG_SOURCE_DATE_EPOCH}"),
+                    message: format!("`{value}` is not a number of seconds since 1970"),
+                })
+            })
+            .transpose()
+    }
+}
+
+fn error(key: &str) -> impl Fn(String) -> OptionError + '_ {
+    move |message| OptionError {
+        key: key.to_string(),
+        message,
+    }
+}
+
+fn parse_target(value: &str) -> Option<String> {
+    Some(value.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+fn parse_platform(value: &str) -> Result<Option<Platform>, String> {
+    let platforms: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    match platforms.as_slice() {
+        [] => Ok(None),
+        [one] => Platform::parse(one).map(Some),
+        _ => Err(format!(
+            "`{value}` names {} platforms; build one platform per invocation for now",
+            platforms.len()
+        )),
+    }
+}
+
+fn parse_network(value: &str) -> Result<NetworkMode, String> {
+    match value {
+        "" | "sandbox" | "default" => Ok(NetworkMode::Sandbox),
+        "host" => Ok(NetworkMode::Host),
+        "none" => Ok(NetworkMode::None),
+        other => Err(format!(
+            "`{other}` is not a network mode; use sandbox, host or none"
+        )),
+    }
+}
+
+fn parse_no_cache(value: &str) -> NoCache {
+    let names: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect();
+    match value.trim() {
+        "" | "true" | "1" => NoCache::All,
+        "false" | "0" => NoCache::Off,
+        _ => NoCache::Services(names),
+    }
+}
+
+fn parse_resolve_mode(value: &str) -> Result<ResolveMode, String> {
+    match value {
+        "" | "default" => Ok(ResolveMode::Default),
+        "pull" => Ok(ResolveMode::Pull),
+        "local" | "preferlocal" => Ok(ResolveMode::Local),
+        other => Err(format!(
+            "`{other}` is not a resolve mode; use default, pull or local"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_dockerfile_frontend_keys() {
+        let options = BuildOptions::from_pairs([
+            ("target", "api"),
+            ("platform", "linux/arm64"),
+            ("force-network-mode", "host"),
+            ("image-resolve-mode", "local"),
+            ("build-arg:VERSION", "1.2.3"),
+            ("label:team", "core"),
+            ("cmdline", "org/gofrontend"),
+        ])
+        .unwrap();
+        assert_eq!(options.target.as_deref(), Some("api"));
+        assert_eq!(options.platform, Some(Platform::linux("arm64")));
+        assert_eq!(options.network, NetworkMode::Host);
+        assert_eq!(options.image_resolve_mode, ResolveMode::Local);
+        assert_eq!(options.build_arg("VERSION"), Some("1.2.3"));
+        assert_eq!(options.labels["team"], "core");
+        assert_eq!(options.no_cache, NoCache::Off);
+    }
+
+    #[test]
+    fn empty_values_mean_the_default() {
+        let options = BuildOptions::from_pairs([
+            ("target", ""),
+            ("platform", ""),
+            ("force-network-mode", ""),
+            ("image-resolve-mode", "default"),
+            ("no-cache", ""),
+        ])
+        .unwrap();
+        assert_eq!(options.target, None);
+        assert_eq!(options.platform, None);
+        assert_eq!(options.network, NetworkMode::Sandbox);
+        assert_eq!(options.no_cache, NoCache::All);
+        let named = BuildOptions::from_pairs([("no-cache", "api,worker")]).unwrap();
+        assert_eq!(
+            named.no_cache,
+            NoCache::Services(vec!["api".into(), "worker".into()])
+        );
+    }
+
+    #[test]
+    fn errors_name_the_option() {
+        let err = BuildOptions::from_pairs([("force-network-mode", "bridge")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "option `force-network-mode`: `bridge` is not a network mode; use sandbox, host or none"
+        );
+        let err = BuildOptions::from_pairs([("platform", "linux/amd64,linux/arm64")]).unwrap_err();
+        assert_eq!(err.key, "platform");
+        let epoch =
+            BuildOptions::from_pairs([("build-arg:SOURCE_DATE_EPOCH", "yesterday")]).unwrap();
+        assert_eq!(
+            epoch.source_date_epoch().unwrap_err().key,
+            "build-arg:SOURCE_DATE_EPOCH"
+        );
+    }
+}

@@ -1,0 +1,391 @@
+//! What to build: a pure function from the Gofile, go.mod, the build options and the builder
+//! image's config to the steps BuildKit will run. Serializable, so tests can pin it.
+
+mod builder;
+mod steps;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use builder::BuilderConfig;
+pub use steps::{BUILD_CACHE_DIR, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR, SOURCE_DIR};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::gofile::{Gofile, Service};
+use crate::gomod::GoMod;
+use crate::image_ref;
+use crate::options::{
+    ARG_BASE_IMAGE, ARG_BUILDER_IMAGE, ARG_CACHE_MOUNT_NS, BuildOptions, NetworkMode, OptionError,
+    PREFIX_BUILD_ARG, ResolveMode,
+};
+use crate::platform::Platform;
+
+pub const DEFAULT_STATIC_BASE: &str = "gcr.io/distroless/static-debian12:nonroot";
+pub const DEFAULT_CGO_BASE: &str = "gcr.io/distroless/base-debian12:nonroot";
+/// Where binaries land in the final image.
+pub const BINARY_DIR: &str = "/usr/local/bin";
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{0}")]
+    Gofile(Diagnostics),
+    #[error(transparent)]
+    Option(#[from] OptionError),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub builder_image: String,
+    /// Where the builder runs; it cross-compiles for `target_platform`.
+    pub build_platform: Platform,
+    pub target_platform: Platform,
+    pub image_resolve_mode: ResolveMode,
+    pub context: ContextPlan,
+    pub download: DownloadStep,
+    pub services: Vec<ServicePlan>,
+    pub result: ResultPlan,
+    pub source_date_epoch: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContextPlan {
+    /// The module directory inside the context (`.` for the root).
+    pub module_dir: String,
+    /// `.dockerignore` patterns.
+    pub excludes: Vec<String>,
+}
+
+/// One process run in the builder image.
+#[derive(Debug, Clone, Serialize)]
+pub struct Command {
+    /// The progress name users see.
+    pub name: String,
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub cwd: String,
+    pub network: NetworkMode,
+    pub ignore_cache: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DownloadStep {
+    pub command: Command,
+    /// The only context files the step sees.
+    pub inputs: Vec<String>,
+    pub module_cache_id: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServicePlan {
+    pub name: String,
+    pub binary: String,
+    pub build: Command,
+    pub build_cache_id: String,
+    pub base: Base,
+    pub image: ImageConfigPlan,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Base {
+    Scratch,
+    Image(String),
+}
+
+/// The image config the service adds on top of its base image's config.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageConfigPlan {
+    pub entrypoint: Vec<String>,
+    pub cmd: Option<Vec<String>>,
+    pub env: BTreeMap<String, String>,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    pub exposed_ports: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    pub stop_signal: Option<String>,
+}
+
+/// What the build returns.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultPlan {
+    /// The service's own image: its base plus its binary, with its image config.
+    Service(String),
+    /// No target and several services: every binary on one base, no entrypoint.
+    AllBinaries { base: Base },
+}
+
+/// The builder image the plan will need, so its config can be resolved before planning.
+pub fn builder_image(
+    gofile: &Gofile,
+    gomod: &GoMod,
+    options: &BuildOptions,
+    gofile_source: &SourceFile,
+) -> Result<String, PlanError> {
+    if let Some(image) = options.build_arg(ARG_BUILDER_IMAGE) {
+        return image_ref::normalize(image)
+            .map_err(|message| build_arg_error(ARG_BUILDER_IMAGE, message));
+    }
+    if let Some(builder) = &gofile.builder {
+        return image_ref::normalize(&builder.value).map_err(|message| {
+            gofile_error(
+                gofile_source,
+                Diagnostic::new(builder.span.clone(), message),
+            )
+        });
+    }
+    let version = match (&gofile.go, gomod.go_release()) {
+        (Some(go), _) => go.value.clone(),
+        (None, Some(release)) => release,
+        (None, None) => {
+            return Err(gofile_error(
+                gofile_source,
+                Diagnostic::new(
+                    0..0,
+                    "no Go version: go.mod has no `go` line and the Gofile sets no `go`",
+                )
+                .with_help("add `go = \"1.24\"` to the Gofile, or a `go` directive to go.mod"),
+            ));
+        }
+    };
+    image_ref::normalize(&format!("golang:{version}"))
+        .map_err(|message| gofile_error(gofile_source, Diagnostic::new(0..0, message)))
+}
+
+/// Everything the plan is computed from.
+pub struct PlanInputs<'a> {
+    pub gofile: &'a Gofile,
+    pub gofile_source: &'a SourceFile,
+    pub gomod: &'a GoMod,
+    pub options: &'a BuildOptions,
+    pub builder: &'a BuilderConfig,
+    /// The platform of the BuildKit worker, where the builder runs.
+    pub build_platform: Platform,
+    pub excludes: Vec<String>,
+}
+
+pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
+    let PlanInputs {
+        gofile,
+        gofile_source,
+        gomod,
+        options,
+        builder,
+        build_platform,
+        excludes,
+    } = inputs;
+    let target_platform = options
+        .platform
+        .clone()
+        .unwrap_or_else(|| build_platform.clone());
+    let selected = select_services(gofile, gofile_source, options)?;
+    let cache_ids = CacheIds::new(gofile, gomod, options);
+    let module_dir = gofile.module.value.clone();
+    let mut services = Vec::with_capacity(selected.len());
+    for service in &selected {
+        if service.build.cgo && target_platform != build_platform {
+            return Err(gofile_error(
+                gofile_source,
+                Diagnostic::new(
+                    service.name.span.clone(),
+                    format!(
+                        "service `{}` uses cgo, which cannot cross-compile from {build_platform} to {target_platform}",
+                        service.name.value
+                    ),
+                )
+                .with_help("build this service on a worker of the target platform, or set `cgo = false`"),
+            ));
+        }
+        services.push(ServicePlan {
+            name: service.name.value.clone(),
+            binary: service.binary.clone(),
+            build: steps::build_command(service, &module_dir, builder, &target_platform, options),
+            build_cache_id: cache_ids.build_cache.clone(),
+            base: service_base(gofile, service, options)?,
+            image: image_config(service, options),
+        });
+    }
+    let result = match (options.target.as_deref(), selected.as_slice()) {
+        (None, [_, _, ..]) => ResultPlan::AllBinaries {
+            base: shared_base(gofile, options)?,
+        },
+        _ => ResultPlan::Service(services[0].name.clone()),
+    };
+    Ok(Plan {
+        builder_image: builder_image(gofile, gomod, options, gofile_source)?,
+        build_platform,
+        target_platform,
+        image_resolve_mode: options.image_resolve_mode,
+        download: steps::download_step(
+            gofile,
+            &gomod.module_path,
+            &module_dir,
+            builder,
+            options,
+            cache_ids.module_cache,
+        ),
+        context: ContextPlan {
+            module_dir,
+            excludes,
+        },
+        services,
+        result,
+        source_date_epoch: options.source_date_epoch()?,
+    })
+}
+
+fn select_services<'g>(
+    gofile: &'g Gofile,
+    source: &SourceFile,
+    options: &BuildOptions,
+) -> Result<Vec<&'g Service>, PlanError> {
+    let Some(target) = options.target.as_deref() else {
+        return Ok(gofile.services.iter().collect());
+    };
+    if let Some(service) = gofile.service(target) {
+        return Ok(vec![service]);
+    }
+    let names: Vec<&str> = gofile
+        .services
+        .iter()
+        .map(|s| s.name.value.as_str())
+        .collect();
+    let closest = names
+        .iter()
+        .min_by_key(|name| strsim::damerau_levenshtein(target, name))
+        .filter(|name| strsim::damerau_levenshtein(target, name) <= (name.len() / 3).max(1));
+    let help = match closest {
+        Some(name) => format!(
+            "did you mean `{name}`? the services are: {}",
+            names.join(", ")
+        ),
+        None => format!("the services are: {}", names.join(", ")),
+    };
+    Err(gofile_error(
+        source,
+        Diagnostic::new(
+            gofile.services_span.clone(),
+            format!("unknown target `{target}` (from --target): no such service"),
+        )
+        .with_help(help),
+    ))
+}
+
+/// Cache mount ids, namespaced per module so projects sharing a daemon never share entries
+/// unless the Gofile asks for it.
+struct CacheIds {
+    module_cache: String,
+    build_cache: String,
+}
+
+impl CacheIds {
+    fn new(gofile: &Gofile, gomod: &GoMod, options: &BuildOptions) -> Self {
+        let namespace = options
+            .build_arg(ARG_CACHE_MOUNT_NS)
+            .map(|ns| format!("{ns}/"))
+            .unwrap_or_default();
+        let scope = if gofile.shared_cache {
+            String::new()
+        } else {
+            format!(":{}", gomod.module_path)
+        };
+        Self {
+            module_cache: format!("{namespace}gofrontend:gomodcache{scope}"),
+            build_cache: format!("{namespace}gofrontend:gocache{scope}"),
+        }
+    }
+}
+
+fn service_base(
+    gofile: &Gofile,
+    service: &Service,
+    options: &BuildOptions,
+) -> Result<Base, PlanError> {
+    let chosen = service
+        .base
+        .as_ref()
+        .or(gofile.base.as_ref())
+        .map(|b| b.value.as_str());
+    base_image(options, chosen, service.build.cgo)
+}
+
+fn shared_base(gofile: &Gofile, options: &BuildOptions) -> Result<Base, PlanError> {
+    let any_cgo = gofile.services.iter().any(|s| s.build.cgo);
+    base_image(
+        options,
+        gofile.base.as_ref().map(|b| b.value.as_str()),
+        any_cgo,
+    )
+}
+
+fn base_image(options: &BuildOptions, chosen: Option<&str>, cgo: bool) -> Result<Base, PlanError> {
+    let (reference, from_arg) = match options.build_arg(ARG_BASE_IMAGE) {
+        Some(image) => (image, true),
+        None => (
+            chosen.unwrap_or(if cgo {
+                DEFAULT_CGO_BASE
+            } else {
+                DEFAULT_STATIC_BASE
+            }),
+            false,
+        ),
+    };
+    if reference == "scratch" {
+        return Ok(Base::Scratch);
+    }
+    image_ref::normalize(reference)
+        .map(Base::Image)
+        // A Gofile value was checked when the Gofile was read; only the build arg can fail here.
+        .map_err(|message| {
+            if from_arg {
+                build_arg_error(ARG_BASE_IMAGE, message)
+            } else {
+                OptionError {
+                    key: "base".into(),
+                    message,
+                }
+                .into()
+            }
+        })
+}
+
+fn image_config(service: &Service, options: &BuildOptions) -> ImageConfigPlan {
+    let settings = &service.image;
+    let mut labels = settings.labels.clone();
+    if let Some(description) = &settings.description {
+        labels.insert(
+            "org.opencontainers.image.description".to_string(),
+            description.clone(),
+        );
+    }
+    labels.extend(options.labels.clone());
+    ImageConfigPlan {
+        entrypoint: vec![binary_path(&service.binary)],
+        cmd: settings.args.clone(),
+        env: settings.env.clone(),
+        user: settings.user.clone(),
+        workdir: settings.workdir.clone(),
+        exposed_ports: settings.ports.clone(),
+        labels,
+        stop_signal: settings.stop_signal.clone(),
+    }
+}
+
+pub fn binary_path(binary: &str) -> String {
+    format!("{BINARY_DIR}/{binary}")
+}
+
+fn gofile_error(source: &SourceFile, diagnostic: Diagnostic) -> PlanError {
+    PlanError::Gofile(Diagnostics::single(source.clone(), diagnostic))
+}
+
+fn build_arg_error(name: &str, message: String) -> PlanError {
+    PlanError::Option(OptionError {
+        key: format!("{PREFIX_BUILD_ARG}{name}"),
+        message,
+    })
+}
+
+#[cfg(test)]
+mod tests;

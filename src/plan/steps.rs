@@ -1,0 +1,186 @@
+//! The two kinds of Go step: the module download, shared by every service, and one `go build`
+//! per service. Gofile values only ever reach these as argv elements or environment values.
+
+use super::{BuilderConfig, Command, DownloadStep};
+use crate::gofile::{Gofile, Service};
+use crate::options::{BuildOptions, MODULE_FETCH_ARGS, NetworkMode, NoCache};
+use crate::platform::Platform;
+
+/// Where the build context is mounted in every step.
+pub const SOURCE_DIR: &str = "/src";
+/// GOMODCACHE in every step: the download step's output, read-only in the build steps.
+pub const MODULES_DIR: &str = "/go/pkg/mod";
+/// The persistent cache mount that the download step fetches into first.
+pub const MODULE_CACHE_DIR: &str = "/var/cache/gofrontend/gomodcache";
+/// GOCACHE, a persistent cache mount shared by the build steps.
+pub const BUILD_CACHE_DIR: &str = "/root/.cache/go-build";
+/// The build steps' output mount: it holds the binary and nothing else.
+pub const OUTPUT_DIR: &str = "/out";
+
+/// Downloads into the persistent cache mount (so modules fetched by any earlier build are not
+/// fetched again), then copies exactly what this go.sum needs from it into the step's own
+/// output, so builds never depend on what a cache mount happens to hold. The script is fixed;
+/// nothing from the Gofile is pasted into it.
+fn download_script() -> String {
+    format!(
+        "set -eu\n\
+         GOMODCACHE={MODULE_CACHE_DIR} go mod download -x\n\
+         GOPROXY=file://{MODULE_CACHE_DIR}/cache/download GOPRIVATE= GONOPROXY= GONOSUMDB= GOSUMDB=off go mod download\n"
+    )
+}
+
+pub fn download_step(
+    gofile: &Gofile,
+    module_path: &str,
+    module_dir: &str,
+    builder: &BuilderConfig,
+    options: &BuildOptions,
+    module_cache_id: String,
+) -> DownloadStep {
+    let mut env = Env::from_builder(builder);
+    // Only `[build] env` applies: it is shared by every service, and the download is too.
+    env.extend(gofile.build.env.clone());
+    for name in MODULE_FETCH_ARGS {
+        if let Some(value) = options.build_args.get(*name) {
+            env.set(name, value);
+        }
+    }
+    env.set("GOTOOLCHAIN", "local");
+    env.set("GOWORK", "off");
+    env.set("GOFLAGS", "-modcacherw");
+    env.set("GOMODCACHE", MODULES_DIR);
+    env.set("GOCACHE", BUILD_CACHE_DIR);
+    let inputs = ["go.mod", "go.sum"]
+        .iter()
+        .map(|file| context_path(module_dir, file))
+        .collect();
+    DownloadStep {
+        command: Command {
+            name: format!("go mod download ({module_path})"),
+            args: vec!["/bin/sh".into(), "-c".into(), download_script()],
+            env: env.into_list(),
+            cwd: module_workdir(module_dir),
+            network: options.network,
+            ignore_cache: options.no_cache == NoCache::All,
+        },
+        inputs,
+        module_cache_id,
+    }
+}
+
+pub fn build_command(
+    service: &Service,
+    module_dir: &str,
+    builder: &BuilderConfig,
+    target: &Platform,
+    options: &BuildOptions,
+) -> Command {
+    let settings = &service.build;
+    let mut env = Env::from_builder(builder);
+    env.extend(
+        settings
+            .env
+            .iter()
+            .filter(|(name, _)| !MODULE_FETCH_ARGS.contains(&name.as_str()))
+            .map(|(name, value)| (name.clone(), value.clone())),
+    );
+    for (name, value) in target.go_env() {
+        env.set(name, &value);
+    }
+    env.set("CGO_ENABLED", if settings.cgo { "1" } else { "0" });
+    env.set("GOTOOLCHAIN", "local");
+    env.set("GOWORK", "off");
+    env.set("GOFLAGS", "");
+    env.set("GOPROXY", "off");
+    env.set("GOMODCACHE", MODULES_DIR);
+    env.set("GOCACHE", BUILD_CACHE_DIR);
+
+    let mut args: Vec<String> = [
+        "go",
+        "build",
+        "-mod=readonly",
+        "-trimpath",
+        "-buildvcs=false",
+    ]
+    .map(String::from)
+    .into();
+    if !settings.ldflags.is_empty() {
+        args.push(format!("-ldflags={}", settings.ldflags));
+    }
+    if !settings.tags.is_empty() {
+        args.push(format!("-tags={}", settings.tags.join(",")));
+    }
+    args.extend(settings.flags.iter().cloned());
+    args.push("-o".into());
+    args.push(format!("{OUTPUT_DIR}/{}", service.binary));
+    args.push(service.package.value.clone());
+
+    let ignore_cache = match &options.no_cache {
+        NoCache::Off => false,
+        NoCache::All => true,
+        NoCache::Services(names) => names.contains(&service.name.value),
+    };
+    Command {
+        name: format!(
+            "[{}] go build {}",
+            service.name.value, service.package.value
+        ),
+        args,
+        env: env.into_list(),
+        cwd: module_workdir(module_dir),
+        network: NetworkMode::None,
+        ignore_cache,
+    }
+}
+
+/// A path inside the build context, relative to its root.
+pub fn context_path(module_dir: &str, file: &str) -> String {
+    if module_dir == "." {
+        file.to_string()
+    } else {
+        format!("{module_dir}/{file}")
+    }
+}
+
+fn module_workdir(module_dir: &str) -> String {
+    if module_dir == "." {
+        SOURCE_DIR.to_string()
+    } else {
+        format!("{SOURCE_DIR}/{module_dir}")
+    }
+}
+
+/// An environment that keeps the builder image's order and lets later settings replace
+/// earlier ones.
+struct Env(Vec<(String, String)>);
+
+impl Env {
+    fn from_builder(builder: &BuilderConfig) -> Self {
+        let mut env = Self(Vec::new());
+        for entry in &builder.env {
+            let (name, value) = entry.split_once('=').unwrap_or((entry, ""));
+            env.set(name, value);
+        }
+        env
+    }
+
+    fn set(&mut self, name: &str, value: &str) {
+        match self.0.iter_mut().find(|(n, _)| n == name) {
+            Some(entry) => entry.1 = value.to_string(),
+            None => self.0.push((name.to_string(), value.to_string())),
+        }
+    }
+
+    fn extend(&mut self, entries: impl IntoIterator<Item = (String, String)>) {
+        for (name, value) in entries {
+            self.set(&name, &value);
+        }
+    }
+
+    fn into_list(self) -> Vec<String> {
+        self.0
+            .into_iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect()
+    }
+}

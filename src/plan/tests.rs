@@ -1,0 +1,334 @@
+use super::*;
+use crate::gofile;
+
+const TWO_SERVICES: &str =
+    "[services.api]\npackage = \"./cmd/api\"\n[services.worker]\npackage = \"./cmd/worker\"\n";
+
+struct Case {
+    gofile: &'static str,
+    gomod: &'static str,
+    options: Vec<(&'static str, &'static str)>,
+}
+
+impl Case {
+    fn new(gofile: &'static str) -> Self {
+        Self {
+            gofile,
+            gomod: "module example.com/shop\n\ngo 1.24.2\n",
+            options: Vec::new(),
+        }
+    }
+
+    fn opt(mut self, key: &'static str, value: &'static str) -> Self {
+        self.options.push((key, value));
+        self
+    }
+
+    fn plan(&self) -> Result<Plan, PlanError> {
+        let source = SourceFile::new("Gofile", self.gofile);
+        let options = BuildOptions::from_pairs(self.options.iter().copied()).unwrap();
+        let gofile = gofile::parse(&source, &options.build_args).unwrap();
+        let gomod = GoMod::parse(&SourceFile::new("go.mod", self.gomod)).unwrap();
+        plan(PlanInputs {
+            gofile: &gofile,
+            gofile_source: &source,
+            gomod: &gomod,
+            options: &options,
+            builder: &BuilderConfig::official_golang(),
+            build_platform: Platform::linux("amd64"),
+            excludes: vec!["bin".into()],
+        })
+    }
+
+    fn ok(&self) -> Plan {
+        self.plan()
+            .unwrap_or_else(|err| panic!("plan failed: {err}"))
+    }
+
+    fn gofile_error(&self) -> Diagnostics {
+        match self.plan() {
+            Err(PlanError::Gofile(diagnostics)) => diagnostics,
+            other => panic!("expected a Gofile error, got {:?}", other.map(|p| p.result)),
+        }
+    }
+}
+
+fn env_value<'a>(command: &'a Command, name: &str) -> Option<&'a str> {
+    command
+        .env
+        .iter()
+        .find_map(|entry| entry.strip_prefix(name)?.strip_prefix('='))
+}
+
+#[test]
+fn the_builder_follows_go_mod_then_the_gofile_then_the_build_arg() {
+    assert_eq!(
+        Case::new(TWO_SERVICES).ok().builder_image,
+        "docker.io/library/golang:1.24"
+    );
+    let toolchain = Case {
+        gomod: "module m\ngo 1.23\ntoolchain go1.24.1\n",
+        ..Case::new(TWO_SERVICES)
+    };
+    assert_eq!(
+        toolchain.ok().builder_image,
+        "docker.io/library/golang:1.24"
+    );
+    let pinned = Case::new("go = \"1.23\"\n[services.api]\npackage = \".\"\n");
+    assert_eq!(pinned.ok().builder_image, "docker.io/library/golang:1.23");
+    let explicit =
+        Case::new("builder = \"registry.example/go:1\"\n[services.api]\npackage = \".\"\n");
+    assert_eq!(explicit.ok().builder_image, "registry.example/go:1");
+    let overridden = Case::new(TWO_SERVICES).opt(
+        "build-arg:GOFRONTEND_BUILDER_IMAGE",
+        "localhost:5000/golang:1.24",
+    );
+    assert_eq!(overridden.ok().builder_image, "localhost:5000/golang:1.24");
+    let bad = Case::new(TWO_SERVICES).opt("build-arg:GOFRONTEND_BUILDER_IMAGE", "Not An Image");
+    match bad.plan() {
+        Err(PlanError::Option(err)) => assert_eq!(err.key, "build-arg:GOFRONTEND_BUILDER_IMAGE"),
+        other => panic!(
+            "expected an option error, got {:?}",
+            other.map(|p| p.builder_image)
+        ),
+    }
+}
+
+#[test]
+fn no_go_version_anywhere_is_an_error() {
+    let case = Case {
+        gomod: "module m\n",
+        ..Case::new(TWO_SERVICES)
+    };
+    let err = case.gofile_error();
+    assert_eq!(
+        err.headlines(),
+        ["Gofile:1:1: no Go version: go.mod has no `go` line and the Gofile sets no `go`"]
+    );
+}
+
+#[test]
+fn targets_pick_one_service_or_all_of_them() {
+    let all = Case::new(TWO_SERVICES).ok();
+    assert_eq!(all.services.len(), 2);
+    assert!(
+        matches!(&all.result, ResultPlan::AllBinaries { base: Base::Image(b) } if b == DEFAULT_STATIC_BASE)
+    );
+    let api = Case::new(TWO_SERVICES).opt("target", "api").ok();
+    assert_eq!(api.services.len(), 1);
+    assert!(matches!(&api.result, ResultPlan::Service(name) if name == "api"));
+    let single = Case::new("[services.hello]\npackage = \".\"\n").ok();
+    assert!(matches!(&single.result, ResultPlan::Service(name) if name == "hello"));
+}
+
+#[test]
+fn an_unknown_target_points_at_the_services_with_a_suggestion() {
+    let err = Case::new(TWO_SERVICES).opt("target", "apii").gofile_error();
+    assert_eq!(
+        err.headlines(),
+        ["Gofile:1:2: unknown target `apii` (from --target): no such service"]
+    );
+    assert_eq!(
+        err.items[0].help.as_deref(),
+        Some("did you mean `api`? the services are: api, worker")
+    );
+}
+
+#[test]
+fn bases_default_by_cgo_and_can_be_overridden() {
+    let text = "base = \"scratch\"\n[services.api]\npackage = \".\"\n[services.c]\npackage = \".\"\ncgo = true\nbase = \"gcr.io/distroless/base-debian12\"\n[services.d]\npackage = \".\"\n";
+    let plan = Case::new(text).ok();
+    assert_eq!(plan.services[0].base, Base::Scratch);
+    assert_eq!(
+        plan.services[1].base,
+        Base::Image("gcr.io/distroless/base-debian12:latest".into())
+    );
+    let defaults =
+        Case::new("[services.a]\npackage = \".\"\n[services.c]\npackage = \".\"\ncgo = true\n")
+            .ok();
+    assert_eq!(
+        defaults.services[0].base,
+        Base::Image(DEFAULT_STATIC_BASE.into())
+    );
+    assert_eq!(
+        defaults.services[1].base,
+        Base::Image(DEFAULT_CGO_BASE.into())
+    );
+    let forced = Case::new(text)
+        .opt(
+            "build-arg:GOFRONTEND_BASE_IMAGE",
+            "localhost:5000/distroless/static-debian12:nonroot",
+        )
+        .ok();
+    assert!(
+        forced
+            .services
+            .iter()
+            .all(|s| s.base
+                == Base::Image("localhost:5000/distroless/static-debian12:nonroot".into()))
+    );
+}
+
+#[test]
+fn cache_ids_are_scoped_to_the_module_unless_shared() {
+    let plan = Case::new(TWO_SERVICES).ok();
+    assert_eq!(
+        plan.download.module_cache_id,
+        "gofrontend:gomodcache:example.com/shop"
+    );
+    assert_eq!(
+        plan.services[0].build_cache_id,
+        "gofrontend:gocache:example.com/shop"
+    );
+    let namespaced = Case::new(TWO_SERVICES)
+        .opt("build-arg:BUILDKIT_CACHE_MOUNT_NS", "ci")
+        .ok();
+    assert_eq!(
+        namespaced.services[1].build_cache_id,
+        "ci/gofrontend:gocache:example.com/shop"
+    );
+    let shared = Case::new("shared_cache = true\n[services.api]\npackage = \".\"\n").ok();
+    assert_eq!(shared.download.module_cache_id, "gofrontend:gomodcache");
+    assert_eq!(shared.services[0].build_cache_id, "gofrontend:gocache");
+}
+
+#[test]
+fn build_commands_are_argv_with_every_setting() {
+    let text = "[build]\ntags = [\"netgo\", \"osusergo\"]\nflags = [\"-race\"]\nenv = { GOPRIVATE = \"corp.example\", GOEXPERIMENT = \"x\" }\n[services.api]\npackage = \"./cmd/api\"\nbinary = \"api-server\"\nldflags = \"-X main.v=${V}\"\n";
+    let plan = Case::new(text)
+        .opt("build-arg:V", "1; rm -rf /")
+        .opt("platform", "linux/arm/v7")
+        .ok();
+    let build = &plan.services[0].build;
+    assert_eq!(
+        build.args,
+        [
+            "go",
+            "build",
+            "-mod=readonly",
+            "-trimpath",
+            "-buildvcs=false",
+            "-ldflags=-X main.v=1; rm -rf /",
+            "-tags=netgo,osusergo",
+            "-race",
+            "-o",
+            "/out/api-server",
+            "./cmd/api",
+        ]
+    );
+    assert_eq!(build.name, "[api] go build ./cmd/api");
+    assert_eq!(build.network, NetworkMode::None);
+    assert_eq!(build.cwd, "/src");
+    for (name, value) in [
+        ("GOOS", "linux"),
+        ("GOARCH", "arm"),
+        ("GOARM", "7"),
+        ("CGO_ENABLED", "0"),
+        ("GOPROXY", "off"),
+        ("GOTOOLCHAIN", "local"),
+        ("GOMODCACHE", MODULES_DIR),
+        ("GOCACHE", BUILD_CACHE_DIR),
+        ("GOEXPERIMENT", "x"),
+        ("GOPATH", "/go"),
+    ] {
+        assert_eq!(env_value(build, name), Some(value), "{name}");
+    }
+    assert_eq!(
+        env_value(build, "GOPRIVATE"),
+        None,
+        "module fetching settings stay out of compiles"
+    );
+    assert_eq!(plan.target_platform.to_string(), "linux/arm/v7");
+    assert_eq!(plan.build_platform.to_string(), "linux/amd64");
+}
+
+#[test]
+fn the_download_sees_only_go_mod_and_go_sum_and_the_fetch_settings() {
+    let text = "module = \"./backend\"\n[build]\nenv = { GOPRIVATE = \"corp.example\" }\n[services.api]\npackage = \".\"\n";
+    let plan = Case::new(text)
+        .opt("build-arg:GOPROXY", "http://127.0.0.1:8081")
+        .opt("force-network-mode", "host")
+        .ok();
+    let download = &plan.download;
+    assert_eq!(download.inputs, ["backend/go.mod", "backend/go.sum"]);
+    assert_eq!(download.command.cwd, "/src/backend");
+    assert_eq!(download.command.network, NetworkMode::Host);
+    assert_eq!(download.command.name, "go mod download (example.com/shop)");
+    assert_eq!(
+        env_value(&download.command, "GOPROXY"),
+        Some("http://127.0.0.1:8081")
+    );
+    assert_eq!(
+        env_value(&download.command, "GOPRIVATE"),
+        Some("corp.example")
+    );
+    assert_eq!(
+        env_value(&download.command, "GOMODCACHE"),
+        Some(MODULES_DIR)
+    );
+    assert_eq!(plan.services[0].build.cwd, "/src/backend");
+    assert_eq!(plan.context.excludes, ["bin"]);
+}
+
+#[test]
+fn changing_the_module_proxy_leaves_compiles_unchanged() {
+    let plain = Case::new(TWO_SERVICES).ok();
+    let proxied = Case::new(TWO_SERVICES)
+        .opt("build-arg:GOPROXY", "http://127.0.0.1:8081")
+        .ok();
+    assert_eq!(plain.services[0].build.env, proxied.services[0].build.env);
+    assert_ne!(plain.download.command.env, proxied.download.command.env);
+}
+
+#[test]
+fn cgo_cannot_cross_compile() {
+    let text = "[services.api]\npackage = \".\"\ncgo = true\n";
+    assert_eq!(
+        env_value(&Case::new(text).ok().services[0].build, "CGO_ENABLED"),
+        Some("1")
+    );
+    let err = Case::new(text)
+        .opt("platform", "linux/arm64")
+        .gofile_error();
+    assert_eq!(
+        err.headlines(),
+        [
+            "Gofile:1:11: service `api` uses cgo, which cannot cross-compile from linux/amd64 to linux/arm64"
+        ]
+    );
+}
+
+#[test]
+fn no_cache_reaches_the_steps_it_names() {
+    let all = Case::new(TWO_SERVICES).opt("no-cache", "").ok();
+    assert!(all.download.command.ignore_cache && all.services.iter().all(|s| s.build.ignore_cache));
+    let one = Case::new(TWO_SERVICES).opt("no-cache", "worker").ok();
+    assert!(!one.download.command.ignore_cache);
+    assert!(!one.services[0].build.ignore_cache && one.services[1].build.ignore_cache);
+}
+
+#[test]
+fn the_image_config_carries_the_service_settings() {
+    let text = "[services.api]\npackage = \".\"\nargs = [\"serve\"]\nenv = { PORT = \"8080\" }\nports = [8080]\nuser = \"65532\"\nworkdir = \"/data\"\nlabels = { team = \"core\" }\ndescription = \"The API\"\nstop_signal = \"SIGINT\"\n";
+    let plan = Case::new(text)
+        .opt("label:team", "platform")
+        .opt("build-arg:SOURCE_DATE_EPOCH", "1700000000")
+        .ok();
+    let image = &plan.services[0].image;
+    assert_eq!(image.entrypoint, ["/usr/local/bin/api"]);
+    assert_eq!(image.cmd.as_deref(), Some(&["serve".to_string()][..]));
+    assert_eq!(image.env["PORT"], "8080");
+    assert_eq!(image.exposed_ports, ["8080/tcp"]);
+    assert_eq!(image.user.as_deref(), Some("65532"));
+    assert_eq!(image.workdir.as_deref(), Some("/data"));
+    assert_eq!(
+        image.labels["team"], "platform",
+        "--label wins over the Gofile"
+    );
+    assert_eq!(
+        image.labels["org.opencontainers.image.description"],
+        "The API"
+    );
+    assert_eq!(image.stop_signal.as_deref(), Some("SIGINT"));
+    assert_eq!(plan.source_date_epoch, Some(1_700_000_000));
+}
