@@ -206,17 +206,15 @@ fn targets(args: GofileArg) -> anyhow::Result<()> {
             Err(anyhow::Error::new(err))
         }
     })?;
-    let width = gofile
-        .services
-        .iter()
-        .map(|s| s.name.value.len())
-        .max()
-        .unwrap_or(0);
+    let column =
+        |len: fn(&gofile::Service) -> usize| gofile.services.iter().map(len).max().unwrap_or(0);
+    let width = column(|s| s.name.value.len());
+    let package_width = column(|s| s.package.value.len());
     let mut stdout = std::io::stdout().lock();
     for service in &gofile.services {
         let description = service.image.description.as_deref().unwrap_or("");
         let line = format!(
-            "{:width$}  {}  {description}",
+            "{:width$}  {:package_width$}  {description}",
             service.name.value, service.package.value
         );
         writeln!(stdout, "{}", line.trim_end())?;

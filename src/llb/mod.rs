@@ -88,3 +88,6 @@ impl Inputs {
         position as i64
     }
 }
+
+#[cfg(test)]
+mod tests;

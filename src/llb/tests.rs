@@ -1,0 +1,172 @@
+use super::*;
+use crate::options::{NetworkMode, ResolveMode};
+
+fn golang() -> Output {
+    image(
+        "docker.io/library/golang:1.24",
+        &Platform::linux("amd64"),
+        ResolveMode::Default,
+        "golang",
+    )
+}
+
+fn exec(mounts: Vec<Mount>) -> ExecOutputs {
+    Exec {
+        name: "step".into(),
+        args: vec!["true".into()],
+        env: vec![],
+        cwd: "/".into(),
+        network: NetworkMode::None,
+        platform: Platform::linux("amd64"),
+        ignore_cache: false,
+        mounts,
+    }
+    .build()
+}
+
+fn bind(dest: &str, input: Option<Output>, readonly: bool) -> Mount {
+    Mount::Bind {
+        dest: dest.into(),
+        input,
+        selector: None,
+        readonly,
+    }
+}
+
+fn exec_op(output: &Output) -> &pb::ExecOp {
+    match &output.node.op {
+        pb::op::Op::Exec(exec) => exec,
+        _ => panic!("not an exec"),
+    }
+}
+
+#[test]
+fn exec_outputs_follow_the_sorted_writable_mounts() {
+    let base = golang();
+    let outputs = exec(vec![
+        bind("/out", None, false),
+        Mount::Cache {
+            dest: "/cache".into(),
+            id: "c".into(),
+            sharing: CacheSharing::Shared,
+        },
+        bind("/src", Some(base.clone()), true),
+        bind("/", Some(base), false),
+    ]);
+    let out = outputs.output("/out").unwrap();
+    assert_eq!(out.index, 1);
+    assert_eq!(outputs.output("/").unwrap().index, 0);
+    assert!(outputs.output("/src").is_none() && outputs.output("/cache").is_none());
+    let op = exec_op(&out);
+    let mounts: Vec<(&str, i64, i64)> = op
+        .mounts
+        .iter()
+        .map(|m| (m.dest.as_str(), m.input, m.output))
+        .collect();
+    assert_eq!(
+        mounts,
+        [
+            ("/", 0, 0),
+            ("/cache", -1, -1),
+            ("/out", -1, 1),
+            ("/src", 0, -1)
+        ]
+    );
+    assert_eq!(
+        out.node.inputs.len(),
+        1,
+        "one input for the same output mounted twice"
+    );
+    assert_eq!(op.network, pb::NetMode::None as i32);
+    assert!(
+        out.node.meta.caps.contains("exec.mount.cache")
+            && out.node.meta.caps.contains("exec.meta.network")
+    );
+}
+
+#[test]
+fn marshalling_is_deterministic_and_deduplicated() {
+    let build = || {
+        // The same image twice: one op in the definition.
+        let root = bind("/", Some(golang()), false);
+        let src = bind("/src", Some(golang()), true);
+        let outputs = exec(vec![root, src, bind("/out", None, false)]);
+        Definition::marshal(&outputs.output("/out").unwrap())
+    };
+    let first = build();
+    assert_eq!(first.to_bytes(), build().to_bytes());
+    let ops = first.ops().unwrap();
+    assert_eq!(ops.len(), 3, "image, exec, terminal");
+    let terminal = ops.last().unwrap();
+    assert!(terminal.op.op.is_none() && terminal.metadata.is_none());
+    assert_eq!(terminal.op.inputs[0].digest, ops[1].digest);
+    assert_eq!(terminal.op.inputs[0].index, 1);
+    assert_eq!(
+        ops[1].op.inputs.len(),
+        2,
+        "the exec names the image once per distinct output"
+    );
+    let meta = ops[0].metadata.as_ref().unwrap();
+    assert_eq!(meta.description["llb.customname"], "golang");
+    assert_eq!(
+        meta.caps.keys().collect::<Vec<_>>(),
+        ["platform", "source.image"]
+    );
+    let round_trip = Definition::from_bytes(&first.to_bytes()).unwrap();
+    assert_eq!(round_trip.to_bytes(), first.to_bytes());
+}
+
+#[test]
+fn copies_chain_their_actions() {
+    let a = exec(vec![
+        bind("/", Some(golang()), false),
+        bind("/out", None, false),
+    ])
+    .output("/out")
+    .unwrap();
+    let copy = CopyOp::onto(None, "copy")
+        .file(a.clone(), "/a", "/bin/a")
+        .file(a, "/b", "/bin/b")
+        .timestamp(Some(10))
+        .build();
+    let pb::op::Op::File(file) = &copy.node.op else {
+        panic!("not a file op")
+    };
+    let shape: Vec<(i64, i64, i64)> = file
+        .actions
+        .iter()
+        .map(|a| (a.input, a.secondary_input, a.output))
+        .collect();
+    assert_eq!(shape, [(-1, 0, -1), (1, 0, 0)]);
+    let Some(pb::file_action::Action::Copy(first)) = &file.actions[0].action else {
+        panic!("not a copy")
+    };
+    assert_eq!((first.mode, first.timestamp), (-1, 10_000_000_000));
+}
+
+#[test]
+fn local_sources_carry_their_patterns_as_json() {
+    let local = Local {
+        include_patterns: vec!["go.mod".into(), "go.sum".into()],
+        session_id: Some("s1".into()),
+        ..Local::named("context")
+    }
+    .output("mods");
+    let pb::op::Op::Source(source) = &local.node.op else {
+        panic!("not a source")
+    };
+    assert_eq!(source.identifier, "local://context");
+    assert_eq!(
+        source.attrs["local.includepattern"],
+        r#"["go.mod","go.sum"]"#
+    );
+    assert_eq!(source.attrs["local.session"], "s1");
+    assert!(!source.attrs.contains_key("local.excludepatterns"));
+    assert!(
+        local
+            .node
+            .meta
+            .caps
+            .contains("source.local.includepatterns")
+    );
+}
