@@ -36,6 +36,9 @@ enum Command {
     Check(CheckArgs),
     /// List the services (build targets) of a Gofile.
     Targets(GofileArg),
+    /// Serve as a BuildKit frontend over stdin/stdout (the frontend image's entrypoint).
+    #[command(hide = true)]
+    Frontend,
 }
 
 #[derive(Args)]
@@ -94,6 +97,7 @@ pub fn run() -> ExitCode {
         Command::Llb(args) => llb(args),
         Command::Check(args) => check(args),
         Command::Targets(args) => targets(args),
+        Command::Frontend => return crate::frontend::serve(),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

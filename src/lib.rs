@@ -7,8 +7,11 @@
 pub mod cli;
 pub mod diagnostic;
 pub mod dockerignore;
+pub mod frontend;
+pub mod gateway;
 pub mod gofile;
 pub mod gomod;
+pub mod image;
 pub mod image_ref;
 pub mod llb;
 pub mod lower;

@@ -15,6 +15,10 @@ pub const KEY_NO_CACHE: &str = "no-cache";
 pub const KEY_IMAGE_RESOLVE_MODE: &str = "image-resolve-mode";
 pub const PREFIX_BUILD_ARG: &str = "build-arg:";
 pub const PREFIX_LABEL: &str = "label:";
+pub const KEY_FILENAME: &str = "filename";
+pub const KEY_GOFILE_LOCAL: &str = "dockerfilekey";
+pub const KEY_CONTEXT_LOCAL: &str = "contextkey";
+pub const PREFIX_LOCAL_SESSION: &str = "local-sessionid:";
 
 /// Build args with a meaning to gofrontend itself.
 pub const ARG_BUILDER_IMAGE: &str = "GOFRONTEND_BUILDER_IMAGE";
@@ -140,6 +144,47 @@ impl BuildOptions {
     }
 }
 
+/// Where the frontend reads its inputs from: the locals the client sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceOptions {
+    /// The Gofile's name inside the `gofile_local` directory.
+    pub filename: String,
+    pub gofile_local: String,
+    pub context_local: String,
+    /// Session ids per local name (bake sends one per target).
+    pub local_sessions: BTreeMap<String, String>,
+}
+
+impl SourceOptions {
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut options = Self {
+            filename: "Gofile".to_string(),
+            gofile_local: "dockerfile".to_string(),
+            context_local: "context".to_string(),
+            local_sessions: BTreeMap::new(),
+        };
+        for (key, value) in pairs {
+            if let Some(name) = key.strip_prefix(PREFIX_LOCAL_SESSION) {
+                options
+                    .local_sessions
+                    .insert(name.to_string(), value.to_string());
+                continue;
+            }
+            let value = value.trim();
+            if value.is_empty() {
+                continue;
+            }
+            match key {
+                KEY_FILENAME => options.filename = value.to_string(),
+                KEY_GOFILE_LOCAL => options.gofile_local = value.to_string(),
+                KEY_CONTEXT_LOCAL => options.context_local = value.to_string(),
+                _ => {}
+            }
+        }
+        options
+    }
+}
+
 fn error(key: &str) -> impl Fn(String) -> OptionError + '_ {
     move |message| OptionError {
         key: key.to_string(),
@@ -247,6 +292,27 @@ mod tests {
             named.no_cache,
             NoCache::Services(vec!["api".into(), "worker".into()])
         );
+    }
+
+    #[test]
+    fn source_options_name_the_locals() {
+        let defaults = SourceOptions::from_pairs([("filename", "")]);
+        assert_eq!(defaults.filename, "Gofile");
+        assert_eq!(
+            (
+                defaults.gofile_local.as_str(),
+                defaults.context_local.as_str()
+            ),
+            ("dockerfile", "context")
+        );
+        let custom = SourceOptions::from_pairs([
+            ("filename", "deploy.toml"),
+            ("contextkey", "src"),
+            ("local-sessionid:src", "s1"),
+        ]);
+        assert_eq!(custom.filename, "deploy.toml");
+        assert_eq!(custom.context_local, "src");
+        assert_eq!(custom.local_sessions["src"], "s1");
     }
 
     #[test]

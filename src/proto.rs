@@ -1,7 +1,7 @@
-//! Rust types generated from `proto/` at build time.
+//! Rust types generated from `proto/` at build time, under BuildKit's package names.
 
-/// BuildKit's LLB (`solver/pb/ops.proto`).
-#[allow(clippy::all, missing_docs)]
-pub mod pb {
-    include!(concat!(env!("OUT_DIR"), "/pb.rs"));
-}
+#![allow(clippy::all, missing_docs)]
+
+include!(concat!(env!("OUT_DIR"), "/protos.rs"));
+
+pub use moby::buildkit::v1::frontend as gateway;

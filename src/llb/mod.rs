@@ -63,7 +63,7 @@ impl OpMeta {
     }
 }
 
-fn pb_platform(platform: &Platform) -> pb::Platform {
+pub fn pb_platform(platform: &Platform) -> pb::Platform {
     pb::Platform {
         architecture: platform.architecture.clone(),
         os: platform.os.clone(),

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use builder::BuilderConfig;
-pub use steps::{BUILD_CACHE_DIR, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR, SOURCE_DIR};
+pub use steps::{
+    BUILD_CACHE_DIR, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR, SOURCE_DIR, context_path,
+};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
 use crate::gofile::{Gofile, Service};

@@ -1,0 +1,336 @@
+//! `gofrontend frontend`: the program BuildKit runs. It reads the Gofile and go.mod through the
+//! gateway, plans, solves, and returns the image with its config, or an error the user sees
+//! in their build output. Every path ends in exactly one `Return`.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use crate::diagnostic::{Diagnostics, SourceFile};
+use crate::dockerignore;
+use crate::gateway::{Client, SolvedRef, stdio_channel};
+use crate::gofile::{self, Gofile};
+use crate::gomod::GoMod;
+use crate::image::image_config;
+use crate::llb::{Definition, Local, pb_platform};
+use crate::lower::{ContextSource, lower};
+use crate::options::{BuildOptions, OptionError, SourceOptions};
+use crate::plan::{self, Base, BuilderConfig, PlanError, PlanInputs, ResultPlan, binary_path};
+use crate::platform::Platform;
+use crate::proto::google::rpc::Status;
+
+const OPT_ENV_PREFIX: &str = "BUILDKIT_FRONTEND_OPT_";
+/// google.rpc.Code values.
+const CODE_INVALID_ARGUMENT: i32 = 3;
+const CODE_UNKNOWN: i32 = 2;
+
+#[derive(Debug, thiserror::Error)]
+enum FrontendError {
+    #[error("{0}")]
+    Source(Diagnostics),
+    #[error(transparent)]
+    Option(#[from] OptionError),
+    #[error("{0}")]
+    Input(String),
+    #[error("{context}: {status}", status = .source.message())]
+    Gateway {
+        context: String,
+        source: tonic::Status,
+    },
+}
+
+impl From<PlanError> for FrontendError {
+    fn from(err: PlanError) -> Self {
+        match err {
+            PlanError::Gofile(diagnostics) => Self::Source(diagnostics),
+            PlanError::Option(err) => Self::Option(err),
+        }
+    }
+}
+
+impl FrontendError {
+    fn status(&self) -> Status {
+        let code = match self {
+            Self::Gateway { source, .. } => source.code() as i32,
+            Self::Source(_) | Self::Option(_) | Self::Input(_) => CODE_INVALID_ARGUMENT,
+        };
+        Status {
+            code: if code == 0 { CODE_UNKNOWN } else { code },
+            message: self.to_string(),
+            details: Vec::new(),
+        }
+    }
+}
+
+fn gateway(context: impl Into<String>) -> impl FnOnce(tonic::Status) -> FrontendError {
+    let context = context.into();
+    move |source| FrontendError::Gateway { context, source }
+}
+
+/// Runs the frontend to its one `Return`. Exits non-zero only when BuildKit cannot be told.
+pub fn serve() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("gofrontend: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let client = match stdio_channel().await {
+            Ok(channel) => Client::connect(channel).await,
+            Err(err) => {
+                eprintln!("gofrontend: cannot connect to BuildKit over stdio: {err}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let client = match client {
+            Ok(client) => client,
+            Err(status) => {
+                eprintln!(
+                    "gofrontend: BuildKit did not answer Ping: {}",
+                    status.message()
+                );
+                return ExitCode::FAILURE;
+            }
+        };
+        let returned = match build(&client).await {
+            Ok((solved, metadata)) => client.return_result(solved, metadata).await,
+            Err(err) => {
+                eprintln!("gofrontend: build failed: {err}");
+                client.return_error(err.status()).await
+            }
+        };
+        match returned {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(status) => {
+                eprintln!(
+                    "gofrontend: cannot return the result to BuildKit: {}",
+                    status.message()
+                );
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+/// The frontend options, from `BUILDKIT_FRONTEND_OPT_<n>=key=value`.
+fn options_from_env() -> Vec<(String, String)> {
+    let mut numbered: Vec<(usize, String, String)> = std::env::vars()
+        .filter_map(|(name, value)| {
+            let index = name.strip_prefix(OPT_ENV_PREFIX)?.parse().ok()?;
+            let (key, value) = value.split_once('=').unwrap_or((&value, ""));
+            Some((index, key.to_string(), value.to_string()))
+        })
+        .collect();
+    // Later options win, as the daemon numbers them in the order they were given.
+    numbered.sort_by_key(|(index, _, _)| *index);
+    numbered
+        .into_iter()
+        .map(|(_, key, value)| (key, value))
+        .collect()
+}
+
+async fn build(client: &Client) -> Result<(SolvedRef, BTreeMap<String, Vec<u8>>), FrontendError> {
+    let pairs = options_from_env();
+    let pairs = || pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    let options = BuildOptions::from_pairs(pairs())?;
+    let sources = SourceOptions::from_pairs(pairs());
+    let session = |local: &str| {
+        sources
+            .local_sessions
+            .get(local)
+            .cloned()
+            .or_else(|| std::env::var("BUILDKIT_SESSION_ID").ok())
+            .filter(|id| !id.is_empty())
+    };
+
+    let (source, beside_ignore) =
+        read_gofile(client, &sources, session(&sources.gofile_local)).await?;
+    let gofile = gofile::parse(&source, &options.build_args).map_err(FrontendError::Source)?;
+    let context_session = session(&sources.context_local);
+    let (gomod, context_ignore) =
+        read_context_files(client, &sources, context_session.clone(), &gofile).await?;
+    let excludes = dockerignore::parse(&String::from_utf8_lossy(
+        beside_ignore
+            .or(context_ignore)
+            .as_deref()
+            .unwrap_or_default(),
+    ));
+
+    let build_platform = client
+        .worker_platform()
+        .map(|p| Platform {
+            os: p.os.clone(),
+            architecture: p.architecture.clone(),
+            variant: Some(p.variant.clone()).filter(|v| !v.is_empty()),
+        })
+        .unwrap_or_else(Platform::host);
+    let builder_image = plan::builder_image(&gofile, &gomod, &options, &source)?;
+    let builder_config = client
+        .resolve_image_config(
+            &builder_image,
+            pb_platform(&build_platform),
+            options.image_resolve_mode.as_str(),
+            &format!("[internal] load metadata for {builder_image}"),
+        )
+        .await
+        .map_err(gateway(format!(
+            "resolving the builder image {builder_image}"
+        )))?;
+    let builder = BuilderConfig::from_image_config(&builder_config).map_err(|err| {
+        FrontendError::Input(format!(
+            "the builder image {builder_image} has an unreadable config: {err}"
+        ))
+    })?;
+
+    let plan = plan::plan(PlanInputs {
+        gofile: &gofile,
+        gofile_source: &source,
+        gomod: &gomod,
+        options: &options,
+        builder: &builder,
+        build_platform,
+        excludes,
+    })?;
+    let definition = lower(
+        &plan,
+        &ContextSource {
+            name: sources.context_local.clone(),
+            session_id: context_session,
+        },
+    );
+    let solved = client
+        .solve(definition.0)
+        .await
+        .map_err(gateway("build failed"))?;
+
+    let (base, service) = match &plan.result {
+        ResultPlan::Service(name) => {
+            let service = plan.services.iter().find(|s| &s.name == name);
+            (service.map_or(&Base::Scratch, |s| &s.base), service)
+        }
+        ResultPlan::AllBinaries { base } => (base, None),
+    };
+    let base_config = match base {
+        Base::Scratch => None,
+        Base::Image(reference) => Some(
+            client
+                .resolve_image_config(
+                    reference,
+                    pb_platform(&plan.target_platform),
+                    options.image_resolve_mode.as_str(),
+                    &format!("[internal] load metadata for {reference}"),
+                )
+                .await
+                .map_err(gateway(format!("resolving the base image {reference}")))?,
+        ),
+    };
+    let copied: Vec<String> = plan
+        .services
+        .iter()
+        .map(|s| binary_path(&s.binary))
+        .collect();
+    let config = image_config(
+        base_config.as_deref(),
+        service.map(|s| &s.image),
+        &plan.target_platform,
+        &format!("COPY {} (gofrontend)", copied.join(" ")),
+        plan.source_date_epoch,
+    )
+    .map_err(|err| {
+        FrontendError::Input(format!("the base image has an unreadable config: {err}"))
+    })?;
+    let metadata = BTreeMap::from([("containerimage.config".to_string(), config)]);
+    Ok((solved, metadata))
+}
+
+/// The Gofile and the `.dockerignore` beside it, through the local BuildKit calls `dockerfile`.
+async fn read_gofile(
+    client: &Client,
+    sources: &SourceOptions,
+    session_id: Option<String>,
+) -> Result<(SourceFile, Option<Vec<u8>>), FrontendError> {
+    let filename = &sources.filename;
+    let ignore_name = format!("{filename}.dockerignore");
+    let local = Local {
+        name: sources.gofile_local.clone(),
+        session_id,
+        follow_paths: vec![filename.clone(), ignore_name.clone()],
+        shared_key_hint: Some(sources.gofile_local.clone()),
+        ..Local::default()
+    };
+    let solved = solve_local(
+        client,
+        &local,
+        &format!("[internal] load build definition from {filename}"),
+    )
+    .await?;
+    let text = client
+        .read_file(&solved, filename)
+        .await
+        .map_err(gateway(format!("reading {filename}")))?
+        .ok_or_else(|| {
+            FrontendError::Input(format!(
+                "no {filename} found: pass the Gofile with `-f Gofile`"
+            ))
+        })?;
+    let text = String::from_utf8(text)
+        .map_err(|_| FrontendError::Input(format!("{filename} is not UTF-8 text")))?;
+    let ignore = client
+        .read_file(&solved, &ignore_name)
+        .await
+        .map_err(gateway(format!("reading {ignore_name}")))?;
+    Ok((SourceFile::new(filename.clone(), text), ignore))
+}
+
+/// go.mod of the module and `.dockerignore` at the context root, without sending the rest.
+async fn read_context_files(
+    client: &Client,
+    sources: &SourceOptions,
+    session_id: Option<String>,
+    gofile: &Gofile,
+) -> Result<(GoMod, Option<Vec<u8>>), FrontendError> {
+    let gomod_path = plan::context_path(&gofile.module.value, "go.mod");
+    let local = Local {
+        name: sources.context_local.clone(),
+        session_id,
+        follow_paths: vec![gomod_path.clone(), ".dockerignore".to_string()],
+        ..Local::default()
+    };
+    let solved = solve_local(client, &local, "[internal] load go.mod and .dockerignore").await?;
+    let gomod = client
+        .read_file(&solved, &gomod_path)
+        .await
+        .map_err(gateway(format!("reading {gomod_path}")))?
+        .ok_or_else(|| {
+            FrontendError::Input(format!(
+                "no go.mod at `{gomod_path}` in the build context: the Gofile's `module` (\"{}\") must name the directory holding go.mod",
+                gofile.module.value
+            ))
+        })?;
+    let gomod = GoMod::parse(&SourceFile::new(
+        gomod_path,
+        String::from_utf8_lossy(&gomod),
+    ))
+    .map_err(FrontendError::Source)?;
+    let ignore = client
+        .read_file(&solved, ".dockerignore")
+        .await
+        .map_err(gateway("reading .dockerignore"))?;
+    Ok((gomod, ignore))
+}
+
+async fn solve_local(
+    client: &Client,
+    local: &Local,
+    name: &str,
+) -> Result<SolvedRef, FrontendError> {
+    let definition = Definition::marshal(&local.output(name));
+    client
+        .solve(definition.0)
+        .await
+        .map_err(gateway(format!("loading files from `{}`", local.name)))
+}

@@ -1,0 +1,166 @@
+//! Typed calls to BuildKit's LLBBridge, gated on the capabilities the daemon reports as enabled.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tonic::transport::Channel;
+
+use crate::proto::gateway::llb_bridge_client::LlbBridgeClient;
+use crate::proto::gateway::{self, result};
+use crate::proto::google::rpc::Status;
+use crate::proto::pb;
+
+/// Capabilities we depend on, by their BuildKit ids.
+pub const CAP_REF_ARRAY: &str = "proto.refarray";
+pub const CAP_INLINE_RETURN: &str = "solve.inlinereturn";
+
+/// A cheap, cloneable handle to the gateway (no lock: tonic clients are cloneable).
+#[derive(Clone)]
+pub struct Client {
+    bridge: LlbBridgeClient<Channel>,
+    frontend_caps: BTreeSet<String>,
+    llb_caps: BTreeSet<String>,
+    worker_platforms: Vec<pb::Platform>,
+}
+
+/// A solved result as the daemon returned it, to read files from or to return.
+#[derive(Clone, Debug)]
+pub struct SolvedRef(result::Result);
+
+impl SolvedRef {
+    fn id(&self) -> String {
+        match &self.0 {
+            result::Result::RefDeprecated(id) => id.clone(),
+            result::Result::Ref(r) => r.id.clone(),
+            // We only ever solve single results.
+            result::Result::RefsDeprecated(_) | result::Result::Refs(_) => String::new(),
+        }
+    }
+}
+
+impl Client {
+    /// Connects over stdio and asks the daemon what it supports (`Ping`).
+    pub async fn connect(channel: Channel) -> Result<Self, tonic::Status> {
+        let mut bridge = LlbBridgeClient::new(channel)
+            .max_decoding_message_size(usize::MAX)
+            .max_encoding_message_size(usize::MAX);
+        let pong = bridge.ping(gateway::PingRequest {}).await?.into_inner();
+        let enabled = |caps: &[crate::proto::moby::buildkit::v1::apicaps::ApiCap]| {
+            caps.iter()
+                .filter(|c| c.enabled)
+                .map(|c| c.id.clone())
+                .collect()
+        };
+        Ok(Self {
+            frontend_caps: enabled(&pong.frontend_api_caps),
+            llb_caps: enabled(&pong.llb_caps),
+            worker_platforms: pong.workers.into_iter().flat_map(|w| w.platforms).collect(),
+            bridge,
+        })
+    }
+
+    pub fn has_frontend_cap(&self, id: &str) -> bool {
+        self.frontend_caps.contains(id)
+    }
+
+    pub fn has_llb_cap(&self, id: &str) -> bool {
+        self.llb_caps.contains(id)
+    }
+
+    /// The platform of the first worker: where build steps run.
+    pub fn worker_platform(&self) -> Option<&pb::Platform> {
+        self.worker_platforms.first()
+    }
+
+    pub async fn solve(&self, definition: pb::Definition) -> Result<SolvedRef, tonic::Status> {
+        let request = gateway::SolveRequest {
+            definition: Some(definition),
+            allow_result_return: self.has_frontend_cap(CAP_INLINE_RETURN),
+            allow_result_array_ref: self.has_frontend_cap(CAP_REF_ARRAY),
+            ..gateway::SolveRequest::default()
+        };
+        let response = self.bridge.clone().solve(request).await?.into_inner();
+        match response.result.and_then(|r| r.result) {
+            Some(result) => Ok(SolvedRef(result)),
+            None => Ok(SolvedRef(result::Result::RefDeprecated(response.r#ref))),
+        }
+    }
+
+    /// A file of a solved result; `None` when it does not exist.
+    pub async fn read_file(
+        &self,
+        solved: &SolvedRef,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, tonic::Status> {
+        let request = gateway::ReadFileRequest {
+            r#ref: solved.id(),
+            file_path: path.to_string(),
+            ..gateway::ReadFileRequest::default()
+        };
+        match self.bridge.clone().read_file(request).await {
+            Ok(response) => Ok(Some(response.into_inner().data)),
+            Err(status) if is_not_found(&status) => Ok(None),
+            Err(status) => Err(status),
+        }
+    }
+
+    /// An image's config JSON, as the registry (or the local store) has it.
+    pub async fn resolve_image_config(
+        &self,
+        reference: &str,
+        platform: pb::Platform,
+        resolve_mode: &str,
+        log_name: &str,
+    ) -> Result<Vec<u8>, tonic::Status> {
+        let request = gateway::ResolveImageConfigRequest {
+            r#ref: reference.to_string(),
+            platform: Some(platform),
+            resolve_mode: resolve_mode.to_string(),
+            log_name: log_name.to_string(),
+            ..gateway::ResolveImageConfigRequest::default()
+        };
+        Ok(self
+            .bridge
+            .clone()
+            .resolve_image_config(request)
+            .await?
+            .into_inner()
+            .config)
+    }
+
+    /// Ends the build with a result: `solved` plus metadata such as the image config.
+    pub async fn return_result(
+        &self,
+        solved: SolvedRef,
+        metadata: BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), tonic::Status> {
+        let result = gateway::Result {
+            result: Some(solved.0),
+            metadata,
+            ..gateway::Result::default()
+        };
+        self.finish(gateway::ReturnRequest {
+            result: Some(result),
+            error: None,
+        })
+        .await
+    }
+
+    /// Ends the build with an error the user sees in their build output.
+    pub async fn return_error(&self, error: Status) -> Result<(), tonic::Status> {
+        self.finish(gateway::ReturnRequest {
+            result: None,
+            error: Some(error),
+        })
+        .await
+    }
+
+    async fn finish(&self, request: gateway::ReturnRequest) -> Result<(), tonic::Status> {
+        self.bridge.clone().r#return(request).await.map(|_| ())
+    }
+}
+
+fn is_not_found(status: &tonic::Status) -> bool {
+    status.code() == tonic::Code::NotFound
+        || status.message().contains("no such file or directory")
+        || status.message().contains("not found")
+}
