@@ -38,7 +38,9 @@ impl Engines {
 
     /// `docker` against the Docker 26.1 engine.
     pub fn docker(&self, args: &[&str]) -> Output {
-        run(Command::new(&self.client26).env("DOCKER_HOST", &self.docker26).args(args))
+        run(Command::new(&self.client26)
+            .env("DOCKER_HOST", &self.docker26)
+            .args(args))
     }
 
     /// `docker buildx build` of a Gofile on the Docker 26.1 engine, with the frontend under test.
@@ -72,7 +74,9 @@ impl Engines {
     }
 
     pub fn docker20(&self, args: &[&str]) -> Output {
-        run(Command::new(&self.client20).env("DOCKER_HOST", &self.docker20).args(args))
+        run(Command::new(&self.client20)
+            .env("DOCKER_HOST", &self.docker20)
+            .args(args))
     }
 
     fn frontend_args(&self) -> Vec<String> {
@@ -112,7 +116,9 @@ pub fn assert_ok(output: &Output, what: &str) {
 
 /// A private copy of an example, so a test may edit it.
 pub fn example_copy(name: &str, test: &str) -> PathBuf {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name);
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name);
     let to = std::env::temp_dir().join(format!("gofrontend-e2e-{}-{test}", std::process::id()));
     let _ = std::fs::remove_dir_all(&to);
     copy_dir(&from, &to);
@@ -141,13 +147,20 @@ pub fn vertex_lines<'a>(progress: &'a str, needle: &str) -> Vec<&'a str> {
         .collect();
     progress
         .lines()
-        .filter(|l| l.split_whitespace().next().is_some_and(|id| ids.contains(&id)))
+        .filter(|l| {
+            l.split_whitespace()
+                .next()
+                .is_some_and(|id| ids.contains(&id))
+        })
         .collect()
 }
 
 /// Whether the vertex named like `needle` was reported CACHED.
 pub fn was_cached(progress: &str, needle: &str) -> bool {
     let lines = vertex_lines(progress, needle);
-    assert!(!lines.is_empty(), "no vertex named {needle} in:\n{progress}");
+    assert!(
+        !lines.is_empty(),
+        "no vertex named {needle} in:\n{progress}"
+    );
     lines.iter().any(|l| l.ends_with("CACHED"))
 }

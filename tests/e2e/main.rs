@@ -28,19 +28,43 @@ fn microservices_build_into_images_that_run_with_their_config() {
     let context = example_copy("microservices", "images");
     for service in ["api", "worker"] {
         let tag = format!("gofrontend-e2e/{service}:images");
-        let out = engines.buildx(&context, &["--target", service, "-t", &tag, "--build-arg", "VERSION=1.2.3"]);
+        let out = engines.buildx(
+            &context,
+            &[
+                "--target",
+                service,
+                "-t",
+                &tag,
+                "--build-arg",
+                "VERSION=1.2.3",
+            ],
+        );
         assert_ok(&out, &format!("building {service}"));
-        assert_eq!(run_image(&engines, &tag), format!("hello from {service} (version 1.2.3)\n"));
+        assert_eq!(
+            run_image(&engines, &tag),
+            format!("hello from {service} (version 1.2.3)\n")
+        );
         let config = &inspect(&engines, &tag)["Config"];
-        assert_eq!(config["Entrypoint"], serde_json::json!([format!("/usr/local/bin/{service}")]));
+        assert_eq!(
+            config["Entrypoint"],
+            serde_json::json!([format!("/usr/local/bin/{service}")])
+        );
         assert_eq!(config["User"], "65532", "runs as distroless nonroot");
-        assert!(config["Env"].as_array().unwrap().contains(&"GREETING_STYLE=plain".into()));
+        assert!(
+            config["Env"]
+                .as_array()
+                .unwrap()
+                .contains(&"GREETING_STYLE=plain".into())
+        );
         assert_eq!(config["Labels"]["org.opencontainers.image.title"], service);
     }
     let api = &inspect(&engines, "gofrontend-e2e/api:images")["Config"];
     assert_eq!(api["Cmd"], serde_json::json!(["--listen", ":8080"]));
     assert!(api["ExposedPorts"].get("8080/tcp").is_some());
-    assert_eq!(api["Labels"]["org.opencontainers.image.description"], "The HTTP API");
+    assert_eq!(
+        api["Labels"]["org.opencontainers.image.description"],
+        "The HTTP API"
+    );
 }
 
 #[test]
@@ -53,19 +77,35 @@ fn the_image_is_the_binary_on_the_base_and_nothing_else() {
 
     let out_dir = context.join("out");
     assert_ok(
-        &engines.buildx(&context, &["--output", &format!("type=local,dest={}", out_dir.display())]),
+        &engines.buildx(
+            &context,
+            &[
+                "--output",
+                &format!("type=local,dest={}", out_dir.display()),
+            ],
+        ),
         "exporting hello",
     );
-    let binary = std::fs::metadata(out_dir.join("usr/local/bin/hello")).unwrap().len() as f64;
-    let base = inspect(&engines, &engines.base_image)["Size"].as_f64().unwrap();
+    let binary = std::fs::metadata(out_dir.join("usr/local/bin/hello"))
+        .unwrap()
+        .len() as f64;
+    let base = inspect(&engines, &engines.base_image)["Size"]
+        .as_f64()
+        .unwrap();
     let image = inspect(&engines, tag)["Size"].as_f64().unwrap();
     let expected = binary + base;
     assert!(
         (image - expected).abs() <= expected * 0.05,
         "image {image} bytes, binary {binary} + base {base} = {expected}"
     );
-    let history = inspect(&engines, tag)["RootFS"]["Layers"].as_array().unwrap().len();
-    let base_layers = inspect(&engines, &engines.base_image)["RootFS"]["Layers"].as_array().unwrap().len();
+    let history = inspect(&engines, tag)["RootFS"]["Layers"]
+        .as_array()
+        .unwrap()
+        .len();
+    let base_layers = inspect(&engines, &engines.base_image)["RootFS"]["Layers"]
+        .as_array()
+        .unwrap()
+        .len();
     assert_eq!(history, base_layers + 1, "one layer on top of the base");
 }
 
@@ -73,7 +113,12 @@ fn the_image_is_the_binary_on_the_base_and_nothing_else() {
 fn rebuilds_are_cached_and_an_edit_keeps_the_module_download() {
     let engines = Engines::from_env();
     let context = example_copy("microservices", "cache");
-    let build = || engines.buildx(&context, &["--target", "worker", "-t", "gofrontend-e2e/worker:cache"]);
+    let build = || {
+        engines.buildx(
+            &context,
+            &["--target", "worker", "-t", "gofrontend-e2e/worker:cache"],
+        )
+    };
     assert_ok(&build(), "first build");
     let again = build();
     assert_ok(&again, "unchanged rebuild");
@@ -83,14 +128,22 @@ fn rebuilds_are_cached_and_an_edit_keeps_the_module_download() {
     assert!(was_cached(&progress, "[worker] copy"), "{progress}");
 
     let main = context.join("cmd/worker/main.go");
-    let edited = std::fs::read_to_string(&main).unwrap().replace("greeting.Line(\"worker\")", "greeting.Line(\"worker!\")");
+    let edited = std::fs::read_to_string(&main)
+        .unwrap()
+        .replace("greeting.Line(\"worker\")", "greeting.Line(\"worker!\")");
     std::fs::write(&main, edited).unwrap();
     let after_edit = build();
     assert_ok(&after_edit, "rebuild after an edit");
     let progress = stderr(&after_edit);
-    assert!(was_cached(&progress, "go mod download"), "the download depends on go.mod/go.sum only:\n{progress}");
+    assert!(
+        was_cached(&progress, "go mod download"),
+        "the download depends on go.mod/go.sum only:\n{progress}"
+    );
     assert!(!was_cached(&progress, "[worker] go build"), "{progress}");
-    assert_eq!(run_image(&engines, "gofrontend-e2e/worker:cache"), "hello from worker! (version dev)\n");
+    assert_eq!(
+        run_image(&engines, "gofrontend-e2e/worker:cache"),
+        "hello from worker! (version dev)\n"
+    );
 }
 
 #[test]
@@ -99,16 +152,33 @@ fn services_build_in_parallel() {
     let context = example_copy("microservices", "parallel");
     // Fresh caches for this build's compile steps, so both really compile.
     let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=parallel-{}", std::process::id());
-    let out = engines.buildx(&context, &["--no-cache", "--build-arg", &namespace, "--output", "type=cacheonly"]);
+    let out = engines.buildx(
+        &context,
+        &[
+            "--no-cache",
+            "--build-arg",
+            &namespace,
+            "--output",
+            "type=cacheonly",
+        ],
+    );
     assert_ok(&out, "building every service");
     let progress = stderr(&out);
     let position = |needle: &str, last: bool| {
         let lines = vertex_lines(&progress, needle);
-        let line = if last { lines.last() } else { lines.first() }.copied().unwrap();
+        let line = if last { lines.last() } else { lines.first() }
+            .copied()
+            .unwrap();
         progress.find(line).unwrap()
     };
-    let (api_start, api_end) = (position("[api] go build", false), position("[api] go build", true));
-    let (worker_start, worker_end) = (position("[worker] go build", false), position("[worker] go build", true));
+    let (api_start, api_end) = (
+        position("[api] go build", false),
+        position("[api] go build", true),
+    );
+    let (worker_start, worker_end) = (
+        position("[worker] go build", false),
+        position("[worker] go build", true),
+    );
     assert!(
         api_start < worker_end && worker_start < api_end,
         "the two compiles did not overlap:\n{progress}"
@@ -120,7 +190,10 @@ fn local_output_holds_every_binary() {
     let engines = Engines::from_env();
     let context = example_copy("microservices", "local");
     let dest = context.join("bin-out");
-    let out = engines.buildx(&context, &["--output", &format!("type=local,dest={}", dest.display())]);
+    let out = engines.buildx(
+        &context,
+        &["--output", &format!("type=local,dest={}", dest.display())],
+    );
     assert_ok(&out, "exporting all binaries");
     for binary in ["api", "worker"] {
         let path = dest.join("usr/local/bin").join(binary);
@@ -135,29 +208,64 @@ fn bad_input_fails_with_the_gofile_position_and_the_daemon_keeps_serving() {
     let context = example_copy("hello", "errors");
     let gofile = context.join("Gofile");
     let cases: &[(&str, &[&str], &str)] = &[
-        ("[services.hello\npackage = \".\"\n", &[], "Gofile:1:16: invalid TOML"),
-        ("[services.hello]\npackage = \".\"\nport = 8080\n", &[], "Gofile:3:1: unknown key `port` in [services.hello]"),
-        ("[services.hello]\npackage = \".\"\n", &["--target", "helo"], "unknown target `helo` (from --target)"),
-        ("[services.hello]\npackage = \"./cmd/missing\"\n", &[], "cmd/missing"),
-        ("[services.hello]\npackage = \"./../etc\"\n", &[], "Gofile:2:11: package path `../etc` uses `..`"),
+        (
+            "[services.hello\npackage = \".\"\n",
+            &[],
+            "Gofile:1:16: invalid TOML",
+        ),
+        (
+            "[services.hello]\npackage = \".\"\nport = 8080\n",
+            &[],
+            "Gofile:3:1: unknown key `port` in [services.hello]",
+        ),
+        (
+            "[services.hello]\npackage = \".\"\n",
+            &["--target", "helo"],
+            "unknown target `helo` (from --target)",
+        ),
+        (
+            "[services.hello]\npackage = \"./cmd/missing\"\n",
+            &[],
+            "cmd/missing",
+        ),
+        (
+            "[services.hello]\npackage = \"./../etc\"\n",
+            &[],
+            "Gofile:2:11: package path `../etc` uses `..`",
+        ),
     ];
     for (text, extra, expected) in cases {
         std::fs::write(&gofile, text).unwrap();
         let out = engines.buildx(&context, extra);
         assert!(!out.status.success(), "{text} built");
-        assert!(stderr(&out).contains(expected), "expected `{expected}` for {text:?} in:\n{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "expected `{expected}` for {text:?} in:\n{}",
+            stderr(&out)
+        );
     }
     std::fs::write(&gofile, "[services.hello]\npackage = \".\"\n").unwrap();
-    assert_ok(&engines.buildx(&context, &["-t", "gofrontend-e2e/hello:errors"]), "a good build after bad ones");
+    assert_ok(
+        &engines.buildx(&context, &["-t", "gofrontend-e2e/hello:errors"]),
+        "a good build after bad ones",
+    );
 }
 
 #[test]
 fn docker_20_10_builds_the_examples() {
     let engines = Engines::from_env();
     let context = example_copy("microservices", "docker20");
-    let out = engines.build20(&context, &["--target", "api", "-t", "gofrontend-e2e/api:docker20"]);
+    let out = engines.build20(
+        &context,
+        &["--target", "api", "-t", "gofrontend-e2e/api:docker20"],
+    );
     assert_ok(&out, "docker build on Docker 20.10");
-    let run = engines.docker20(&["run", "--rm", "--network=none", "gofrontend-e2e/api:docker20"]);
+    let run = engines.docker20(&[
+        "run",
+        "--rm",
+        "--network=none",
+        "gofrontend-e2e/api:docker20",
+    ]);
     assert_ok(&run, "docker run on Docker 20.10");
     assert_eq!(stdout(&run), "hello from api (version dev)\n");
 }
@@ -168,17 +276,34 @@ fn a_remote_daemon_builds_from_another_directory() {
     let context = example_copy("hello", "remote");
     // The client runs elsewhere and reaches BuildKit only over TCP, as a CI runner does.
     let elsewhere = std::env::temp_dir();
-    assert!(engines.docker26.starts_with("tcp://"), "the 26.1 engine is reached over TCP");
+    assert!(
+        engines.docker26.starts_with("tcp://"),
+        "the 26.1 engine is reached over TCP"
+    );
     let out = std::process::Command::new(&engines.client26)
         .current_dir(&elsewhere)
         .env("DOCKER_HOST", &engines.docker26)
         .args(["buildx", "build", "--progress=plain", "--network=host"])
-        .args(["--build-arg", &format!("BUILDKIT_SYNTAX={}", engines.frontend)])
-        .args(["--build-arg", &format!("GOFRONTEND_BASE_IMAGE={}", engines.base_image)])
-        .args(["-f", &context.join("Gofile").display().to_string(), "-t", "gofrontend-e2e/hello:remote"])
+        .args([
+            "--build-arg",
+            &format!("BUILDKIT_SYNTAX={}", engines.frontend),
+        ])
+        .args([
+            "--build-arg",
+            &format!("GOFRONTEND_BASE_IMAGE={}", engines.base_image),
+        ])
+        .args([
+            "-f",
+            &context.join("Gofile").display().to_string(),
+            "-t",
+            "gofrontend-e2e/hello:remote",
+        ])
         .arg(Path::new(&context))
         .output()
         .unwrap();
     assert_ok(&out, "remote build");
-    assert_eq!(run_image(&engines, "gofrontend-e2e/hello:remote"), "hello from gofrontend\n");
+    assert_eq!(
+        run_image(&engines, "gofrontend-e2e/hello:remote"),
+        "hello from gofrontend\n"
+    );
 }
