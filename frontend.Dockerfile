@@ -17,4 +17,6 @@ FROM scratch
 COPY --from=build /gofrontend /gofrontend
 # Without this label the engines try to give the frontend a bridge network.
 LABEL moby.buildkit.frontend.network.none="true"
+# Client features the frontend supports: named contexts (`--build-context golang=/base=`).
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.contexts"
 ENTRYPOINT ["/gofrontend", "frontend"]

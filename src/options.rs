@@ -19,6 +19,10 @@ pub const KEY_FILENAME: &str = "filename";
 pub const KEY_GOFILE_LOCAL: &str = "dockerfilekey";
 pub const KEY_CONTEXT_LOCAL: &str = "contextkey";
 pub const PREFIX_LOCAL_SESSION: &str = "local-sessionid:";
+pub const PREFIX_NAMED_CONTEXT: &str = "context:";
+/// The named contexts gofrontend reads: the builder image and the base image.
+pub const CONTEXT_BUILDER: &str = "golang";
+pub const CONTEXT_BASE: &str = "base";
 
 /// Build args with a meaning to gofrontend itself.
 pub const ARG_BUILDER_IMAGE: &str = "GOFRONTEND_BUILDER_IMAGE";
@@ -91,6 +95,8 @@ pub struct BuildOptions {
     pub image_resolve_mode: ResolveMode,
     pub build_args: BTreeMap<String, String>,
     pub labels: BTreeMap<String, String>,
+    /// Images given with `--build-context golang=docker-image://...` (or `base=`).
+    pub image_contexts: BTreeMap<String, String>,
 }
 
 impl BuildOptions {
@@ -107,6 +113,9 @@ impl BuildOptions {
                     .insert(name.to_string(), value.to_string());
             } else if let Some(name) = key.strip_prefix(PREFIX_LABEL) {
                 options.labels.insert(name.to_string(), value.to_string());
+            } else if let Some(name) = key.strip_prefix(PREFIX_NAMED_CONTEXT) {
+                let image = parse_image_context(name, value).map_err(error(key))?;
+                options.image_contexts.insert(name.to_string(), image);
             } else {
                 match key {
                     KEY_TARGET => options.target = parse_target(value),
@@ -190,6 +199,20 @@ fn error(key: &str) -> impl Fn(String) -> OptionError + '_ {
         key: key.to_string(),
         message,
     }
+}
+
+fn parse_image_context(name: &str, value: &str) -> Result<String, String> {
+    if ![CONTEXT_BUILDER, CONTEXT_BASE].contains(&name) {
+        return Err(format!(
+            "a Gofile build reads the named contexts `{CONTEXT_BUILDER}` (the builder image) and `{CONTEXT_BASE}` (the base image), not `{name}`"
+        ));
+    }
+    let image = value.strip_prefix("docker-image://").ok_or_else(|| {
+        format!(
+            "`{value}`: the `{name}` context must be an image, given as docker-image://<reference>"
+        )
+    })?;
+    crate::image_ref::normalize(image)
 }
 
 fn parse_target(value: &str) -> Option<String> {
@@ -292,6 +315,33 @@ mod tests {
             named.no_cache,
             NoCache::Services(vec!["api".into(), "worker".into()])
         );
+    }
+
+    #[test]
+    fn image_contexts_name_the_builder_and_the_base() {
+        let options = BuildOptions::from_pairs([
+            (
+                "context:golang",
+                "docker-image://localhost:5000/library/golang:1.24",
+            ),
+            (
+                "context:base",
+                "docker-image://gcr.io/distroless/static-debian12",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            options.image_contexts["golang"],
+            "localhost:5000/library/golang:1.24"
+        );
+        assert_eq!(
+            options.image_contexts["base"],
+            "gcr.io/distroless/static-debian12:latest"
+        );
+        let err = BuildOptions::from_pairs([("context:base", "local:base")]).unwrap_err();
+        assert_eq!(err.key, "context:base");
+        assert!(err.message.contains("docker-image://"));
+        assert!(BuildOptions::from_pairs([("context:src", "docker-image://x")]).is_err());
     }
 
     #[test]

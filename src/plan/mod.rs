@@ -18,8 +18,8 @@ use crate::gofile::{Gofile, Service};
 use crate::gomod::GoMod;
 use crate::image_ref;
 use crate::options::{
-    ARG_BASE_IMAGE, ARG_BUILDER_IMAGE, ARG_CACHE_MOUNT_NS, BuildOptions, NetworkMode, OptionError,
-    PREFIX_BUILD_ARG, ResolveMode,
+    ARG_BASE_IMAGE, ARG_BUILDER_IMAGE, ARG_CACHE_MOUNT_NS, BuildOptions, CONTEXT_BASE,
+    CONTEXT_BUILDER, NetworkMode, OptionError, PREFIX_BUILD_ARG, ResolveMode,
 };
 use crate::platform::Platform;
 
@@ -125,6 +125,9 @@ pub fn builder_image(
     options: &BuildOptions,
     gofile_source: &SourceFile,
 ) -> Result<String, PlanError> {
+    if let Some(image) = options.image_contexts.get(CONTEXT_BUILDER) {
+        return Ok(image.clone());
+    }
     if let Some(image) = options.build_arg(ARG_BUILDER_IMAGE) {
         return image_ref::normalize(image)
             .map_err(|message| build_arg_error(ARG_BUILDER_IMAGE, message));
@@ -322,6 +325,9 @@ fn shared_base(gofile: &Gofile, options: &BuildOptions) -> Result<Base, PlanErro
 }
 
 fn base_image(options: &BuildOptions, chosen: Option<&str>, cgo: bool) -> Result<Base, PlanError> {
+    if let Some(image) = options.image_contexts.get(CONTEXT_BASE) {
+        return Ok(Base::Image(image.clone()));
+    }
     let (reference, from_arg) = match options.build_arg(ARG_BASE_IMAGE) {
         Some(image) => (image, true),
         None => (

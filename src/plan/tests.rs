@@ -332,3 +332,26 @@ fn the_image_config_carries_the_service_settings() {
     assert_eq!(image.stop_signal.as_deref(), Some("SIGINT"));
     assert_eq!(plan.source_date_epoch, Some(1_700_000_000));
 }
+
+#[test]
+fn named_image_contexts_replace_the_builder_and_the_base() {
+    let plan = Case::new(TWO_SERVICES)
+        .opt(
+            "context:golang",
+            "docker-image://localhost:5000/library/golang:1.24",
+        )
+        .opt(
+            "context:base",
+            "docker-image://localhost:5000/distroless/static-debian12:nonroot",
+        )
+        .opt("build-arg:GOFRONTEND_BASE_IMAGE", "elsewhere/base:1")
+        .ok();
+    assert_eq!(plan.builder_image, "localhost:5000/library/golang:1.24");
+    assert!(
+        matches!(&plan.result, ResultPlan::AllBinaries { base: Base::Image(b) } if b == "localhost:5000/distroless/static-debian12:nonroot")
+    );
+    assert_eq!(
+        plan.services[0].base,
+        Base::Image("localhost:5000/distroless/static-debian12:nonroot".into())
+    );
+}

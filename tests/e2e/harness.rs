@@ -14,7 +14,7 @@ pub struct Engines {
     pub base_image: String,
 }
 
-fn var(name: &str) -> String {
+pub fn var(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
         panic!(
             "{name} is not set: the end-to-end tests need real BuildKit engines and the frontend image. \

@@ -9,6 +9,14 @@ use std::path::Path;
 use harness::{Engines, assert_ok, example_copy, stderr, stdout, vertex_lines, was_cached};
 use serde_json::Value;
 
+/// A value no earlier run used.
+fn unique() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
 fn inspect(engines: &Engines, image: &str) -> Value {
     let out = engines.docker(&["image", "inspect", image]);
     assert_ok(&out, "docker image inspect");
@@ -127,10 +135,13 @@ fn rebuilds_are_cached_and_an_edit_keeps_the_module_download() {
     assert!(was_cached(&progress, "[worker] go build"), "{progress}");
     assert!(was_cached(&progress, "[worker] copy"), "{progress}");
 
+    // BuildKit caches by content, across runs too: the edit must be new to this daemon.
+    let name = format!("worker-{}", unique());
     let main = context.join("cmd/worker/main.go");
-    let edited = std::fs::read_to_string(&main)
-        .unwrap()
-        .replace("greeting.Line(\"worker\")", "greeting.Line(\"worker!\")");
+    let edited = std::fs::read_to_string(&main).unwrap().replace(
+        "greeting.Line(\"worker\")",
+        &format!("greeting.Line({name:?})"),
+    );
     std::fs::write(&main, edited).unwrap();
     let after_edit = build();
     assert_ok(&after_edit, "rebuild after an edit");
@@ -142,7 +153,7 @@ fn rebuilds_are_cached_and_an_edit_keeps_the_module_download() {
     assert!(!was_cached(&progress, "[worker] go build"), "{progress}");
     assert_eq!(
         run_image(&engines, "gofrontend-e2e/worker:cache"),
-        "hello from worker! (version dev)\n"
+        format!("hello from {name} (version dev)\n")
     );
 }
 
@@ -304,6 +315,130 @@ fn a_remote_daemon_builds_from_another_directory() {
     assert_ok(&out, "remote build");
     assert_eq!(
         run_image(&engines, "gofrontend-e2e/hello:remote"),
+        "hello from gofrontend\n"
+    );
+}
+
+/// The proxy's access log, from `offset` on: what this build fetched.
+fn fetched_since(log: &str, offset: usize) -> String {
+    std::fs::read_to_string(log).unwrap()[offset..].to_string()
+}
+
+#[test]
+fn adding_a_dependency_fetches_only_the_new_module() {
+    let engines = Engines::from_env();
+    let proxy = harness::var("GOFRONTEND_GOPROXY");
+    let log = harness::var("GOFRONTEND_GOPROXY_LOG");
+    let sums = std::fs::read_to_string(harness::var("GOFRONTEND_GOPROXY_SUMS")).unwrap();
+    let sums_for = |modules: &[&str]| -> String {
+        sums.lines()
+            .filter(|line| modules.iter().any(|m| line.starts_with(&format!("{m} "))))
+            .map(|line| format!("{line}\n"))
+            .collect()
+    };
+    let context = example_copy("microservices", "deps");
+    let worker = context.join("cmd/worker/main.go");
+    let tag = "gofrontend-e2e/worker:deps";
+    // A fresh module cache mount, so the first download really fetches. Cache mount ids are
+    // not part of BuildKit's cache keys, so a module-fetch setting new to this daemon
+    // (GONOSUMDB reaches only the download step) keeps an earlier run's result from being reused.
+    let run = unique();
+    let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=deps-{run}");
+    let fresh = format!("GONOSUMDB=run-{run}.invalid");
+    let proxy_arg = format!("GOPROXY={proxy}");
+    let build = || {
+        engines.buildx(
+            &context,
+            &[
+                "--target",
+                "worker",
+                "-t",
+                tag,
+                "--build-arg",
+                &proxy_arg,
+                "--build-arg",
+                &namespace,
+                "--build-arg",
+                &fresh,
+            ],
+        )
+    };
+    let program = |import: &str, call: &str| {
+        format!(
+            "package main\n\nimport (\n\t\"fmt\"\n\n\t\"{import}\"\n)\n\nfunc main() {{\n\tfmt.Println({call}())\n}}\n"
+        )
+    };
+
+    std::fs::write(
+        context.join("go.mod"),
+        "module example.com/microservices\n\ngo 1.24\n\nrequire example.com/quote v1.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(context.join("go.sum"), sums_for(&["example.com/quote"])).unwrap();
+    std::fs::write(&worker, program("example.com/quote", "quote.Hello")).unwrap();
+    let offset = std::fs::read_to_string(&log).unwrap().len();
+    assert_ok(&build(), "build with one dependency");
+    assert!(fetched_since(&log, offset).contains("/example.com/quote/@v/v1.1.0.zip"));
+    assert_eq!(run_image(&engines, tag), "Hello, world! (quote v1.1.0)\n");
+
+    std::fs::write(
+        context.join("go.mod"),
+        "module example.com/microservices\n\ngo 1.24\n\nrequire (\n\texample.com/quote v1.1.0\n\texample.com/shout v1.0.0\n)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        context.join("go.sum"),
+        sums_for(&["example.com/quote", "example.com/shout"]),
+    )
+    .unwrap();
+    std::fs::write(&worker, program("example.com/shout", "shout.Hello")).unwrap();
+    let offset = std::fs::read_to_string(&log).unwrap().len();
+    let out = build();
+    assert_ok(&out, "build after adding a dependency");
+    assert!(
+        !was_cached(&stderr(&out), "go mod download"),
+        "go.mod changed: the download re-runs"
+    );
+    let fetched = fetched_since(&log, offset);
+    assert!(
+        fetched.contains("/example.com/shout/@v/v1.0.0.zip"),
+        "{fetched}"
+    );
+    assert!(
+        !fetched.contains("/example.com/quote/"),
+        "quote is already in the module cache mount:
+{fetched}"
+    );
+    assert_eq!(run_image(&engines, tag), "HELLO, WORLD! (QUOTE V1.1.0)\n");
+}
+
+#[test]
+fn build_contexts_name_the_builder_and_base_images() {
+    let engines = Engines::from_env();
+    let context = example_copy("hello", "contexts");
+    let base = format!("base=docker-image://{}", engines.base_image);
+    let out = engines.buildx(
+        &context,
+        &[
+            "--build-context",
+            "golang=docker-image://localhost:5000/library/golang:1.24",
+            "--build-context",
+            &base,
+            // The named context wins over the build arg, which names an image that does not exist.
+            "--build-arg",
+            "GOFRONTEND_BASE_IMAGE=localhost:5000/no/such-image:1",
+            "-t",
+            "gofrontend-e2e/hello:contexts",
+        ],
+    );
+    assert_ok(&out, "build with named contexts");
+    let progress = stderr(&out);
+    assert!(
+        progress.contains("[builder] localhost:5000/library/golang:1.24"),
+        "{progress}"
+    );
+    assert_eq!(
+        run_image(&engines, "gofrontend-e2e/hello:contexts"),
         "hello from gofrontend\n"
     );
 }
