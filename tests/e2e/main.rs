@@ -118,16 +118,51 @@ fn the_image_is_the_binary_on_the_base_and_nothing_else() {
 }
 
 #[test]
-fn rebuilds_are_cached_and_an_edit_keeps_the_module_download() {
+fn rebuilds_are_cached_and_an_edit_reuses_the_download_and_the_build_cache() {
     let engines = Engines::from_env();
     let context = example_copy("microservices", "cache");
+    // `go build -v` names the packages it compiles, and only those: build cache hits are silent.
+    let gofile = context.join("Gofile");
+    let text = std::fs::read_to_string(&gofile).unwrap();
+    std::fs::write(&gofile, format!("{text}flags = [\"-v\"]\n")).unwrap();
+    // BuildKit caches by content, across runs too: every version of the code must be new to
+    // this daemon, and the build cache mount fresh.
+    let run = unique();
+    let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=cache-{run}");
+    let main = context.join("cmd/worker/main.go");
+    let original = std::fs::read_to_string(&main).unwrap();
+    let name_as = |name: &str| {
+        let edited = original.replace(
+            "greeting.Line(\"worker\")",
+            &format!("greeting.Line({name:?})"),
+        );
+        std::fs::write(&main, edited).unwrap();
+    };
     let build = || {
         engines.buildx(
             &context,
-            &["--target", "worker", "-t", "gofrontend-e2e/worker:cache"],
+            &[
+                "--target",
+                "worker",
+                "-t",
+                "gofrontend-e2e/worker:cache",
+                "--build-arg",
+                &namespace,
+            ],
         )
     };
-    assert_ok(&build(), "first build");
+    let compiled = |progress: &str, package: &str| {
+        vertex_lines(progress, "[worker] go build")
+            .iter()
+            .any(|line| line.ends_with(package))
+    };
+    let shared = "example.com/microservices/internal/greeting";
+
+    name_as(&format!("worker-{run}-a"));
+    let first = build();
+    assert_ok(&first, "first build");
+    assert!(compiled(&stderr(&first), shared), "{}", stderr(&first));
+
     let again = build();
     assert_ok(&again, "unchanged rebuild");
     let progress = stderr(&again);
@@ -135,14 +170,8 @@ fn rebuilds_are_cached_and_an_edit_keeps_the_module_download() {
     assert!(was_cached(&progress, "[worker] go build"), "{progress}");
     assert!(was_cached(&progress, "[worker] copy"), "{progress}");
 
-    // BuildKit caches by content, across runs too: the edit must be new to this daemon.
-    let name = format!("worker-{}", unique());
-    let main = context.join("cmd/worker/main.go");
-    let edited = std::fs::read_to_string(&main).unwrap().replace(
-        "greeting.Line(\"worker\")",
-        &format!("greeting.Line({name:?})"),
-    );
-    std::fs::write(&main, edited).unwrap();
+    let name = format!("worker-{run}-b");
+    name_as(&name);
     let after_edit = build();
     assert_ok(&after_edit, "rebuild after an edit");
     let progress = stderr(&after_edit);
@@ -151,6 +180,14 @@ fn rebuilds_are_cached_and_an_edit_keeps_the_module_download() {
         "the download depends on go.mod/go.sum only:\n{progress}"
     );
     assert!(!was_cached(&progress, "[worker] go build"), "{progress}");
+    assert!(
+        compiled(&progress, "example.com/microservices/cmd/worker"),
+        "{progress}"
+    );
+    assert!(
+        !compiled(&progress, shared),
+        "the untouched package comes from GOCACHE:\n{progress}"
+    );
     assert_eq!(
         run_image(&engines, "gofrontend-e2e/worker:cache"),
         format!("hello from {name} (version dev)\n")
