@@ -19,8 +19,8 @@ use crate::platform::Platform;
 use crate::proto::google::rpc::Status;
 
 const OPT_ENV_PREFIX: &str = "BUILDKIT_FRONTEND_OPT_";
-/// google.rpc.Code values.
-const CODE_INVALID_ARGUMENT: i32 = 3;
+/// google.rpc.Code Unknown. User errors use it too: clients print any other code's name in
+/// front of the message once per hop (`InvalidArgument: InvalidArgument: ...`).
 const CODE_UNKNOWN: i32 = 2;
 
 #[derive(Debug, thiserror::Error)]
@@ -51,14 +51,45 @@ impl FrontendError {
     fn status(&self) -> Status {
         let code = match self {
             Self::Gateway { source, .. } => source.code() as i32,
-            Self::Source(_) | Self::Option(_) | Self::Input(_) => CODE_INVALID_ARGUMENT,
+            Self::Source(_) | Self::Option(_) | Self::Input(_) => CODE_UNKNOWN,
+        };
+        let details = match self {
+            Self::Source(diagnostics) => source_details(diagnostics),
+            _ => Vec::new(),
         };
         Status {
             code: if code == 0 { CODE_UNKNOWN } else { code },
             message: self.to_string(),
-            details: Vec::new(),
+            details,
         }
     }
+}
+
+/// BuildKit's source errors: with them, buildx prints the Gofile lines at fault.
+const SOURCE_ERROR_TYPE: &str = "github.com/moby/buildkit/errdefs.Source+json";
+
+fn source_details(diagnostics: &Diagnostics) -> Vec<prost_types::Any> {
+    use base64::Engine;
+    let file = &diagnostics.file;
+    let data = base64::engine::general_purpose::STANDARD.encode(file.text());
+    diagnostics
+        .items
+        .iter()
+        .map(|diagnostic| {
+            let position = |offset| {
+                let at = file.position(offset);
+                serde_json::json!({"line": at.line, "character": at.column - 1})
+            };
+            let source = serde_json::json!({
+                "info": {"filename": file.name(), "data": data, "language": "TOML"},
+                "ranges": [{"start": position(diagnostic.span.start), "end": position(diagnostic.span.end)}],
+            });
+            prost_types::Any {
+                type_url: SOURCE_ERROR_TYPE.to_string(),
+                value: source.to_string().into_bytes(),
+            }
+        })
+        .collect()
 }
 
 fn gateway(context: impl Into<String>) -> impl FnOnce(tonic::Status) -> FrontendError {
@@ -333,4 +364,34 @@ async fn solve_local(
         .solve(definition.0)
         .await
         .map_err(gateway(format!("loading files from `{}`", local.name)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Diagnostic;
+
+    #[test]
+    fn source_errors_carry_the_file_and_the_range() {
+        let file = SourceFile::new("Gofile", "[services.api]\nport = 1\n");
+        let diagnostics = Diagnostics::new(file, vec![Diagnostic::new(15..19, "unknown key")]);
+        let status = FrontendError::Source(diagnostics).status();
+        assert_eq!(status.code, CODE_UNKNOWN);
+        assert!(status.message.starts_with("Gofile:2:1: unknown key"));
+        let [detail] = status.details.as_slice() else {
+            panic!("one detail per diagnostic")
+        };
+        assert_eq!(detail.type_url, SOURCE_ERROR_TYPE);
+        let json: serde_json::Value = serde_json::from_slice(&detail.value).unwrap();
+        assert_eq!(json["info"]["filename"], "Gofile");
+        assert_eq!(json["info"]["data"], "W3NlcnZpY2VzLmFwaV0KcG9ydCA9IDEK");
+        assert_eq!(
+            json["ranges"][0]["start"],
+            serde_json::json!({"line": 2, "character": 0})
+        );
+        assert_eq!(
+            json["ranges"][0]["end"],
+            serde_json::json!({"line": 2, "character": 4})
+        );
+    }
 }

@@ -292,6 +292,16 @@ fn bad_input_fails_with_the_gofile_position_and_the_daemon_keeps_serving() {
             stderr(&out)
         );
     }
+    // The error carries its source, so buildx prints the Gofile line at fault.
+    std::fs::write(&gofile, cases[1].0).unwrap();
+    let out = engines.buildx(&context, &[]);
+    assert!(stderr(&out).contains(">>> port = 8080"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("ERROR: failed to solve: Gofile:3:1: unknown key"),
+        "{}",
+        stderr(&out)
+    );
+
     std::fs::write(&gofile, "[services.hello]\npackage = \".\"\n").unwrap();
     assert_ok(
         &engines.buildx(&context, &["-t", "gofrontend-e2e/hello:errors"]),
