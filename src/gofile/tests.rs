@@ -284,3 +284,14 @@ fn errors_use_the_name_the_file_was_given() {
             .contains(&"deploy/Gofile:1:1: unknown key `x` at the top level".to_string())
     );
 }
+
+/// A corpus of bad Gofiles (`testdata/bad/`), each with the exact messages a user sees.
+#[test]
+fn every_bad_gofile_fails_with_its_pinned_messages() {
+    insta::glob!("testdata/bad/*.toml", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let diagnostics = parse(&SourceFile::new("Gofile", text), &BTreeMap::new())
+            .expect_err("every Gofile of the corpus is invalid");
+        insta::assert_snapshot!(diagnostics.to_string());
+    });
+}
