@@ -12,6 +12,7 @@ The output is deterministic (fixed zip timestamps, sorted entries), so the
 go.sum lines written to --sums never change: tests can ship a complete go.sum.
 
 Usage: goproxy-fixtures.py --root DIR --sums FILE
+Other scripts (bench/) import publish() to serve modules of their own.
 """
 
 import argparse
@@ -109,15 +110,11 @@ def module_zip(mod, version, files):
     return buf.getvalue()
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--root", required=True, help="directory the proxy serves")
-    ap.add_argument("--sums", required=True, help="file to write go.sum lines to")
-    args = ap.parse_args()
-
+def publish(root, modules):
+    """Write MODULES-shaped fixtures under ROOT; return their go.sum lines."""
     sums = []
-    for mod, versions in sorted(MODULES.items()):
-        vdir = os.path.join(args.root, mod, "@v")
+    for mod, versions in sorted(modules.items()):
+        vdir = os.path.join(root, mod, "@v")
         os.makedirs(vdir, exist_ok=True)
         write_if_changed(os.path.join(vdir, "list"), "".join(v + "\n" for v in versions).encode())
         for version, files in sorted(versions.items()):
@@ -130,7 +127,15 @@ def main():
             mhash = hash1([("go.mod", files["go.mod"].encode())])
             sums.append("%s %s %s\n" % (mod, version, zhash))
             sums.append("%s %s/go.mod %s\n" % (mod, version, mhash))
-    write_if_changed(args.sums, "".join(sums).encode())
+    return sums
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--root", required=True, help="directory the proxy serves")
+    ap.add_argument("--sums", required=True, help="file to write go.sum lines to")
+    args = ap.parse_args()
+    write_if_changed(args.sums, "".join(publish(args.root, MODULES)).encode())
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use crate::diagnostic::{Diagnostics, SourceFile};
 use crate::dockerignore;
@@ -31,6 +32,18 @@ enum FrontendError {
     Option(#[from] OptionError),
     #[error("{0}")]
     Input(String),
+    #[error(
+        "the build of {services} service{plural} is a {mib:.1} MiB definition, more than this BuildKit accepts \
+         in one message ({status}); build fewer services at once, each with --target",
+        plural = if *.services == 1 { "" } else { "s" },
+        mib = *.bytes as f64 / (1024.0 * 1024.0),
+        status = .source.message()
+    )]
+    DefinitionTooLarge {
+        services: usize,
+        bytes: usize,
+        source: tonic::Status,
+    },
     #[error("{context}: {status}", status = .source.message())]
     Gateway {
         context: String,
@@ -51,7 +64,10 @@ impl FrontendError {
     fn status(&self) -> Status {
         let code = match self {
             Self::Gateway { source, .. } => source.code() as i32,
-            Self::Source(_) | Self::Option(_) | Self::Input(_) => CODE_UNKNOWN,
+            Self::Source(_)
+            | Self::Option(_)
+            | Self::Input(_)
+            | Self::DefinitionTooLarge { .. } => CODE_UNKNOWN,
         };
         let details = match self {
             Self::Source(diagnostics) => source_details(diagnostics),
@@ -99,6 +115,7 @@ fn gateway(context: impl Into<String>) -> impl FnOnce(tonic::Status) -> Frontend
 
 /// Runs the frontend to its one `Return`. Exits non-zero only when BuildKit cannot be told.
 pub fn serve() -> ExitCode {
+    let started = Instant::now();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -127,7 +144,7 @@ pub fn serve() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let returned = match build(&client).await {
+        let returned = match build(&client, started).await {
             Ok((solved, metadata)) => client.return_result(solved, metadata).await,
             Err(err) => {
                 eprintln!("gofrontend: build failed: {err}");
@@ -164,7 +181,10 @@ fn options_from_env() -> Vec<(String, String)> {
         .collect()
 }
 
-async fn build(client: &Client) -> Result<(SolvedRef, BTreeMap<String, Vec<u8>>), FrontendError> {
+async fn build(
+    client: &Client,
+    started: Instant,
+) -> Result<(SolvedRef, BTreeMap<String, Vec<u8>>), FrontendError> {
     let pairs = options_from_env();
     let pairs = || pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let options = BuildOptions::from_pairs(pairs())?;
@@ -233,10 +253,24 @@ async fn build(client: &Client) -> Result<(SolvedRef, BTreeMap<String, Vec<u8>>)
             session_id: context_session,
         },
     );
-    let solved = client
-        .solve(definition.0)
-        .await
-        .map_err(gateway("build failed"))?;
+    let definition_bytes = definition.encoded_len();
+    // BuildKit sends a frontend's stderr to the daemon log: the benchmarks read this line there.
+    eprintln!(
+        "gofrontend: solve sent {} ms after start ({} services, {definition_bytes} bytes of LLB)",
+        started.elapsed().as_millis(),
+        plan.services.len(),
+    );
+    let solved = client.solve(definition.0).await.map_err(|source| {
+        if source.code() == tonic::Code::ResourceExhausted {
+            FrontendError::DefinitionTooLarge {
+                services: plan.services.len(),
+                bytes: definition_bytes,
+                source,
+            }
+        } else {
+            gateway("build failed")(source)
+        }
+    })?;
 
     let (base, service) = match &plan.result {
         ResultPlan::Service(name) => {

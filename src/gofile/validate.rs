@@ -224,6 +224,13 @@ pub fn build_flag(flag: &Spanned<String>) -> Checked<String> {
             ),
         );
     }
+    if value.trim_start_matches('-').is_empty() {
+        return Err(
+            err(format!("`{value}` in `flags` is not a flag")).with_help(
+                "`--` would end go build's flags and make the output path a package; remove it",
+            ),
+        );
+    }
     if value.chars().any(char::is_control) {
         return Err(err(format!(
             "flag `{}` contains a control character",

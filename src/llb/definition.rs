@@ -33,6 +33,11 @@ impl Definition {
         })
     }
 
+    /// The size of [`Self::to_bytes`], without encoding.
+    pub fn encoded_len(&self) -> usize {
+        self.0.encoded_len()
+    }
+
     pub fn to_bytes(&self) -> Vec<u8> {
         self.0.encode_to_vec()
     }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::gofile;
+use std::collections::BTreeMap;
 
 const TWO_SERVICES: &str =
     "[services.api]\npackage = \"./cmd/api\"\n[services.worker]\npackage = \"./cmd/worker\"\n";
@@ -353,5 +354,114 @@ fn named_image_contexts_replace_the_builder_and_the_base() {
     assert_eq!(
         plan.services[0].base,
         Base::Image("localhost:5000/distroless/static-debian12:nonroot".into())
+    );
+}
+
+// Injection: Gofile values and build args never pass through a shell. Each reaches go build
+// or the image config as one literal argv element or environment value, or is refused.
+
+#[test]
+fn shell_metacharacters_reach_go_build_as_single_arguments() {
+    let text = "[services.api]\npackage = \"./cmd/$(id)\"\nldflags = \"-X 'main.v=`id`; rm -rf / | cat > /x'\"\nflags = [\"-gcflags=all=-N -l && id\"]\ntags = [\"a\"]\n";
+    let build = &Case::new(text).ok().services[0].build;
+    assert_eq!(
+        build.args[5..],
+        [
+            "-ldflags=-X 'main.v=`id`; rm -rf / | cat > /x'",
+            "-tags=a",
+            "-gcflags=all=-N -l && id",
+            "-o",
+            "/out/api",
+            "./cmd/$(id)",
+        ]
+    );
+    assert_eq!(
+        build.args[0], "go",
+        "go build runs directly, not under a shell"
+    );
+}
+
+#[test]
+fn newlines_in_args_and_env_stay_inside_their_values() {
+    let text = "[services.api]\npackage = \".\"\nargs = [\"one\\ntwo\", \"--\", \"--help\"]\nenv = { NOTE = \"a\\nB=injected\" }\nbuild_env = { GOEXPERIMENT = \"x\\nGOFLAGS=-mod=mod\" }\n";
+    let service = &Case::new(text).ok().services[0];
+    assert_eq!(
+        service.image.cmd.as_deref(),
+        Some(&["one\ntwo".to_string(), "--".into(), "--help".into()][..])
+    );
+    assert_eq!(service.image.env["NOTE"], "a\nB=injected");
+    assert!(!service.image.env.contains_key("B"));
+    assert_eq!(
+        env_value(&service.build, "GOEXPERIMENT"),
+        Some("x\nGOFLAGS=-mod=mod")
+    );
+    assert_eq!(
+        env_value(&service.build, "GOFLAGS"),
+        Some(""),
+        "a value cannot set a second variable"
+    );
+}
+
+#[test]
+fn build_args_are_substituted_before_paths_are_checked() {
+    let text = "[services.api]\npackage = \"${PKG}\"\n";
+    for (pkg, message) in [
+        (
+            "./cmd/../../etc",
+            "Gofile:2:11: package path `cmd/../../etc` uses `..`",
+        ),
+        (
+            "./cmd/--exec",
+            "Gofile:2:11: package path `cmd/--exec` has a directory starting with `-`",
+        ),
+        (
+            "-toolexec=id",
+            "Gofile:2:11: package `-toolexec=id` must start with `./`",
+        ),
+        (
+            "./cmd/a\nb",
+            "Gofile:2:11: package path `cmd/a\\nb` contains '\\n'",
+        ),
+    ] {
+        let source = SourceFile::new("Gofile", text);
+        let args = BTreeMap::from([("PKG".to_string(), pkg.to_string())]);
+        let err = gofile::parse(&source, &args).unwrap_err();
+        assert_eq!(err.headlines(), [message], "PKG={pkg:?}");
+    }
+}
+
+#[test]
+fn a_double_dash_in_flags_is_refused() {
+    for flag in ["--", "-"] {
+        let text = format!("[services.api]\npackage = \".\"\nflags = [\"{flag}\"]\n");
+        let source = SourceFile::new("Gofile", text.as_str());
+        let err = gofile::parse(&source, &BTreeMap::new()).unwrap_err();
+        assert_eq!(
+            err.headlines(),
+            [format!("Gofile:3:10: `{flag}` in `flags` is not a flag")]
+        );
+    }
+}
+
+#[test]
+fn module_fetch_settings_are_environment_values_not_script_text() {
+    let download = Case::new(TWO_SERVICES)
+        .opt("build-arg:GOPROXY", "http://proxy; touch /pwned")
+        .opt("build-arg:GOPRIVATE", "$(id)")
+        .ok()
+        .download;
+    assert_eq!(
+        env_value(&download.command, "GOPROXY"),
+        Some("http://proxy; touch /pwned")
+    );
+    assert_eq!(env_value(&download.command, "GOPRIVATE"), Some("$(id)"));
+    assert!(
+        download
+            .command
+            .args
+            .iter()
+            .all(|arg| !arg.contains("pwned") && !arg.contains("$(id)")),
+        "{:?}",
+        download.command.args
     );
 }

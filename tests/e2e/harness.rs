@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 
 pub struct Engines {
     pub docker26: String,
+    /// The same engine with the containerd image store, on its own daemon.
+    pub docker26cs: String,
     pub client26: String,
     pub docker20: String,
     pub client20: String,
@@ -28,6 +30,7 @@ impl Engines {
     pub fn from_env() -> Self {
         Self {
             docker26: var("GOFRONTEND_DOCKER26"),
+            docker26cs: var("GOFRONTEND_DOCKER26_CS"),
             client26: var("GOFRONTEND_DOCKER26_CLIENT"),
             docker20: var("GOFRONTEND_DOCKER20"),
             client20: var("GOFRONTEND_DOCKER20_CLIENT"),
@@ -38,23 +41,35 @@ impl Engines {
 
     /// `docker` against the Docker 26.1 engine.
     pub fn docker(&self, args: &[&str]) -> Output {
-        run(Command::new(&self.client26)
-            .env("DOCKER_HOST", &self.docker26)
-            .args(args))
+        run(&mut self.docker_command(&self.docker26, args))
+    }
+
+    /// `docker` against the engine at `host`, not yet run.
+    pub fn docker_command(&self, host: &str, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.client26);
+        command.env("DOCKER_HOST", host).args(args);
+        command
     }
 
     /// `docker buildx build` of a Gofile on the Docker 26.1 engine, with the frontend under test.
     pub fn buildx(&self, context: &Path, extra: &[&str]) -> Output {
+        run(&mut self.buildx_command(&self.docker26, context, extra))
+    }
+
+    /// `docker buildx build` of a Gofile on the 26.1 engine at `host`, not yet run.
+    pub fn buildx_command(&self, host: &str, context: &Path, extra: &[&str]) -> Command {
         let gofile = context.join("Gofile");
-        let mut args: Vec<String> = ["buildx", "build", "--progress=plain", "--network=host"]
-            .map(String::from)
-            .into();
-        args.extend(self.frontend_args());
-        args.extend(["-f".into(), gofile.display().to_string()]);
-        args.extend(extra.iter().map(|s| s.to_string()));
-        args.push(context.display().to_string());
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        self.docker(&args)
+        let mut command = self.docker_command(
+            host,
+            &["buildx", "build", "--progress=plain", "--network=host"],
+        );
+        command
+            .args(self.frontend_args())
+            .arg("-f")
+            .arg(&gofile)
+            .args(extra)
+            .arg(context);
+        command
     }
 
     /// `DOCKER_BUILDKIT=1 docker build` of a Gofile on the Docker 20.10 engine (BuildKit v0.8).
@@ -114,15 +129,56 @@ pub fn assert_ok(output: &Output, what: &str) {
     );
 }
 
+/// `docker image inspect` on the 26.1 engine.
+pub fn inspect(engines: &Engines, image: &str) -> serde_json::Value {
+    let out = engines.docker(&["image", "inspect", image]);
+    assert_ok(&out, "docker image inspect");
+    let all: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    all[0].clone()
+}
+
+/// Runs an image on the 26.1 engine, without network, and returns what it printed.
+pub fn run_image(engines: &Engines, image: &str) -> String {
+    let out = engines.docker(&["run", "--rm", "--network=none", image]);
+    assert_ok(&out, &format!("docker run {image}"));
+    stdout(&out)
+}
+
 /// A private copy of an example, so a test may edit it.
 pub fn example_copy(name: &str, test: &str) -> PathBuf {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(name);
-    let to = std::env::temp_dir().join(format!("gofrontend-e2e-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&to);
-    copy_dir(&from, &to);
+    private_copy(&Path::new("examples").join(name), test)
+}
+
+/// A private copy of a directory of the repository, so a test may edit it.
+pub fn private_copy(from: &Path, test: &str) -> PathBuf {
+    let to = scratch_dir(test);
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join(from), &to);
     to
+}
+
+/// An empty directory of the test's own.
+pub fn scratch_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gofrontend-e2e-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes `files` (path, contents) under `root`, creating directories.
+pub fn write_files(root: &Path, files: &[(&str, &str)]) {
+    for (path, contents) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+}
+
+/// A value no earlier run used.
+pub fn unique() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
 }
 
 fn copy_dir(from: &Path, to: &Path) {

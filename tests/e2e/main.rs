@@ -2,33 +2,16 @@
 //! image, asserting on what users see: the image runs, its config and size, what was cached,
 //! what ran in parallel, and the errors.
 
+// The harness serves several test crates; this one uses part of it.
+#[allow(dead_code)]
 mod harness;
 
 use std::path::Path;
 
-use harness::{Engines, assert_ok, example_copy, stderr, stdout, vertex_lines, was_cached};
-use serde_json::Value;
-
-/// A value no earlier run used.
-fn unique() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
-}
-
-fn inspect(engines: &Engines, image: &str) -> Value {
-    let out = engines.docker(&["image", "inspect", image]);
-    assert_ok(&out, "docker image inspect");
-    let all: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    all[0].clone()
-}
-
-fn run_image(engines: &Engines, image: &str) -> String {
-    let out = engines.docker(&["run", "--rm", "--network=none", image]);
-    assert_ok(&out, &format!("docker run {image}"));
-    stdout(&out)
-}
+use harness::{
+    Engines, assert_ok, example_copy, inspect, run_image, stderr, stdout, unique, vertex_lines,
+    was_cached,
+};
 
 #[test]
 fn microservices_build_into_images_that_run_with_their_config() {
