@@ -12,6 +12,7 @@ use crate::diagnostic::{Diagnostics, SourceFile};
 use crate::dockerignore;
 use crate::gofile::{self, Gofile};
 use crate::gomod::GoMod;
+use crate::gosource::{self, Entry, EntryKind, SourceFiles};
 use crate::lower::{ContextSource, lower};
 use crate::options::{BuildOptions, KEY_PLATFORM, KEY_TARGET, PREFIX_BUILD_ARG};
 use crate::plan::{self, BuilderConfig, PlanError, PlanInputs};
@@ -149,6 +150,22 @@ fn llb(args: LlbArgs) -> anyhow::Result<()> {
         Some(json) => parse_builder_config(json)?,
         None => BuilderConfig::official_golang(),
     };
+    let excludes = read_excludes(&gofile_path, &args.context)?;
+    let files = LocalFiles {
+        root: args.context.clone(),
+        excludes: dockerignore::Matcher::new(&excludes).map_err(anyhow::Error::msg)?,
+    };
+    let roots = plan::scan_roots(&gofile, &options);
+    let tree = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(gosource::scan(
+            &files,
+            &gomod.module_path,
+            &gofile.module.value,
+            &roots,
+        ))
+        .context("reading the Go sources of the context")?;
     let plan = plan::plan(PlanInputs {
         gofile: &gofile,
         gofile_source: &source,
@@ -156,7 +173,8 @@ fn llb(args: LlbArgs) -> anyhow::Result<()> {
         options: &options,
         builder: &builder,
         build_platform: Platform::host(),
-        excludes: read_excludes(&gofile_path, &args.context)?,
+        excludes,
+        sources: &tree,
     })
     .map_err(|err| match err {
         PlanError::Gofile(diagnostics) => anyhow::Error::new(diagnostics),
@@ -265,6 +283,65 @@ fn read_gomod(context: &Path, gofile: &Gofile) -> anyhow::Result<GoMod> {
         path.display().to_string(),
         text,
     ))?)
+}
+
+/// The context directory as BuildKit would send it: `.dockerignore` applied.
+struct LocalFiles {
+    root: PathBuf,
+    excludes: dockerignore::Matcher,
+}
+
+impl SourceFiles for LocalFiles {
+    type Error = anyhow::Error;
+
+    async fn list(&self, dir: &str) -> anyhow::Result<Option<Vec<Entry>>> {
+        if dir != "." && self.excludes.excludes(dir) {
+            return Ok(None);
+        }
+        let path = self.root.join(dir);
+        let read = match std::fs::read_dir(&path) {
+            Ok(read) => read,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => {
+                return Err(err).with_context(|| format!("cannot list `{}`", path.display()));
+            }
+        };
+        let mut entries = Vec::new();
+        for entry in read {
+            let entry = entry.with_context(|| format!("cannot list `{}`", path.display()))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if self.excludes.excludes(&gosource::join(dir, &name)) {
+                continue;
+            }
+            let kind = entry
+                .file_type()
+                .with_context(|| format!("cannot stat `{}`", entry.path().display()))?;
+            let kind = if kind.is_dir() {
+                EntryKind::Dir
+            } else if kind.is_symlink() {
+                EntryKind::Symlink
+            } else if kind.is_file() {
+                EntryKind::File
+            } else {
+                EntryKind::Other
+            };
+            entries.push(Entry { name, kind });
+        }
+        Ok(Some(entries))
+    }
+
+    async fn read(&self, path: &str, limit: Option<usize>) -> anyhow::Result<Vec<u8>> {
+        use std::io::Read;
+        let full = self.root.join(path);
+        let file = std::fs::File::open(&full)
+            .with_context(|| format!("cannot read `{}`", full.display()))?;
+        let mut data = Vec::new();
+        let limit = limit.map_or(u64::MAX, |limit| limit as u64);
+        file.take(limit)
+            .read_to_end(&mut data)
+            .with_context(|| format!("cannot read `{}`", full.display()))?;
+        Ok(data)
+    }
 }
 
 /// `<Gofile>.dockerignore` beside the Gofile, else `.dockerignore` at the context root.

@@ -8,12 +8,13 @@ use std::time::Instant;
 
 use crate::diagnostic::{Diagnostics, SourceFile};
 use crate::dockerignore;
-use crate::gateway::{Client, SolvedRef, stdio_channel};
+use crate::gateway::{Client, ContextFiles, SolvedRef, stdio_channel};
 use crate::gofile::{self, Gofile};
 use crate::gomod::GoMod;
+use crate::gosource;
 use crate::image::image_config;
 use crate::llb::{Definition, Local, pb_platform};
-use crate::lower::{ContextSource, lower};
+use crate::lower::{self, ContextSource};
 use crate::options::{BuildOptions, OptionError, SourceOptions};
 use crate::plan::{self, Base, BuilderConfig, PlanError, PlanInputs, ResultPlan, binary_path};
 use crate::platform::Platform;
@@ -220,17 +221,37 @@ async fn build(
         })
         .unwrap_or_else(Platform::host);
     let builder_image = plan::builder_image(&gofile, &gomod, &options, &source)?;
-    let builder_config = client
-        .resolve_image_config(
+    let context_source = ContextSource {
+        name: sources.context_local.clone(),
+        session_id: context_session,
+    };
+    let context = Definition::marshal(&lower::context(&context_source, &excludes));
+    let context = client
+        .solve(context.0)
+        .await
+        .map_err(gateway("loading the build context"))?;
+    let roots = plan::scan_roots(&gofile, &options);
+    let context_files = ContextFiles::new(client, context);
+    let metadata_name = format!("[internal] load metadata for {builder_image}");
+    // The scan and the builder's config are independent round trips to the daemon.
+    let (tree, builder_config) = tokio::join!(
+        gosource::scan(
+            &context_files,
+            &gomod.module_path,
+            &gofile.module.value,
+            &roots
+        ),
+        client.resolve_image_config(
             &builder_image,
             pb_platform(&build_platform),
             options.image_resolve_mode.as_str(),
-            &format!("[internal] load metadata for {builder_image}"),
+            &metadata_name,
         )
-        .await
-        .map_err(gateway(format!(
-            "resolving the builder image {builder_image}"
-        )))?;
+    );
+    let tree = tree.map_err(gateway("reading the Go sources of the build context"))?;
+    let builder_config = builder_config.map_err(gateway(format!(
+        "resolving the builder image {builder_image}"
+    )))?;
     let builder = BuilderConfig::from_image_config(&builder_config).map_err(|err| {
         FrontendError::Input(format!(
             "the builder image {builder_image} has an unreadable config: {err}"
@@ -245,14 +266,9 @@ async fn build(
         builder: &builder,
         build_platform,
         excludes,
+        sources: &tree,
     })?;
-    let definition = lower(
-        &plan,
-        &ContextSource {
-            name: sources.context_local.clone(),
-            session_id: context_session,
-        },
-    );
+    let definition = lower::lower(&plan, &context_source);
     let definition_bytes = definition.encoded_len();
     // BuildKit sends a frontend's stderr to the daemon log: the benchmarks read this line there.
     eprintln!(

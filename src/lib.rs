@@ -11,6 +11,7 @@ pub mod frontend;
 pub mod gateway;
 pub mod gofile;
 pub mod gomod;
+pub mod gosource;
 pub mod image;
 pub mod image_ref;
 pub mod llb;

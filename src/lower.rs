@@ -4,7 +4,7 @@
 use crate::llb::{CacheSharing, CopyOp, Definition, Exec, Local, Mount, Output, image};
 use crate::plan::{
     BUILD_CACHE_DIR, Base, Command, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR, Plan, ResultPlan,
-    SOURCE_DIR, ServicePlan, binary_path,
+    SHARED_MARKER_DIR, SOURCE_DIR, ServicePlan, StepSources, binary_path,
 };
 use crate::platform::Platform;
 
@@ -24,7 +24,50 @@ impl Default for ContextSource {
     }
 }
 
-pub fn lower(plan: &Plan, context: &ContextSource) -> Definition {
+/// The build context as the client sends it, minus `.dockerignore` patterns. The frontend
+/// reads Go sources from this same op before planning, so BuildKit transfers the context once.
+pub fn context(context: &ContextSource, excludes: &[String]) -> Output {
+    Local {
+        name: context.name.clone(),
+        session_id: context.session_id.clone(),
+        exclude_patterns: excludes.to_vec(),
+        shared_key_hint: Some(context.name.clone()),
+        ..Local::default()
+    }
+    .output("[context] load build context")
+}
+
+/// What a step mounts at the source directory: the files it selects, copied out of the
+/// context (content-addressed, so edits elsewhere leave the copy and the step cached), or the
+/// whole context.
+fn step_context(sources: &StepSources, context: &Output, prefix: &str) -> Output {
+    match sources {
+        StepSources::Whole { .. } => context.clone(),
+        StepSources::Selected {
+            files,
+            dirs,
+            packages,
+        } => {
+            let mut copy = CopyOp::onto(
+                None,
+                format!(
+                    "{prefix}select {} files of {packages} package{}",
+                    files.len(),
+                    if *packages == 1 { "" } else { "s" }
+                ),
+            );
+            for file in files {
+                copy = copy.file(context.clone(), format!("/{file}"), format!("/{file}"));
+            }
+            for dir in dirs {
+                copy = copy.dir(context.clone(), format!("/{dir}"), format!("/{dir}"));
+            }
+            copy.build()
+        }
+    }
+}
+
+pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
     let builder = image(
         &plan.builder_image,
         &plan.build_platform,
@@ -32,8 +75,8 @@ pub fn lower(plan: &Plan, context: &ContextSource) -> Definition {
         &format!("[builder] {}", plan.builder_image),
     );
     let module_files = Local {
-        name: context.name.clone(),
-        session_id: context.session_id.clone(),
+        name: context_source.name.clone(),
+        session_id: context_source.session_id.clone(),
         include_patterns: plan.download.inputs.clone(),
         ..Local::default()
     }
@@ -50,24 +93,42 @@ pub fn lower(plan: &Plan, context: &ContextSource) -> Definition {
     )
     .output(MODULES_DIR)
     .expect("the module mount is writable");
-    let sources = Local {
-        name: context.name.clone(),
-        session_id: context.session_id.clone(),
-        exclude_patterns: plan.context.excludes.clone(),
-        shared_key_hint: Some(context.name.clone()),
-        ..Local::default()
-    }
-    .output("[context] load build context");
+    let sources = context(context_source, &plan.context.excludes);
+    let markers: Vec<Output> = plan
+        .shared
+        .iter()
+        .map(|step| {
+            let mounts = vec![
+                read_only(
+                    SOURCE_DIR,
+                    &step_context(&step.sources, &sources, "[shared] "),
+                ),
+                read_only(MODULES_DIR, &modules),
+                cache(BUILD_CACHE_DIR, &step.build_cache_id),
+                scratch(SHARED_MARKER_DIR),
+            ];
+            go_step(&step.command, &builder, &plan.build_platform, mounts)
+                .output(SHARED_MARKER_DIR)
+                .expect("the marker mount is writable")
+        })
+        .collect();
     let binaries: Vec<(&ServicePlan, Output)> = plan
         .services
         .iter()
         .map(|service| {
-            let mounts = vec![
-                read_only(SOURCE_DIR, &sources),
+            let prefix = format!("[{}] ", service.name);
+            let mut mounts = vec![
+                read_only(
+                    SOURCE_DIR,
+                    &step_context(&service.sources, &sources, &prefix),
+                ),
                 read_only(MODULES_DIR, &modules),
                 cache(BUILD_CACHE_DIR, &service.build_cache_id),
                 scratch(OUTPUT_DIR),
             ];
+            if let Some(marker) = service.shared.and_then(|i| markers.get(i)) {
+                mounts.push(read_only(SHARED_MARKER_DIR, marker));
+            }
             let outputs = go_step(&service.build, &builder, &plan.build_platform, mounts);
             (
                 service,

@@ -10,6 +10,7 @@ use gofrontend::diagnostic::SourceFile;
 use gofrontend::dockerignore;
 use gofrontend::gofile;
 use gofrontend::gomod::GoMod;
+use gofrontend::gosource::{self, Package, SourceTree};
 use gofrontend::lower::{ContextSource, lower};
 use gofrontend::options::BuildOptions;
 use gofrontend::plan::{self, BuilderConfig, PlanInputs};
@@ -54,6 +55,24 @@ fuzz_target!(|data: &[u8]| {
         "module example.com/fuzz\ngo 1.24\n",
     ))
     .expect("a fixed, valid go.mod");
+    // Every service's package exists and imports a shared one, so plans have a shared step.
+    let main = Package {
+        files: vec!["main.go".into()],
+        imports: ["example.com/fuzz/lib".into()].into(),
+        unconstrained_imports: ["example.com/fuzz/lib".into()].into(),
+        ..Package::default()
+    };
+    let mut packages: BTreeMap<String, Option<Package>> = plan::scan_roots(&gofile, &options)
+        .into_iter()
+        .map(|root| (root, Some(main.clone())))
+        .collect();
+    packages.insert(gosource::join(&gofile.module.value, "lib"), Some(Package::default()));
+    let tree = SourceTree {
+        module_path: "example.com/fuzz".into(),
+        module_dir: gofile.module.value.clone(),
+        packages,
+        module_files: vec!["go.mod".into()],
+    };
     let result = plan::plan(PlanInputs {
         gofile: &gofile,
         gofile_source: &source,
@@ -62,6 +81,7 @@ fuzz_target!(|data: &[u8]| {
         builder: &BuilderConfig::official_golang(),
         build_platform: Platform::linux("amd64"),
         excludes: dockerignore::parse(ignore_text),
+        sources: &tree,
     });
     match result {
         Ok(plan) => {

@@ -91,13 +91,46 @@ impl Client {
         solved: &SolvedRef,
         path: &str,
     ) -> Result<Option<Vec<u8>>, tonic::Status> {
+        self.read_file_prefix(solved, path, None).await
+    }
+
+    /// The first `limit` bytes of a file (all of it without a limit); `None` when it does not
+    /// exist.
+    pub async fn read_file_prefix(
+        &self,
+        solved: &SolvedRef,
+        path: &str,
+        limit: Option<usize>,
+    ) -> Result<Option<Vec<u8>>, tonic::Status> {
         let request = gateway::ReadFileRequest {
             r#ref: solved.id(),
             file_path: path.to_string(),
+            range: limit.map(|length| gateway::FileRange {
+                offset: 0,
+                length: length as i64,
+            }),
             ..gateway::ReadFileRequest::default()
         };
         match self.bridge.clone().read_file(request).await {
             Ok(response) => Ok(Some(response.into_inner().data)),
+            Err(status) if is_not_found(&status) => Ok(None),
+            Err(status) => Err(status),
+        }
+    }
+
+    /// The entries directly in a directory of a solved result; `None` when it does not exist.
+    pub async fn read_dir(
+        &self,
+        solved: &SolvedRef,
+        path: &str,
+    ) -> Result<Option<Vec<crate::proto::fsutil::types::Stat>>, tonic::Status> {
+        let request = gateway::ReadDirRequest {
+            r#ref: solved.id(),
+            dir_path: path.to_string(),
+            ..gateway::ReadDirRequest::default()
+        };
+        match self.bridge.clone().read_dir(request).await {
+            Ok(response) => Ok(Some(response.into_inner().entries)),
             Err(status) if is_not_found(&status) => Ok(None),
             Err(status) => Err(status),
         }

@@ -2,7 +2,9 @@
 //! does I/O with the daemon.
 
 mod client;
+mod context_files;
 mod transport;
 
 pub use client::{Client, SolvedRef};
+pub use context_files::ContextFiles;
 pub use transport::stdio_channel;

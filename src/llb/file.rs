@@ -3,12 +3,20 @@
 use super::{Inputs, Node, OpMeta, Output};
 use crate::proto::pb;
 
-/// Copies single files from other outputs onto a base, as one op (one layer).
+/// Copies files and directories from other outputs onto a base, as one op (one layer).
 pub struct CopyOp {
     name: String,
     base: Option<Output>,
-    copies: Vec<(Output, String, String)>,
+    copies: Vec<Copy>,
     timestamp: Option<i64>,
+}
+
+struct Copy {
+    from: Output,
+    src: String,
+    dest: String,
+    /// `src` is a directory whose contents land in `dest`.
+    dir: bool,
 }
 
 impl CopyOp {
@@ -23,7 +31,23 @@ impl CopyOp {
     }
 
     pub fn file(mut self, from: Output, src: impl Into<String>, dest: impl Into<String>) -> Self {
-        self.copies.push((from, src.into(), dest.into()));
+        self.copies.push(Copy {
+            from,
+            src: src.into(),
+            dest: dest.into(),
+            dir: false,
+        });
+        self
+    }
+
+    /// Copies everything under the directory `src` into `dest`.
+    pub fn dir(mut self, from: Output, src: impl Into<String>, dest: impl Into<String>) -> Self {
+        self.copies.push(Copy {
+            from,
+            src: src.into(),
+            dest: dest.into(),
+            dir: true,
+        });
         self
     }
 
@@ -41,7 +65,7 @@ impl CopyOp {
         let sources: Vec<i64> = self
             .copies
             .iter()
-            .map(|(from, _, _)| inputs.index_of(from))
+            .map(|copy| inputs.index_of(&copy.from))
             .collect();
         let input_count = inputs.0.len() as i64;
         let last = self.copies.len().saturating_sub(1);
@@ -50,7 +74,7 @@ impl CopyOp {
             .into_iter()
             .zip(sources)
             .enumerate()
-            .map(|(k, ((_, src, dest), source))| pb::FileAction {
+            .map(|(k, (copy, source))| pb::FileAction {
                 // Each action works on the previous one's result; only the last is the output.
                 input: if k == 0 {
                     base_index
@@ -60,8 +84,9 @@ impl CopyOp {
                 secondary_input: source,
                 output: if k == last { 0 } else { -1 },
                 action: Some(pb::file_action::Action::Copy(pb::FileActionCopy {
-                    src,
-                    dest,
+                    src: copy.src,
+                    dest: copy.dest,
+                    dir_copy_contents: copy.dir,
                     mode: -1,
                     follow_symlink: true,
                     create_dest_path: true,

@@ -2,6 +2,7 @@
 //! image's config to the steps BuildKit will run. Serializable, so tests can pin it.
 
 mod builder;
+mod sources;
 mod steps;
 
 use std::collections::BTreeMap;
@@ -9,13 +10,16 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use builder::BuilderConfig;
+pub use sources::StepSources;
 pub use steps::{
-    BUILD_CACHE_DIR, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR, SOURCE_DIR, context_path,
+    BUILD_CACHE_DIR, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR, SHARED_MARKER_DIR, SOURCE_DIR,
+    context_path,
 };
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
 use crate::gofile::{Gofile, Service};
 use crate::gomod::GoMod;
+use crate::gosource::{SourceTree, join};
 use crate::image_ref;
 use crate::options::{
     ARG_BASE_IMAGE, ARG_BUILDER_IMAGE, ARG_CACHE_MOUNT_NS, BuildOptions, CONTEXT_BASE,
@@ -45,6 +49,8 @@ pub struct Plan {
     pub image_resolve_mode: ResolveMode,
     pub context: ContextPlan,
     pub download: DownloadStep,
+    /// One per group of two or more services compiled with the same settings.
+    pub shared: Vec<SharedStep>,
     pub services: Vec<ServicePlan>,
     pub result: ResultPlan,
     pub source_date_epoch: Option<i64>,
@@ -78,11 +84,22 @@ pub struct DownloadStep {
     pub module_cache_id: String,
 }
 
+/// Compiles what a group of services shares into GOCACHE before their own steps run.
+#[derive(Debug, Clone, Serialize)]
+pub struct SharedStep {
+    pub command: Command,
+    pub sources: StepSources,
+    pub build_cache_id: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ServicePlan {
     pub name: String,
     pub binary: String,
     pub build: Command,
+    pub sources: StepSources,
+    /// The index of the shared step this service waits for.
+    pub shared: Option<usize>,
     pub build_cache_id: String,
     pub base: Base,
     pub image: ImageConfigPlan,
@@ -168,6 +185,31 @@ pub struct PlanInputs<'a> {
     /// The platform of the BuildKit worker, where the builder runs.
     pub build_platform: Platform,
     pub excludes: Vec<String>,
+    /// The packages the selected services reach, from [`scan_roots`].
+    pub sources: &'a SourceTree,
+}
+
+/// The context-relative package directories of the services a build selects (all of them when
+/// the target names none): where the source scan starts.
+pub fn scan_roots(gofile: &Gofile, options: &BuildOptions) -> Vec<String> {
+    let module_dir = &gofile.module.value;
+    let selected: Vec<&Service> = match options.target.as_deref().and_then(|t| gofile.service(t)) {
+        Some(service) => vec![service],
+        None => gofile.services.iter().collect(),
+    };
+    selected
+        .iter()
+        .map(|service| package_dir(module_dir, service))
+        .collect()
+}
+
+fn package_dir(module_dir: &str, service: &Service) -> String {
+    let package = service.package.value.as_str();
+    let relative = package
+        .strip_prefix("./")
+        .unwrap_or(package)
+        .trim_end_matches('/');
+    join(module_dir, if relative == "." { "" } else { relative })
 }
 
 pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
@@ -179,6 +221,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
         builder,
         build_platform,
         excludes,
+        sources: tree,
     } = inputs;
     let target_platform = options
         .platform
@@ -188,6 +231,8 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
     let cache_ids = CacheIds::new(gofile, gomod, options);
     let module_dir = gofile.module.value.clone();
     let mut services = Vec::with_capacity(selected.len());
+    let mut settings = Vec::with_capacity(selected.len());
+    let mut reaches = Vec::with_capacity(selected.len());
     for service in &selected {
         if service.build.cgo && target_platform != build_platform {
             return Err(gofile_error(
@@ -202,15 +247,42 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
                 .with_help("build this service on a worker of the target platform, or set `cgo = false`"),
             ));
         }
+        let root = package_dir(&module_dir, service);
+        let reach = sources::reach(tree, &root);
+        let service_settings = steps::compile_settings(service, builder, &target_platform);
+        let step_sources = sources::step_sources(tree, &reach.dirs, reach.unsure.as_deref());
+        let whole_reason = match &step_sources {
+            StepSources::Whole { reason } => Some(reason.as_str()),
+            StepSources::Selected { .. } => None,
+        };
         services.push(ServicePlan {
             name: service.name.value.clone(),
             binary: service.binary.clone(),
-            build: steps::build_command(service, &module_dir, builder, &target_platform, options),
+            build: steps::build_command(
+                service,
+                &service_settings,
+                &module_dir,
+                options,
+                whole_reason,
+            ),
+            sources: step_sources,
+            shared: None,
             build_cache_id: cache_ids.build_cache.clone(),
             base: service_base(gofile, service, options)?,
             image: image_config(service, options),
         });
+        settings.push(service_settings);
+        reaches.push((root, reach));
     }
+    let shared = shared_steps(
+        tree,
+        &settings,
+        &reaches,
+        &mut services,
+        &module_dir,
+        options,
+        &cache_ids,
+    );
     let result = match (options.target.as_deref(), selected.as_slice()) {
         (None, [_, _, ..]) => ResultPlan::AllBinaries {
             base: shared_base(gofile, options)?,
@@ -230,6 +302,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
             options,
             cache_ids.module_cache,
         ),
+        shared,
         context: ContextPlan {
             module_dir,
             excludes,
@@ -300,6 +373,62 @@ impl CacheIds {
             build_cache: format!("{namespace}gofrontend:gocache{scope}"),
         }
     }
+}
+
+/// Groups the services by compile settings and gives each group of two or more a shared
+/// compile step, which its services then wait for.
+fn shared_steps(
+    tree: &SourceTree,
+    settings: &[steps::CompileSettings],
+    reaches: &[(String, sources::Reach)],
+    services: &mut [ServicePlan],
+    module_dir: &str,
+    options: &BuildOptions,
+    cache_ids: &CacheIds,
+) -> Vec<SharedStep> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (index, service_settings) in settings.iter().enumerate() {
+        match groups
+            .iter_mut()
+            .find(|group| settings[group[0]] == *service_settings)
+        {
+            Some(group) => group.push(index),
+            None => groups.push(vec![index]),
+        }
+    }
+    let many = groups.iter().filter(|group| group.len() >= 2).count();
+    let mut shared = Vec::new();
+    for group in groups.into_iter().filter(|group| group.len() >= 2) {
+        let members: Vec<(&str, &sources::Reach)> = group
+            .iter()
+            .map(|&i| (reaches[i].0.as_str(), &reaches[i].1))
+            .collect();
+        let packages = sources::shared_packages(tree, &members);
+        if packages.import_paths.is_empty() {
+            continue;
+        }
+        let label = if many == 1 {
+            "shared".to_string()
+        } else {
+            format!("shared {}", shared.len() + 1)
+        };
+        for &i in &group {
+            services[i].shared = Some(shared.len());
+        }
+        shared.push(SharedStep {
+            command: steps::shared_command(
+                &label,
+                &settings[group[0]],
+                &packages.import_paths,
+                group.len(),
+                module_dir,
+                options,
+            ),
+            sources: sources::step_sources(tree, &packages.local_dirs, None),
+            build_cache_id: cache_ids.build_cache.clone(),
+        });
+    }
+    shared
 }
 
 fn service_base(

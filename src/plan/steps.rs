@@ -16,6 +16,8 @@ pub const MODULE_CACHE_DIR: &str = "/var/cache/gofrontend/gomodcache";
 pub const BUILD_CACHE_DIR: &str = "/root/.cache/go-build";
 /// The build steps' output mount: it holds the binary and nothing else.
 pub const OUTPUT_DIR: &str = "/out";
+/// Where the shared compile step writes its marker, and where the service steps mount it.
+pub const SHARED_MARKER_DIR: &str = "/var/lib/gofrontend/shared";
 
 /// Downloads into the persistent cache mount (so modules fetched by any earlier build are not
 /// fetched again), then copies exactly what this go.sum needs from it into the step's own
@@ -68,13 +70,24 @@ pub fn download_step(
     }
 }
 
-pub fn build_command(
+/// Every `go build` runs offline against the module layer, without paths or VCS stamps that
+/// would make its results differ between machines.
+pub const COMMON_FLAGS: &[&str] = &["-mod=readonly", "-trimpath", "-buildvcs=false"];
+
+/// What decides how Go compiles a package: two services with equal settings share every
+/// compiled package in GOCACHE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileSettings {
+    pub env: Vec<String>,
+    /// `go build` flags besides [`COMMON_FLAGS`], `-ldflags`, `-o` and the package.
+    pub flags: Vec<String>,
+}
+
+pub fn compile_settings(
     service: &Service,
-    module_dir: &str,
     builder: &BuilderConfig,
     target: &Platform,
-    options: &BuildOptions,
-) -> Command {
+) -> CompileSettings {
     let settings = &service.build;
     let mut env = Env::from_builder(builder);
     env.extend(
@@ -95,20 +108,32 @@ pub fn build_command(
     env.set("GOMODCACHE", MODULES_DIR);
     env.set("GOCACHE", BUILD_CACHE_DIR);
 
-    let mut args: Vec<String> = [
-        "go",
-        "build",
-        "-mod=readonly",
-        "-trimpath",
-        "-buildvcs=false",
-    ]
-    .map(String::from)
-    .into();
-    if !settings.ldflags.is_empty() {
-        args.push(format!("-ldflags={}", settings.ldflags));
-    }
+    let mut flags = Vec::new();
     if !settings.tags.is_empty() {
-        args.push(format!("-tags={}", settings.tags.join(",")));
+        flags.push(format!("-tags={}", settings.tags.join(",")));
+    }
+    flags.extend(settings.flags.iter().cloned());
+    CompileSettings {
+        env: env.into_list(),
+        flags,
+    }
+}
+
+pub fn build_command(
+    service: &Service,
+    settings: &CompileSettings,
+    module_dir: &str,
+    options: &BuildOptions,
+    whole_context_reason: Option<&str>,
+) -> Command {
+    let mut args: Vec<String> = ["go", "build"]
+        .iter()
+        .chain(COMMON_FLAGS)
+        .map(|arg| arg.to_string())
+        .collect();
+    let ldflags = &service.build.ldflags;
+    if !ldflags.is_empty() {
+        args.push(format!("-ldflags={ldflags}"));
     }
     args.extend(settings.flags.iter().cloned());
     args.push("-o".into());
@@ -120,16 +145,60 @@ pub fn build_command(
         NoCache::All => true,
         NoCache::Services(names) => names.contains(&service.name.value),
     };
+    let mut name = format!(
+        "[{}] go build {}",
+        service.name.value, service.package.value
+    );
+    if let Some(reason) = whole_context_reason {
+        name.push_str(&format!(" (whole context: {reason})"));
+    }
     Command {
-        name: format!(
-            "[{}] go build {}",
-            service.name.value, service.package.value
-        ),
+        name,
         args,
-        env: env.into_list(),
+        env: settings.env.clone(),
         cwd: module_workdir(module_dir),
         network: NetworkMode::None,
         ignore_cache,
+    }
+}
+
+/// Compiles the packages several services share, once, into GOCACHE. A package that fails to
+/// compile here fails again, with its error, in the services that import it; so this step
+/// never fails the build. It writes a constant marker that the service steps mount: they wait
+/// for it without their cache keys depending on its own.
+fn shared_script() -> String {
+    format!(
+        "\"$@\" || echo 'gofrontend: some shared packages did not compile here; the services that import them will report it' >&2\n\
+         echo compiled > {SHARED_MARKER_DIR}/done\n"
+    )
+}
+
+pub fn shared_command(
+    group: &str,
+    settings: &CompileSettings,
+    packages: &[String],
+    services: usize,
+    module_dir: &str,
+    options: &BuildOptions,
+) -> Command {
+    let script = shared_script();
+    let mut args: Vec<String> = ["/bin/sh", "-c", &script, "gofrontend-shared", "go", "build"]
+        .iter()
+        .chain(COMMON_FLAGS)
+        .map(|arg| arg.to_string())
+        .collect();
+    args.extend(settings.flags.iter().cloned());
+    args.extend(packages.iter().cloned());
+    Command {
+        name: format!(
+            "[{group}] go build {} shared packages of {services} services",
+            packages.len()
+        ),
+        args,
+        env: settings.env.clone(),
+        cwd: module_workdir(module_dir),
+        network: NetworkMode::None,
+        ignore_cache: options.no_cache == NoCache::All,
     }
 }
 

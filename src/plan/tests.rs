@@ -1,5 +1,6 @@
 use super::*;
 use crate::gofile;
+use crate::gosource::tests::{Files, scan_now};
 use std::collections::BTreeMap;
 
 const TWO_SERVICES: &str =
@@ -9,6 +10,8 @@ struct Case {
     gofile: &'static str,
     gomod: &'static str,
     options: Vec<(&'static str, &'static str)>,
+    /// The context's files; without any, go.mod and a one-file main package per service.
+    files: Vec<(&'static str, &'static str)>,
 }
 
 impl Case {
@@ -17,7 +20,13 @@ impl Case {
             gofile,
             gomod: "module example.com/shop\n\ngo 1.24.2\n",
             options: Vec::new(),
+            files: Vec::new(),
         }
+    }
+
+    fn files(mut self, files: &[(&'static str, &'static str)]) -> Self {
+        self.files = files.to_vec();
+        self
     }
 
     fn opt(mut self, key: &'static str, value: &'static str) -> Self {
@@ -30,6 +39,23 @@ impl Case {
         let options = BuildOptions::from_pairs(self.options.iter().copied()).unwrap();
         let gofile = gofile::parse(&source, &options.build_args).unwrap();
         let gomod = GoMod::parse(&SourceFile::new("go.mod", self.gomod)).unwrap();
+        let roots = scan_roots(&gofile, &options);
+        let files = if self.files.is_empty() {
+            let mut files = vec![(
+                format!("{}/go.mod", gofile.module.value),
+                self.gomod.to_string(),
+            )];
+            files.extend(
+                roots
+                    .iter()
+                    .map(|root| (format!("{root}/main.go"), "package main\n".to_string())),
+            );
+            Files(files.into_iter().collect())
+        } else {
+            Files::new(&self.files)
+        };
+        let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
+        let tree = scan_now(&files, &gofile.module.value, &roots);
         plan(PlanInputs {
             gofile: &gofile,
             gofile_source: &source,
@@ -38,6 +64,7 @@ impl Case {
             builder: &BuilderConfig::official_golang(),
             build_platform: Platform::linux("amd64"),
             excludes: vec!["bin".into()],
+            sources: &tree,
         })
     }
 
@@ -464,4 +491,201 @@ fn module_fetch_settings_are_environment_values_not_script_text() {
         "{:?}",
         download.command.args
     );
+}
+
+// Per-service contexts and the shared compile step, from the scanned imports.
+
+const SHOP: &[(&str, &str)] = &[
+    ("go.mod", "module example.com/shop\n\ngo 1.24.2\n"),
+    ("go.sum", ""),
+    (
+        "cmd/api/main.go",
+        "package main\nimport (\n\t\"net/http\"\n\t\"example.com/shop/internal/greeting\"\n\t\"example.com/shop/internal/api\"\n)\n",
+    ),
+    ("cmd/api/main_test.go", "package main\nimport \"testing\"\n"),
+    (
+        "cmd/worker/main.go",
+        "package main\nimport (\n\t\"fmt\"\n\t\"example.com/shop/internal/greeting\"\n)\n",
+    ),
+    (
+        "cmd/worker/jobs.go",
+        "package main\nimport _ \"embed\"\n//go:embed jobs/*.json\nvar jobs string\n",
+    ),
+    ("cmd/worker/jobs/daily.json", "{}"),
+    (
+        "internal/greeting/greeting.go",
+        "package greeting\nimport \"github.com/acme/text\"\n",
+    ),
+    (
+        "internal/greeting/greeting_windows.go",
+        "package greeting\nimport \"golang.org/x/sys/windows\"\n",
+    ),
+    (
+        "internal/api/api.go",
+        "package api\nimport \"encoding/json\"\n",
+    ),
+    ("README.md", "docs"),
+];
+
+fn selected(sources: &StepSources) -> (&[String], &[String]) {
+    match sources {
+        StepSources::Selected { files, dirs, .. } => (files, dirs),
+        StepSources::Whole { reason } => {
+            panic!("expected selected files, got the whole context: {reason}")
+        }
+    }
+}
+
+#[test]
+fn each_service_sees_only_the_packages_it_reaches() {
+    let plan = Case::new(TWO_SERVICES).files(SHOP).ok();
+    let (api_files, api_dirs) = selected(&plan.services[0].sources);
+    assert_eq!(
+        api_files,
+        [
+            "cmd/api/main.go",
+            "go.mod",
+            "go.sum",
+            "internal/api/api.go",
+            "internal/greeting/greeting.go",
+            "internal/greeting/greeting_windows.go",
+        ]
+    );
+    assert!(api_dirs.is_empty());
+    let (worker_files, worker_dirs) = selected(&plan.services[1].sources);
+    assert_eq!(
+        worker_files,
+        [
+            "cmd/worker/jobs.go",
+            "cmd/worker/main.go",
+            "go.mod",
+            "go.sum",
+            "internal/greeting/greeting.go",
+            "internal/greeting/greeting_windows.go",
+        ]
+    );
+    assert_eq!(worker_dirs, ["cmd/worker/jobs"], "the embedded directory");
+}
+
+#[test]
+fn shared_packages_compile_once_before_the_services() {
+    let plan = Case::new(TWO_SERVICES).files(SHOP).ok();
+    let [shared] = plan.shared.as_slice() else {
+        panic!("one shared step, got {}", plan.shared.len())
+    };
+    let args = &shared.command.args;
+    assert_eq!(args[..2], ["/bin/sh", "-c"]);
+    assert_eq!(
+        args[3..],
+        [
+            "gofrontend-shared",
+            "go",
+            "build",
+            "-mod=readonly",
+            "-trimpath",
+            "-buildvcs=false",
+            // Only what builds on every platform: not golang.org/x/sys/windows.
+            "embed",
+            "encoding/json",
+            "example.com/shop/internal/greeting",
+            "fmt",
+            "github.com/acme/text",
+            "net/http",
+        ]
+    );
+    assert_eq!(
+        shared.command.name,
+        "[shared] go build 6 shared packages of 2 services"
+    );
+    assert_eq!(env_value(&shared.command, "GOPROXY"), Some("off"));
+    let (files, _) = selected(&shared.sources);
+    assert_eq!(
+        files,
+        [
+            "go.mod",
+            "go.sum",
+            "internal/greeting/greeting.go",
+            "internal/greeting/greeting_windows.go",
+        ],
+        "a package one service uses is not shared: editing it leaves the shared step cached"
+    );
+    assert!(plan.services.iter().all(|s| s.shared == Some(0)));
+    assert_eq!(
+        plan.services[0].build.env, shared.command.env,
+        "the same environment, so GOCACHE entries match"
+    );
+}
+
+#[test]
+fn one_service_or_different_settings_get_no_shared_step() {
+    let one = Case::new(TWO_SERVICES)
+        .files(SHOP)
+        .opt("target", "api")
+        .ok();
+    assert!(one.shared.is_empty());
+    assert_eq!(one.services[0].shared, None);
+    let tagged = Case::new(
+        "[services.api]\npackage = \"./cmd/api\"\ntags = [\"prod\"]\n[services.worker]\npackage = \"./cmd/worker\"\n",
+    )
+    .files(SHOP)
+    .ok();
+    assert!(
+        tagged.shared.is_empty(),
+        "different tags compile differently"
+    );
+}
+
+#[test]
+fn unsure_analysis_falls_back_to_the_whole_context_and_says_why() {
+    let mut files = SHOP.to_vec();
+    files.push(("internal/api/cgo.go", "package api\nimport \"C\"\n"));
+    files.push((
+        "cmd/worker/gen.go",
+        "package main\nimport \"example.com/shop/internal/generated\"\n",
+    ));
+    let plan = Case::new(TWO_SERVICES).files(&files).ok();
+    assert_eq!(
+        plan.services[0].sources,
+        StepSources::Whole {
+            reason: "internal/api uses cgo".into()
+        }
+    );
+    assert_eq!(
+        plan.services[0].build.name,
+        "[api] go build ./cmd/api (whole context: internal/api uses cgo)"
+    );
+    assert_eq!(
+        plan.services[1].sources,
+        StepSources::Whole {
+            reason: "`example.com/shop/internal/generated` is not in the build context".into()
+        }
+    );
+    // The shared step still compiles what is certain, and leaves the cgo package out.
+    let args = &plan.shared[0].command.args;
+    assert!(args.contains(&"example.com/shop/internal/greeting".to_string()));
+    assert!(
+        !args
+            .iter()
+            .any(|a| a == "example.com/shop/internal/api" || a == "C")
+    );
+}
+
+#[test]
+fn services_in_a_module_subdirectory_select_paths_from_the_context_root() {
+    let plan = Case::new("module = \"svc\"\n[services.api]\npackage = \"./cmd/api\"\n")
+        .files(&[
+            ("svc/go.mod", "module example.com/shop\n"),
+            (
+                "svc/cmd/api/main.go",
+                "package main\nimport \"example.com/shop/lib\"\n",
+            ),
+            ("svc/lib/lib.go", "package lib\n"),
+        ])
+        .ok();
+    let (files, _) = selected(&plan.services[0].sources);
+    assert_eq!(
+        files,
+        ["svc/cmd/api/main.go", "svc/go.mod", "svc/lib/lib.go"]
+    );
+    assert_eq!(plan.services[0].build.cwd, "/src/svc");
 }

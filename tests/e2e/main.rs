@@ -6,6 +6,8 @@
 #[allow(dead_code)]
 mod harness;
 
+mod graph;
+
 use std::path::Path;
 
 use harness::{

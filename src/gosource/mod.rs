@@ -1,0 +1,338 @@
+//! What the module's Go code imports, read from the build context: for each package directory a
+//! service reaches through local imports, its files, its imports and whatever makes the
+//! analysis unsure. The plan turns this into per-service contexts and the shared compile step.
+//!
+//! Reading goes through [`SourceFiles`], implemented by the gateway (files BuildKit received)
+//! and by the command line (the local directory); everything else here is pure.
+
+mod header;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+
+pub use header::{Header, HeaderError, Parsed, embed_patterns, parse};
+
+/// Enough of a file for its header almost always; longer headers are read again whole.
+pub const HEADER_READ_LIMIT: usize = 16 * 1024;
+/// Requests in flight at once.
+const CONCURRENCY: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    File,
+    Dir,
+    Symlink,
+    Other,
+}
+
+impl EntryKind {
+    /// From Go's `os.FileMode` bits, as BuildKit reports them.
+    pub fn from_go_mode(mode: u32) -> Self {
+        const DIR: u32 = 1 << 31;
+        const SYMLINK: u32 = 1 << 27;
+        // Devices, named pipes, sockets and irregular files.
+        const SPECIAL: u32 = (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19);
+        if mode & DIR != 0 {
+            Self::Dir
+        } else if mode & SYMLINK != 0 {
+            Self::Symlink
+        } else if mode & SPECIAL != 0 {
+            Self::Other
+        } else {
+            Self::File
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub name: String,
+    pub kind: EntryKind,
+}
+
+/// Read access to the build context. Paths are relative to its root, `.` for the root.
+pub trait SourceFiles {
+    type Error;
+    /// The entries directly in `dir`, or `None` if there is no such directory.
+    fn list(&self, dir: &str) -> impl Future<Output = Result<Option<Vec<Entry>>, Self::Error>>;
+    /// The file's first `limit` bytes, or all of it.
+    fn read(
+        &self,
+        path: &str,
+        limit: Option<usize>,
+    ) -> impl Future<Output = Result<Vec<u8>, Self::Error>>;
+}
+
+/// One directory of Go code.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Package {
+    /// Names of the regular files directly in the directory, `_test.go` files left out:
+    /// `go build` never reads them.
+    pub files: Vec<String>,
+    pub subdirs: Vec<String>,
+    /// Imports of every non-test `.go` file, whatever its build constraints.
+    pub imports: BTreeSet<String>,
+    /// Imports of the files that build on every platform, with any tags.
+    pub unconstrained_imports: BTreeSet<String>,
+    /// `//go:embed` patterns.
+    pub embeds: Vec<String>,
+    pub cgo: bool,
+    /// Why this directory's inputs cannot be known exactly.
+    pub unsure: Option<String>,
+}
+
+/// The packages reachable from the scan's roots, by context-relative directory. A directory
+/// that does not exist in the context maps to `None`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SourceTree {
+    pub module_path: String,
+    pub module_dir: String,
+    pub packages: BTreeMap<String, Option<Package>>,
+    /// `go.mod` and `go.sum`, as far as they exist, context-relative.
+    pub module_files: Vec<String>,
+}
+
+impl SourceTree {
+    /// The context-relative directory of a package of this module, or `None` for any other
+    /// import path (the standard library, other modules).
+    pub fn local_dir(&self, import: &str) -> Option<String> {
+        let rest = if import == self.module_path {
+            ""
+        } else {
+            import.strip_prefix(&self.module_path)?.strip_prefix('/')?
+        };
+        Some(join(&self.module_dir, rest))
+    }
+
+    /// The import path of a context-relative package directory.
+    pub fn import_path(&self, dir: &str) -> String {
+        let rest = if self.module_dir == "." {
+            dir
+        } else {
+            dir.strip_prefix(&self.module_dir)
+                .map(|r| r.trim_start_matches('/'))
+                .unwrap_or(dir)
+        };
+        if rest.is_empty() || rest == "." {
+            self.module_path.clone()
+        } else {
+            format!("{}/{rest}", self.module_path)
+        }
+    }
+}
+
+/// `dir/name`, where `.` is the root.
+pub fn join(dir: &str, name: &str) -> String {
+    match (dir, name) {
+        (".", "") | ("", "") => ".".to_string(),
+        (".", name) | ("", name) => name.to_string(),
+        (dir, "") => dir.to_string(),
+        (dir, name) => format!("{dir}/{name}"),
+    }
+}
+
+/// Reads the packages reachable through local imports from `roots` (context-relative package
+/// directories), a breadth-first walk in rounds so each round's requests run concurrently.
+pub async fn scan<S: SourceFiles>(
+    files: &S,
+    module_path: &str,
+    module_dir: &str,
+    roots: &[String],
+) -> Result<SourceTree, S::Error> {
+    use futures_util::{StreamExt, TryStreamExt, stream};
+
+    let mut tree = SourceTree {
+        module_path: module_path.to_string(),
+        module_dir: module_dir.to_string(),
+        ..SourceTree::default()
+    };
+    let module_entries = files.list(module_dir).await?.unwrap_or_default();
+    tree.module_files = ["go.mod", "go.sum"]
+        .into_iter()
+        .filter(|name| {
+            module_entries
+                .iter()
+                .any(|e| e.name == *name && e.kind == EntryKind::File)
+        })
+        .map(|name| join(module_dir, name))
+        .collect();
+
+    let mut pending: BTreeSet<String> = roots.iter().cloned().collect();
+    while !pending.is_empty() {
+        let dirs: Vec<String> = std::mem::take(&mut pending)
+            .into_iter()
+            .filter(|dir| !tree.packages.contains_key(dir))
+            .collect();
+        let listed: Vec<(String, Option<Vec<Entry>>)> = stream::iter(dirs)
+            .map(|dir| async move { files.list(&dir).await.map(|entries| (dir, entries)) })
+            .buffered(CONCURRENCY)
+            .try_collect()
+            .await?;
+        let read: Vec<(String, Option<Package>)> = stream::iter(listed)
+            .map(|(dir, entries)| async move {
+                match entries {
+                    None => Ok((dir, None)),
+                    Some(entries) => read_package(files, &dir, entries)
+                        .await
+                        .map(|package| (dir, Some(package))),
+                }
+            })
+            .buffered(CONCURRENCY)
+            .try_collect()
+            .await?;
+        for (dir, package) in read {
+            if let Some(package) = &package {
+                pending.extend(
+                    package
+                        .imports
+                        .iter()
+                        .filter_map(|import| tree.local_dir(import))
+                        .filter(|dir| !tree.packages.contains_key(dir)),
+                );
+            }
+            tree.packages.insert(dir, package);
+        }
+    }
+    Ok(tree)
+}
+
+async fn read_package<S: SourceFiles>(
+    files: &S,
+    dir: &str,
+    entries: Vec<Entry>,
+) -> Result<Package, S::Error> {
+    let mut package = Package::default();
+    let mut go_files = Vec::new();
+    for entry in entries {
+        match entry.kind {
+            EntryKind::Dir => package.subdirs.push(entry.name),
+            EntryKind::File if entry.name.ends_with("_test.go") => {}
+            EntryKind::File => {
+                if is_go_source(&entry.name) {
+                    go_files.push(entry.name.clone());
+                }
+                package.files.push(entry.name);
+            }
+            EntryKind::Symlink => {
+                package
+                    .unsure
+                    .get_or_insert(format!("{} is a symbolic link", join(dir, &entry.name)));
+            }
+            EntryKind::Other => {}
+        }
+    }
+    package.files.sort();
+    package.subdirs.sort();
+    for name in go_files {
+        let path = join(dir, &name);
+        let mut text = files.read(&path, Some(HEADER_READ_LIMIT)).await?;
+        let mut whole = text.len() < HEADER_READ_LIMIT;
+        let mut parsed = header::parse(&text, whole);
+        if parsed == Ok(Parsed::Truncated) {
+            text = files.read(&path, None).await?;
+            whole = true;
+            parsed = header::parse(&text, whole);
+        }
+        let header = match parsed {
+            Ok(Parsed::Header(header)) => header,
+            Ok(Parsed::Truncated) => {
+                package
+                    .unsure
+                    .get_or_insert(format!("{path} changed while it was read"));
+                continue;
+            }
+            Err(err) => {
+                package
+                    .unsure
+                    .get_or_insert(format!("cannot read the imports of {path}: {err}"));
+                continue;
+            }
+        };
+        if header.imports.iter().any(|i| i == "embed") {
+            if !whole {
+                text = files.read(&path, None).await?;
+            }
+            match header::embed_patterns(&text) {
+                Ok(patterns) => package.embeds.extend(patterns),
+                Err(err) => {
+                    package.unsure.get_or_insert(format!(
+                        "cannot read the //go:embed lines of {path}: {err}"
+                    ));
+                }
+            }
+        }
+        package.cgo |= header.imports.iter().any(|i| i == "C");
+        if !header.constrained && !platform_specific(&name) {
+            package
+                .unconstrained_imports
+                .extend(header.imports.iter().cloned());
+        }
+        package.imports.extend(header.imports);
+    }
+    Ok(package)
+}
+
+/// Go compiles `.go` files whose names do not start with `_` or `.`.
+fn is_go_source(name: &str) -> bool {
+    name.ends_with(".go") && !name.starts_with(['_', '.'])
+}
+
+const KNOWN_OS: &[&str] = &[
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "hurd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "nacl",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "wasip1",
+    "windows",
+    "zos",
+];
+const KNOWN_ARCH: &[&str] = &[
+    "386",
+    "amd64",
+    "amd64p32",
+    "arm",
+    "armbe",
+    "arm64",
+    "arm64be",
+    "loong64",
+    "mips",
+    "mipsle",
+    "mips64",
+    "mips64le",
+    "mips64p32",
+    "mips64p32le",
+    "ppc",
+    "ppc64",
+    "ppc64le",
+    "riscv",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sparc",
+    "sparc64",
+    "wasm",
+];
+
+/// `name_GOOS.go`, `name_GOARCH.go`, `name_GOOS_GOARCH.go`: built on some platforms only.
+fn platform_specific(name: &str) -> bool {
+    let stem = name.trim_end_matches(".go");
+    let parts: Vec<&str> = stem.split('_').collect();
+    let n = parts.len();
+    let last = parts[n - 1];
+    (n >= 2 && (KNOWN_OS.contains(&last) || KNOWN_ARCH.contains(&last)))
+        || (n >= 3 && KNOWN_OS.contains(&parts[n - 2]) && KNOWN_ARCH.contains(&last))
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

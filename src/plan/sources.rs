@@ -1,0 +1,156 @@
+//! Which context files each Go step sees, from the scanned imports: a service's step sees only
+//! go.mod, go.sum and the package directories its main package reaches through local imports,
+//! so an edit anywhere else leaves it cached. Where the scan cannot be sure, the step sees the
+//! whole context and says why.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::gosource::{SourceTree, join};
+
+/// The context files a step sees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepSources {
+    /// Exactly these context-relative paths: `files` one by one, `dirs` with everything under
+    /// them (directories named by `//go:embed` patterns).
+    Selected {
+        files: Vec<String>,
+        dirs: Vec<String>,
+        packages: usize,
+    },
+    /// The whole context, and why.
+    Whole { reason: String },
+}
+
+/// The local packages a main package reaches, and whether every one of them is understood.
+#[derive(Debug, Clone)]
+pub struct Reach {
+    pub dirs: BTreeSet<String>,
+    pub unsure: Option<String>,
+}
+
+pub fn reach(tree: &SourceTree, root: &str) -> Reach {
+    let mut dirs = BTreeSet::new();
+    let mut unsure = None;
+    let mut pending = vec![root.to_string()];
+    while let Some(dir) = pending.pop() {
+        if !dirs.insert(dir.clone()) {
+            continue;
+        }
+        let Some(Some(package)) = tree.packages.get(&dir) else {
+            unsure.get_or_insert_with(|| {
+                format!("`{}` is not in the build context", tree.import_path(&dir))
+            });
+            continue;
+        };
+        if let Some(reason) = &package.unsure {
+            unsure.get_or_insert_with(|| reason.clone());
+        }
+        if package.cgo {
+            unsure.get_or_insert_with(|| format!("{dir} uses cgo"));
+        }
+        if let Some(pattern) = package.embeds.iter().find(|p| embed_leaves(p)) {
+            unsure.get_or_insert_with(|| {
+                format!("{dir}: //go:embed {pattern} reaches outside the package directory")
+            });
+        }
+        pending.extend(
+            package
+                .imports
+                .iter()
+                .filter_map(|import| tree.local_dir(import)),
+        );
+    }
+    Reach { dirs, unsure }
+}
+
+fn embed_leaves(pattern: &str) -> bool {
+    let pattern = pattern.strip_prefix("all:").unwrap_or(pattern);
+    pattern.starts_with('/') || pattern.split('/').any(|part| part == "..")
+}
+
+/// The files of `dirs`, the subdirectories their `//go:embed` patterns name, and the module
+/// files, or the whole context when the reach is unsure.
+pub fn step_sources(
+    tree: &SourceTree,
+    dirs: &BTreeSet<String>,
+    unsure: Option<&str>,
+) -> StepSources {
+    if let Some(reason) = unsure {
+        return StepSources::Whole {
+            reason: reason.to_string(),
+        };
+    }
+    let mut files: BTreeSet<String> = tree.module_files.iter().cloned().collect();
+    let mut embedded = BTreeSet::new();
+    for dir in dirs {
+        let Some(Some(package)) = tree.packages.get(dir) else {
+            continue;
+        };
+        files.extend(package.files.iter().map(|name| join(dir, name)));
+        for pattern in &package.embeds {
+            let pattern = pattern.strip_prefix("all:").unwrap_or(pattern);
+            let first = pattern.split('/').next().unwrap_or_default();
+            if first.contains(['*', '?', '[', '\\']) {
+                embedded.extend(package.subdirs.iter().map(|sub| join(dir, sub)));
+            } else if package.subdirs.iter().any(|sub| sub == first) {
+                embedded.insert(join(dir, first));
+            }
+        }
+    }
+    if files.is_empty() {
+        return StepSources::Whole {
+            reason: "no go.mod or package files found".to_string(),
+        };
+    }
+    StepSources::Selected {
+        files: files.into_iter().collect(),
+        dirs: embedded.into_iter().collect(),
+        packages: dirs.len(),
+    }
+}
+
+/// What the shared compile step of a group of services builds: the local packages two or more
+/// of them reach (except ones the scan is unsure of), and every other module's and standard
+/// library package their code imports from files that build on every platform.
+pub struct SharedPackages {
+    pub local_dirs: BTreeSet<String>,
+    pub import_paths: Vec<String>,
+}
+
+pub fn shared_packages(tree: &SourceTree, reaches: &[(&str, &Reach)]) -> SharedPackages {
+    let mut users: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, reach) in reaches {
+        for dir in &reach.dirs {
+            *users.entry(dir.as_str()).or_default() += 1;
+        }
+    }
+    let roots: BTreeSet<&str> = reaches.iter().map(|(root, _)| *root).collect();
+    let local_dirs: BTreeSet<String> = users
+        .iter()
+        .filter(|(dir, count)| **count >= 2 && !roots.contains(*dir))
+        .filter(|(dir, _)| {
+            matches!(tree.packages.get(**dir), Some(Some(p)) if p.unsure.is_none() && !p.cgo)
+        })
+        .map(|(dir, _)| dir.to_string())
+        .collect();
+    let mut import_paths: BTreeSet<String> =
+        local_dirs.iter().map(|dir| tree.import_path(dir)).collect();
+    for dir in users.keys() {
+        if let Some(Some(package)) = tree.packages.get(*dir) {
+            import_paths.extend(
+                package
+                    .unconstrained_imports
+                    .iter()
+                    .filter(|import| *import != "C" && tree.local_dir(import).is_none())
+                    .cloned(),
+            );
+        }
+    }
+    SharedPackages {
+        local_dirs,
+        import_paths: import_paths.into_iter().collect(),
+    }
+}

@@ -1,0 +1,203 @@
+//! The build graph through the real daemons: after each kind of edit, exactly the steps that
+//! depend on the edited files run again, and the binaries carry the edit.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::harness::{Engines, assert_ok, private_copy, stderr, unique, was_cached};
+
+const SERVICES: [&str; 3] = ["api", "worker", "tool"];
+const SHARED: &str = "[shared] go build";
+
+struct Project {
+    engines: Engines,
+    dir: PathBuf,
+    out: PathBuf,
+    nonce: u128,
+}
+
+impl Project {
+    fn new(test: &str) -> Self {
+        let dir = private_copy(Path::new("tests/fixtures/graph"), test);
+        let nonce = unique();
+        // New content for this run: BuildKit caches by content, across runs too.
+        append(&dir.join("go.mod"), &format!("// run {nonce}\n"));
+        let out = dir.join("out");
+        Self {
+            engines: Engines::from_env(),
+            dir,
+            out,
+            nonce,
+        }
+    }
+
+    /// Every service in one build, the binaries exported to `out`.
+    fn build(&self, what: &str) -> String {
+        let dest = format!("type=local,dest={}", self.out.display());
+        let output = self.engines.buildx(&self.dir, &["--output", &dest]);
+        assert_ok(&output, what);
+        stderr(&output)
+    }
+
+    fn build20(&self, what: &str) -> String {
+        let dest = format!("type=local,dest={}", self.out.display());
+        let output: Output = self.engines.build20(&self.dir, &["--output", &dest]);
+        assert_ok(&output, what);
+        stderr(&output)
+    }
+
+    fn run(&self, service: &str) -> String {
+        let binary = self.out.join("usr/local/bin").join(service);
+        let output = std::process::Command::new(&binary)
+            .output()
+            .unwrap_or_else(|err| panic!("cannot run {}: {err}", binary.display()));
+        assert_ok(&output, service);
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn path(&self, file: &str) -> PathBuf {
+        self.dir.join(file)
+    }
+}
+
+fn append(path: &Path, text: &str) {
+    let mut content = std::fs::read_to_string(path).unwrap();
+    content.push_str(text);
+    std::fs::write(path, content).unwrap();
+}
+
+fn replace(path: &Path, from: &str, to: &str) {
+    let content = std::fs::read_to_string(path).unwrap();
+    assert!(content.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, content.replace(from, to)).unwrap();
+}
+
+/// Asserts which of the service steps (and the shared step) ran, and that the rest were cached.
+fn assert_ran(progress: &str, edit: &str, ran: &[&str]) {
+    let steps = SERVICES
+        .iter()
+        .map(|s| format!("[{s}] go build"))
+        .chain([SHARED.to_string()]);
+    for step in steps {
+        let expected_to_run = ran.contains(&step.as_str());
+        assert_eq!(
+            !was_cached(progress, &step),
+            expected_to_run,
+            "after {edit}, `{step}` should have {}:\n{progress}",
+            if expected_to_run {
+                "run"
+            } else {
+                "been cached"
+            }
+        );
+    }
+}
+
+#[test]
+fn each_edit_reruns_exactly_the_steps_that_depend_on_it() {
+    let project = Project::new("graph");
+    let nonce = project.nonce;
+    let first = project.build("the first build");
+    assert!(
+        !was_cached(&first, "go mod download"),
+        "a new go.mod downloads:\n{first}"
+    );
+    assert_eq!(project.run("api"), "api: shared apionly\n");
+    assert_eq!(project.run("worker"), "worker: shared linux hello\n");
+    assert_eq!(project.run("tool"), "tool: standalone\n");
+
+    append(&project.path("README.md"), &format!("edited {nonce}\n"));
+    let progress = project.build("a build after editing README.md");
+    assert_ran(&progress, "editing README.md", &[]);
+
+    append(&project.path("cmd/api/main.go"), &format!("// {nonce}\n"));
+    let progress = project.build("a build after editing api's main");
+    assert_ran(&progress, "editing cmd/api/main.go", &["[api] go build"]);
+
+    replace(
+        &project.path("internal/apionly/apionly.go"),
+        "\"apionly\"",
+        &format!("\"apionly-{nonce}\""),
+    );
+    let progress = project.build("a build after editing a package only api uses");
+    assert_ran(&progress, "editing internal/apionly", &["[api] go build"]);
+    assert_eq!(project.run("api"), format!("api: shared apionly-{nonce}\n"));
+
+    replace(
+        &project.path("internal/shared/shared.go"),
+        "\"shared\"",
+        &format!("\"shared-{nonce}\""),
+    );
+    let progress = project.build("a build after editing the shared package");
+    assert_ran(
+        &progress,
+        "editing internal/shared",
+        &[SHARED, "[api] go build", "[worker] go build"],
+    );
+    assert!(
+        project
+            .run("api")
+            .starts_with(&format!("api: shared-{nonce} "))
+    );
+    assert!(
+        project
+            .run("worker")
+            .starts_with(&format!("worker: shared-{nonce} "))
+    );
+
+    replace(
+        &project.path("cmd/worker/platform_linux.go"),
+        "\"linux\"",
+        &format!("\"linux-{nonce}\""),
+    );
+    let progress = project.build("a build after editing a file under a build tag");
+    assert_ran(
+        &progress,
+        "editing cmd/worker/platform_linux.go",
+        &["[worker] go build"],
+    );
+
+    std::fs::write(
+        project.path("cmd/worker/assets/motd.txt"),
+        format!("motd {nonce}\n"),
+    )
+    .unwrap();
+    let progress = project.build("a build after editing an embedded file");
+    assert_ran(
+        &progress,
+        "editing cmd/worker/assets/motd.txt",
+        &["[worker] go build"],
+    );
+    assert_eq!(
+        project.run("worker"),
+        format!("worker: shared-{nonce} linux-{nonce} motd {nonce}\n")
+    );
+
+    append(&project.path("go.mod"), "// a go.mod edit\n");
+    let progress = project.build("a build after editing go.mod");
+    assert!(!was_cached(&progress, "go mod download"), "{progress}");
+    assert_ran(
+        &progress,
+        "editing go.mod",
+        &[
+            SHARED,
+            "[api] go build",
+            "[worker] go build",
+            "[tool] go build",
+        ],
+    );
+    assert_eq!(project.run("tool"), "tool: standalone\n");
+}
+
+#[test]
+fn buildkit_v0_8_reruns_only_the_edited_service() {
+    let project = Project::new("graph20");
+    project.build20("the first build on Docker 20.10");
+    append(
+        &project.path("cmd/tool/main.go"),
+        &format!("// {}\n", project.nonce),
+    );
+    let progress = project.build20("a build on Docker 20.10 after editing tool's main");
+    assert_ran(&progress, "editing cmd/tool/main.go", &["[tool] go build"]);
+    assert_eq!(project.run("tool"), "tool: standalone\n");
+}
