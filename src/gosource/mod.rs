@@ -13,7 +13,7 @@ use std::future::Future;
 pub use header::{Header, HeaderError, Parsed, embed_patterns, parse};
 
 /// Enough of a file for its header almost always; longer headers are read again whole.
-pub const HEADER_READ_LIMIT: usize = 16 * 1024;
+const HEADER_READ_LIMIT: usize = 16 * 1024;
 /// Requests in flight at once.
 const CONCURRENCY: usize = 32;
 
