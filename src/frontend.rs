@@ -11,7 +11,7 @@ use crate::dockerignore;
 use crate::gateway::{Client, ContextFiles, SolvedRef, stdio_channel};
 use crate::gofile::{self, Gofile};
 use crate::gomod::GoMod;
-use crate::gosource;
+use crate::gosource::{self, SourceTree};
 use crate::image::image_config;
 use crate::llb::{Definition, Local, pb_platform};
 use crate::lower::{self, ContextSource};
@@ -248,7 +248,12 @@ async fn build(
             &metadata_name,
         )
     );
-    let tree = tree.map_err(gateway("reading the Go sources of the build context"))?;
+    // The scan only narrows what each step sees: without it every step sees the whole context.
+    let tree = tree.unwrap_or_else(|status| {
+        let reason = format!("the Go sources could not be read: {}", status.message());
+        eprintln!("gofrontend: {reason}");
+        SourceTree::unscanned(&gomod.module_path, &gofile.module.value, &roots, &reason)
+    });
     let builder_config = builder_config.map_err(gateway(format!(
         "resolving the builder image {builder_image}"
     )))?;

@@ -3,8 +3,9 @@
 
 use crate::llb::{CacheSharing, CopyOp, Definition, Exec, Local, Mount, Output, image};
 use crate::plan::{
-    BUILD_CACHE_DIR, Base, Command, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR, Plan, ResultPlan,
-    SHARED_MARKER_DIR, SOURCE_DIR, ServicePlan, StepSources, binary_path,
+    BUILD_CACHE_DIR, Base, Command, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR,
+    PRECOMPILE_OUTPUT_DIR, Plan, ResultPlan, SOURCE_DIR, ServicePlan, StepSources, WAIT_MARKER_DIR,
+    binary_path,
 };
 use crate::platform::Platform;
 
@@ -94,24 +95,27 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
     .output(MODULES_DIR)
     .expect("the module mount is writable");
     let sources = context(context_source, &plan.context.excludes);
-    let markers: Vec<Output> = plan
-        .shared
-        .iter()
-        .map(|step| {
-            let mounts = vec![
-                read_only(
-                    SOURCE_DIR,
-                    &step_context(&step.sources, &sources, "[shared] "),
-                ),
-                read_only(MODULES_DIR, &modules),
-                cache(BUILD_CACHE_DIR, &step.build_cache_id),
-                scratch(SHARED_MARKER_DIR),
-            ];
+    let mut markers: Vec<Output> = Vec::with_capacity(plan.precompile.len());
+    for step in &plan.precompile {
+        let mut mounts = vec![cache(BUILD_CACHE_DIR, &step.build_cache_id)];
+        if let Some(step_sources) = &step.sources {
+            let prefix = format!("[{}] ", step.label);
+            mounts.push(read_only(
+                SOURCE_DIR,
+                &step_context(step_sources, &sources, &prefix),
+            ));
+            mounts.push(read_only(MODULES_DIR, &modules));
+        }
+        if let Some(marker) = step.after.and_then(|i| markers.get(i)) {
+            mounts.push(read_only(WAIT_MARKER_DIR, marker));
+        }
+        mounts.push(scratch(PRECOMPILE_OUTPUT_DIR));
+        markers.push(
             go_step(&step.command, &builder, &plan.build_platform, mounts)
-                .output(SHARED_MARKER_DIR)
-                .expect("the marker mount is writable")
-        })
-        .collect();
+                .output(PRECOMPILE_OUTPUT_DIR)
+                .expect("the marker mount is writable"),
+        );
+    }
     let binaries: Vec<(&ServicePlan, Output)> = plan
         .services
         .iter()
@@ -126,8 +130,8 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
                 cache(BUILD_CACHE_DIR, &service.build_cache_id),
                 scratch(OUTPUT_DIR),
             ];
-            if let Some(marker) = service.shared.and_then(|i| markers.get(i)) {
-                mounts.push(read_only(SHARED_MARKER_DIR, marker));
+            if let Some(marker) = service.after.and_then(|i| markers.get(i)) {
+                mounts.push(read_only(WAIT_MARKER_DIR, marker));
             }
             let outputs = go_step(&service.build, &builder, &plan.build_platform, mounts);
             (

@@ -14,8 +14,9 @@ pub use header::{Header, HeaderError, Parsed, embed_patterns, parse};
 
 /// Enough of a file for its header almost always; longer headers are read again whole.
 const HEADER_READ_LIMIT: usize = 16 * 1024;
-/// Requests in flight at once.
-const CONCURRENCY: usize = 32;
+/// Requests in flight at once. BuildKit v0.8 mounts the context for every request, and many
+/// at once make those mounts time out ("flightcontrol: exceeded retry timeout").
+const CONCURRENCY: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
@@ -93,6 +94,23 @@ pub struct SourceTree {
 }
 
 impl SourceTree {
+    /// A tree that knows nothing of the roots' code but why: their steps see the whole context.
+    pub fn unscanned(module_path: &str, module_dir: &str, roots: &[String], reason: &str) -> Self {
+        let unsure = Package {
+            unsure: Some(reason.to_string()),
+            ..Package::default()
+        };
+        Self {
+            module_path: module_path.to_string(),
+            module_dir: module_dir.to_string(),
+            packages: roots
+                .iter()
+                .map(|root| (root.clone(), Some(unsure.clone())))
+                .collect(),
+            module_files: Vec::new(),
+        }
+    }
+
     /// The context-relative directory of a package of this module, or `None` for any other
     /// import path (the standard library, other modules).
     pub fn local_dir(&self, import: &str) -> Option<String> {

@@ -12,8 +12,8 @@ use serde::Serialize;
 pub use builder::BuilderConfig;
 pub use sources::StepSources;
 pub use steps::{
-    BUILD_CACHE_DIR, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR, SHARED_MARKER_DIR, SOURCE_DIR,
-    context_path,
+    BUILD_CACHE_DIR, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR, PRECOMPILE_OUTPUT_DIR, SOURCE_DIR,
+    WAIT_MARKER_DIR, context_path,
 };
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
@@ -49,8 +49,8 @@ pub struct Plan {
     pub image_resolve_mode: ResolveMode,
     pub context: ContextPlan,
     pub download: DownloadStep,
-    /// One per group of two or more services compiled with the same settings.
-    pub shared: Vec<SharedStep>,
+    /// Steps filling GOCACHE before the services compile, each after the one it names.
+    pub precompile: Vec<PrecompileStep>,
     pub services: Vec<ServicePlan>,
     pub result: ResultPlan,
     pub source_date_epoch: Option<i64>,
@@ -84,11 +84,19 @@ pub struct DownloadStep {
     pub module_cache_id: String,
 }
 
-/// Compiles what a group of services shares into GOCACHE before their own steps run.
+/// Compiles packages into GOCACHE before the services that import them compile: the standard
+/// library packages a group of services imports (needing neither sources nor modules, so it
+/// runs while the modules download), and what two or more services of a group share.
 #[derive(Debug, Clone, Serialize)]
-pub struct SharedStep {
+pub struct PrecompileStep {
+    /// `stdlib`, `shared`, with a group number when there are several groups.
+    pub label: String,
     pub command: Command,
-    pub sources: StepSources,
+    /// The context files it sees; `None` for the standard library, which needs none and does
+    /// not wait for the module download.
+    pub sources: Option<StepSources>,
+    /// The precompile step this one waits for.
+    pub after: Option<usize>,
     pub build_cache_id: String,
 }
 
@@ -98,8 +106,8 @@ pub struct ServicePlan {
     pub binary: String,
     pub build: Command,
     pub sources: StepSources,
-    /// The index of the shared step this service waits for.
-    pub shared: Option<usize>,
+    /// The precompile step this service waits for.
+    pub after: Option<usize>,
     pub build_cache_id: String,
     pub base: Base,
     pub image: ImageConfigPlan,
@@ -266,7 +274,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
                 whole_reason,
             ),
             sources: step_sources,
-            shared: None,
+            after: None,
             build_cache_id: cache_ids.build_cache.clone(),
             base: service_base(gofile, service, options)?,
             image: image_config(service, options),
@@ -274,7 +282,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
         settings.push(service_settings);
         reaches.push((root, reach));
     }
-    let shared = shared_steps(
+    let precompile = precompile_steps(
         tree,
         &settings,
         &reaches,
@@ -302,7 +310,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
             options,
             cache_ids.module_cache,
         ),
-        shared,
+        precompile,
         context: ContextPlan {
             module_dir,
             excludes,
@@ -375,9 +383,10 @@ impl CacheIds {
     }
 }
 
-/// Groups the services by compile settings and gives each group of two or more a shared
-/// compile step, which its services then wait for.
-fn shared_steps(
+/// Groups the services by compile settings; gives each group a step compiling the standard
+/// library packages it imports and, for two or more services, a step compiling what they
+/// share. Each group's services wait for the last of its steps.
+fn precompile_steps(
     tree: &SourceTree,
     settings: &[steps::CompileSettings],
     reaches: &[(String, sources::Reach)],
@@ -385,7 +394,7 @@ fn shared_steps(
     module_dir: &str,
     options: &BuildOptions,
     cache_ids: &CacheIds,
-) -> Vec<SharedStep> {
+) -> Vec<PrecompileStep> {
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (index, service_settings) in settings.iter().enumerate() {
         match groups
@@ -396,39 +405,60 @@ fn shared_steps(
             None => groups.push(vec![index]),
         }
     }
-    let many = groups.iter().filter(|group| group.len() >= 2).count();
-    let mut shared = Vec::new();
-    for group in groups.into_iter().filter(|group| group.len() >= 2) {
+    let several_groups = groups.len() > 1;
+    let mut steps = Vec::new();
+    for (number, group) in groups.iter().enumerate() {
+        let label = |kind: &str| {
+            if several_groups {
+                format!("{kind} {}", number + 1)
+            } else {
+                kind.to_string()
+            }
+        };
+        let group_settings = &settings[group[0]];
         let members: Vec<(&str, &sources::Reach)> = group
             .iter()
             .map(|&i| (reaches[i].0.as_str(), &reaches[i].1))
             .collect();
-        let packages = sources::shared_packages(tree, &members);
-        if packages.import_paths.is_empty() {
-            continue;
+        let packages = sources::precompiled_packages(tree, &members);
+        let mut last = None;
+        if !packages.standard.is_empty() {
+            steps.push(PrecompileStep {
+                label: label("stdlib"),
+                command: steps::standard_library_command(
+                    &label("stdlib"),
+                    group_settings,
+                    &packages.standard,
+                    options,
+                ),
+                sources: None,
+                after: None,
+                build_cache_id: cache_ids.build_cache.clone(),
+            });
+            last = Some(steps.len() - 1);
         }
-        let label = if many == 1 {
-            "shared".to_string()
-        } else {
-            format!("shared {}", shared.len() + 1)
-        };
-        for &i in &group {
-            services[i].shared = Some(shared.len());
+        if group.len() >= 2 && !packages.shared.is_empty() {
+            steps.push(PrecompileStep {
+                label: label("shared"),
+                command: steps::shared_command(
+                    &label("shared"),
+                    group_settings,
+                    &packages.shared,
+                    group.len(),
+                    module_dir,
+                    options,
+                ),
+                sources: Some(sources::step_sources(tree, &packages.local_dirs, None)),
+                after: last,
+                build_cache_id: cache_ids.build_cache.clone(),
+            });
+            last = Some(steps.len() - 1);
         }
-        shared.push(SharedStep {
-            command: steps::shared_command(
-                &label,
-                &settings[group[0]],
-                &packages.import_paths,
-                group.len(),
-                module_dir,
-                options,
-            ),
-            sources: sources::step_sources(tree, &packages.local_dirs, None),
-            build_cache_id: cache_ids.build_cache.clone(),
-        });
+        for &i in group {
+            services[i].after = last;
+        }
     }
-    shared
+    steps
 }
 
 fn service_base(

@@ -112,15 +112,19 @@ pub fn step_sources(
     }
 }
 
-/// What the shared compile step of a group of services builds: the local packages two or more
-/// of them reach (except ones the scan is unsure of), and every other module's and standard
-/// library package their code imports from files that build on every platform.
-pub struct SharedPackages {
+/// What a group of services' precompile steps build.
+pub struct PrecompiledPackages {
+    /// Standard library packages their code imports.
+    pub standard: Vec<String>,
+    /// The local packages two or more of them reach (except ones the scan is unsure of), and
+    /// every other module's package their code imports.
+    pub shared: Vec<String>,
     pub local_dirs: BTreeSet<String>,
-    pub import_paths: Vec<String>,
 }
 
-pub fn shared_packages(tree: &SourceTree, reaches: &[(&str, &Reach)]) -> SharedPackages {
+/// Only imports from files that build on every platform count: a package imported for
+/// another platform may not build on this one.
+pub fn precompiled_packages(tree: &SourceTree, reaches: &[(&str, &Reach)]) -> PrecompiledPackages {
     let mut users: BTreeMap<&str, usize> = BTreeMap::new();
     for (_, reach) in reaches {
         for dir in &reach.dirs {
@@ -136,21 +140,31 @@ pub fn shared_packages(tree: &SourceTree, reaches: &[(&str, &Reach)]) -> SharedP
         })
         .map(|(dir, _)| dir.to_string())
         .collect();
-    let mut import_paths: BTreeSet<String> =
-        local_dirs.iter().map(|dir| tree.import_path(dir)).collect();
+    let mut standard = BTreeSet::new();
+    let mut shared: BTreeSet<String> = local_dirs.iter().map(|dir| tree.import_path(dir)).collect();
     for dir in users.keys() {
-        if let Some(Some(package)) = tree.packages.get(*dir) {
-            import_paths.extend(
-                package
-                    .unconstrained_imports
-                    .iter()
-                    .filter(|import| *import != "C" && tree.local_dir(import).is_none())
-                    .cloned(),
-            );
+        let Some(Some(package)) = tree.packages.get(*dir) else {
+            continue;
+        };
+        for import in &package.unconstrained_imports {
+            if import == "C" || tree.local_dir(import).is_some() {
+                continue;
+            }
+            if is_standard(import) {
+                standard.insert(import.clone());
+            } else {
+                shared.insert(import.clone());
+            }
         }
     }
-    SharedPackages {
+    PrecompiledPackages {
+        standard: standard.into_iter().collect(),
+        shared: shared.into_iter().collect(),
         local_dirs,
-        import_paths: import_paths.into_iter().collect(),
     }
+}
+
+/// Go's own rule: only standard library import paths have no dot in their first element.
+fn is_standard(import: &str) -> bool {
+    !import.split('/').next().unwrap_or_default().contains('.')
 }

@@ -16,8 +16,10 @@ pub const MODULE_CACHE_DIR: &str = "/var/cache/gofrontend/gomodcache";
 pub const BUILD_CACHE_DIR: &str = "/root/.cache/go-build";
 /// The build steps' output mount: it holds the binary and nothing else.
 pub const OUTPUT_DIR: &str = "/out";
-/// Where the shared compile step writes its marker, and where the service steps mount it.
-pub const SHARED_MARKER_DIR: &str = "/var/lib/gofrontend/shared";
+/// Where a precompile step writes its marker.
+pub const PRECOMPILE_OUTPUT_DIR: &str = "/var/lib/gofrontend/precompiled";
+/// Where a step mounts the marker of the precompile step it waits for.
+pub const WAIT_MARKER_DIR: &str = "/var/lib/gofrontend/after";
 
 /// Downloads into the persistent cache mount (so modules fetched by any earlier build are not
 /// fetched again), then copies exactly what this go.sum needs from it into the step's own
@@ -162,39 +164,78 @@ pub fn build_command(
     }
 }
 
-/// Compiles the packages several services share, once, into GOCACHE. A package that fails to
-/// compile here fails again, with its error, in the services that import it; so this step
-/// never fails the build. It writes a constant marker that the service steps mount: they wait
-/// for it without their cache keys depending on its own.
-fn shared_script() -> String {
+/// Compiles packages into GOCACHE ahead of the services. A package that fails to compile here
+/// fails again, with its error, in the services that import it; so this step never fails the
+/// build. It writes a constant marker that the service steps mount: they wait for it without
+/// their cache keys depending on its own.
+fn precompile_script() -> String {
     format!(
-        "\"$@\" || echo 'gofrontend: some shared packages did not compile here; the services that import them will report it' >&2\n\
-         echo compiled > {SHARED_MARKER_DIR}/done\n"
+        "\"$@\" || echo 'gofrontend: some packages did not compile here; the services that import them will report it' >&2\n\
+         echo compiled > {PRECOMPILE_OUTPUT_DIR}/done\n"
     )
 }
 
+fn precompile_args(
+    leading_flags: &[&str],
+    settings: &CompileSettings,
+    packages: &[String],
+) -> Vec<String> {
+    let script = precompile_script();
+    let mut args: Vec<String> = [
+        "/bin/sh",
+        "-c",
+        &script,
+        "gofrontend-precompile",
+        "go",
+        "build",
+    ]
+    .iter()
+    .chain(leading_flags)
+    .map(|arg| arg.to_string())
+    .collect();
+    args.extend(settings.flags.iter().cloned());
+    args.extend(packages.iter().cloned());
+    args
+}
+
+/// The standard library packages a group imports, compiled outside any module: it needs
+/// neither the sources nor the modules, so it runs while the modules download. Of the common
+/// flags only `-trimpath` changes how a package compiles.
+pub fn standard_library_command(
+    label: &str,
+    settings: &CompileSettings,
+    packages: &[String],
+    options: &BuildOptions,
+) -> Command {
+    Command {
+        name: format!(
+            "[{label}] go build {} standard library packages",
+            packages.len()
+        ),
+        args: precompile_args(&["-trimpath"], settings, packages),
+        env: settings.env.clone(),
+        cwd: "/".to_string(),
+        network: NetworkMode::None,
+        ignore_cache: options.no_cache == NoCache::All,
+    }
+}
+
+/// What several services of a group share: the module's packages two or more reach, and
+/// other modules' packages.
 pub fn shared_command(
-    group: &str,
+    label: &str,
     settings: &CompileSettings,
     packages: &[String],
     services: usize,
     module_dir: &str,
     options: &BuildOptions,
 ) -> Command {
-    let script = shared_script();
-    let mut args: Vec<String> = ["/bin/sh", "-c", &script, "gofrontend-shared", "go", "build"]
-        .iter()
-        .chain(COMMON_FLAGS)
-        .map(|arg| arg.to_string())
-        .collect();
-    args.extend(settings.flags.iter().cloned());
-    args.extend(packages.iter().cloned());
     Command {
         name: format!(
-            "[{group}] go build {} shared packages of {services} services",
+            "[{label}] go build {} shared packages of {services} services",
             packages.len()
         ),
-        args,
+        args: precompile_args(COMMON_FLAGS, settings, packages),
         env: settings.env.clone(),
         cwd: module_workdir(module_dir),
         network: NetworkMode::None,

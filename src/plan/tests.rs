@@ -568,37 +568,55 @@ fn each_service_sees_only_the_packages_it_reaches() {
 }
 
 #[test]
-fn shared_packages_compile_once_before_the_services() {
+fn the_standard_library_and_shared_packages_compile_once_before_the_services() {
     let plan = Case::new(TWO_SERVICES).files(SHOP).ok();
-    let [shared] = plan.shared.as_slice() else {
-        panic!("one shared step, got {}", plan.shared.len())
+    let [stdlib, shared] = plan.precompile.as_slice() else {
+        panic!("two precompile steps, got {}", plan.precompile.len())
     };
-    let args = &shared.command.args;
-    assert_eq!(args[..2], ["/bin/sh", "-c"]);
+    assert_eq!(stdlib.command.args[..2], ["/bin/sh", "-c"]);
     assert_eq!(
-        args[3..],
+        stdlib.command.args[3..],
         [
-            "gofrontend-shared",
+            "gofrontend-precompile",
+            "go",
+            "build",
+            "-trimpath",
+            // Only what builds on every platform, and nothing of the module or other modules.
+            "embed",
+            "encoding/json",
+            "fmt",
+            "net/http",
+        ]
+    );
+    assert_eq!(
+        stdlib.command.name,
+        "[stdlib] go build 4 standard library packages"
+    );
+    assert_eq!(stdlib.sources, None, "it runs while the modules download");
+    assert_eq!(stdlib.after, None);
+    assert_eq!(stdlib.command.cwd, "/");
+
+    assert_eq!(
+        shared.command.args[3..],
+        [
+            "gofrontend-precompile",
             "go",
             "build",
             "-mod=readonly",
             "-trimpath",
             "-buildvcs=false",
-            // Only what builds on every platform: not golang.org/x/sys/windows.
-            "embed",
-            "encoding/json",
+            // Not golang.org/x/sys/windows: only a file for another platform imports it.
             "example.com/shop/internal/greeting",
-            "fmt",
             "github.com/acme/text",
-            "net/http",
         ]
     );
     assert_eq!(
         shared.command.name,
-        "[shared] go build 6 shared packages of 2 services"
+        "[shared] go build 2 shared packages of 2 services"
     );
+    assert_eq!(shared.after, Some(0));
     assert_eq!(env_value(&shared.command, "GOPROXY"), Some("off"));
-    let (files, _) = selected(&shared.sources);
+    let (files, _) = selected(shared.sources.as_ref().unwrap());
     assert_eq!(
         files,
         [
@@ -609,30 +627,49 @@ fn shared_packages_compile_once_before_the_services() {
         ],
         "a package one service uses is not shared: editing it leaves the shared step cached"
     );
-    assert!(plan.services.iter().all(|s| s.shared == Some(0)));
-    assert_eq!(
-        plan.services[0].build.env, shared.command.env,
-        "the same environment, so GOCACHE entries match"
-    );
+    assert!(plan.services.iter().all(|s| s.after == Some(1)));
+    for step in [stdlib, shared] {
+        assert_eq!(
+            plan.services[0].build.env, step.command.env,
+            "the same environment, so GOCACHE entries match"
+        );
+    }
 }
 
 #[test]
-fn one_service_or_different_settings_get_no_shared_step() {
+fn one_service_gets_the_standard_library_step_only() {
     let one = Case::new(TWO_SERVICES)
         .files(SHOP)
         .opt("target", "api")
         .ok();
-    assert!(one.shared.is_empty());
-    assert_eq!(one.services[0].shared, None);
+    let [stdlib] = one.precompile.as_slice() else {
+        panic!("one precompile step, got {}", one.precompile.len())
+    };
+    assert_eq!(stdlib.label, "stdlib");
+    assert_eq!(one.services[0].after, Some(0));
+}
+
+#[test]
+fn services_compiled_differently_get_steps_of_their_own() {
     let tagged = Case::new(
         "[services.api]\npackage = \"./cmd/api\"\ntags = [\"prod\"]\n[services.worker]\npackage = \"./cmd/worker\"\n",
     )
     .files(SHOP)
     .ok();
-    assert!(
-        tagged.shared.is_empty(),
-        "different tags compile differently"
+    let labels: Vec<&str> = tagged.precompile.iter().map(|s| s.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["stdlib 1", "stdlib 2"],
+        "no shared step for a group of one"
     );
+    assert!(
+        tagged.precompile[0]
+            .command
+            .args
+            .contains(&"-tags=prod".to_string())
+    );
+    assert_eq!(tagged.services[0].after, Some(0));
+    assert_eq!(tagged.services[1].after, Some(1));
 }
 
 #[test]
@@ -661,7 +698,7 @@ fn unsure_analysis_falls_back_to_the_whole_context_and_says_why() {
         }
     );
     // The shared step still compiles what is certain, and leaves the cgo package out.
-    let args = &plan.shared[0].command.args;
+    let args = &plan.precompile[1].command.args;
     assert!(args.contains(&"example.com/shop/internal/greeting".to_string()));
     assert!(
         !args

@@ -8,6 +8,7 @@ use crate::harness::{Engines, assert_ok, private_copy, stderr, unique, was_cache
 
 const SERVICES: [&str; 3] = ["api", "worker", "tool"];
 const SHARED: &str = "[shared] go build";
+const STDLIB: &str = "[stdlib] go build";
 
 struct Project {
     engines: Engines,
@@ -72,12 +73,12 @@ fn replace(path: &Path, from: &str, to: &str) {
     std::fs::write(path, content.replace(from, to)).unwrap();
 }
 
-/// Asserts which of the service steps (and the shared step) ran, and that the rest were cached.
+/// Asserts which of the service steps and precompile steps ran, and that the rest were cached.
 fn assert_ran(progress: &str, edit: &str, ran: &[&str]) {
     let steps = SERVICES
         .iter()
         .map(|s| format!("[{s}] go build"))
-        .chain([SHARED.to_string()]);
+        .chain([SHARED.to_string(), STDLIB.to_string()]);
     for step in steps {
         let expected_to_run = ran.contains(&step.as_str());
         assert_eq!(
@@ -176,6 +177,7 @@ fn each_edit_reruns_exactly_the_steps_that_depend_on_it() {
     append(&project.path("go.mod"), "// a go.mod edit\n");
     let progress = project.build("a build after editing go.mod");
     assert!(!was_cached(&progress, "go mod download"), "{progress}");
+    // The standard library step depends on neither go.mod nor the sources.
     assert_ran(
         &progress,
         "editing go.mod",
