@@ -44,6 +44,11 @@ impl Engines {
         run(&mut self.docker_command(&self.docker26, args))
     }
 
+    /// `docker` against the engine at `host`.
+    pub fn docker_on(&self, host: &str, args: &[&str]) -> Output {
+        run(&mut self.docker_command(host, args))
+    }
+
     /// `docker` against the engine at `host`, not yet run.
     pub fn docker_command(&self, host: &str, args: &[&str]) -> Command {
         let mut command = Command::new(&self.client26);
@@ -102,6 +107,11 @@ impl Engines {
             format!("GOFRONTEND_BASE_IMAGE={}", self.base_image),
         ]
     }
+}
+
+/// Runs a command built by the harness, waiting for its output.
+pub fn run_command(mut command: Command) -> Output {
+    run(&mut command)
 }
 
 fn run(command: &mut Command) -> Output {

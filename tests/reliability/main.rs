@@ -1,6 +1,8 @@
-//! Reliability through the real engines: ten builds of different projects at once, a Gofile with
-//! 1000 services and one past BuildKit v0.8's message limit, and Gofile values a shell would act
-//! on. (The daemon killed mid-build is `tests/daemon_restart.rs`: it needs an engine to itself.)
+//! Reliability through the real engines: ten builds of different projects at once, two sharing
+//! their cache mounts, a Gofile with 1000 services and one past BuildKit v0.8's message limit,
+//! and Gofile values a shell would act on. (The daemon killed mid-build is
+//! `tests/daemon_restart.rs`, and the pruned cache mounts `tests/empty_builder.rs`: each needs
+//! an engine to itself.)
 
 // The harness serves several test crates; this one uses part of it.
 #[allow(dead_code)]
@@ -161,4 +163,72 @@ fn gofile_values_reach_the_program_literally() {
             "*"
         ])
     );
+}
+
+#[test]
+fn two_projects_sharing_the_cache_mounts_build_at_the_same_time() {
+    let engines = Engines::from_env();
+    let sums = std::fs::read_to_string(harness::var("GOFRONTEND_GOPROXY_SUMS")).unwrap();
+    let go_sum: String = sums
+        .lines()
+        .filter(|line| line.starts_with("example.com/quote "))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let run = unique();
+    let projects: Vec<PathBuf> = (0..2)
+        .map(|i| {
+            let dir = scratch_dir(&format!("shared-cache-{i}"));
+            write_files(
+                &dir,
+                &[
+                    (
+                        "go.mod",
+                        &format!("module example.com/sharer{i}\n\ngo 1.24\n\nrequire example.com/quote v1.1.0\n"),
+                    ),
+                    ("go.sum", &go_sum),
+                    (
+                        "Gofile",
+                        &format!("shared_cache = true\n\n[services.sharer{i}]\npackage = \".\"\n"),
+                    ),
+                    (
+                        "main.go",
+                        &format!(
+                            "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/quote\"\n)\n\nfunc main() {{ fmt.Println(quote.Hello(), \"from sharer {i}, run {run}\") }}\n"
+                        ),
+                    ),
+                ],
+            );
+            dir
+        })
+        .collect();
+    // The same fresh cache mounts for both, empty when they start.
+    let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=shared-{run}");
+    let proxy = format!("GOPROXY={}", harness::var("GOFRONTEND_GOPROXY"));
+    let outputs: Vec<_> = std::thread::scope(|scope| {
+        let builds: Vec<_> = projects
+            .iter()
+            .enumerate()
+            .map(|(i, dir)| {
+                let (engines, namespace, proxy) = (&engines, &namespace, &proxy);
+                scope.spawn(move || {
+                    let tag = format!("gofrontend-reliability/sharer{i}:latest");
+                    engines.buildx(
+                        dir,
+                        &["-t", &tag, "--build-arg", namespace, "--build-arg", proxy],
+                    )
+                })
+            })
+            .collect();
+        builds.into_iter().map(|b| b.join().unwrap()).collect()
+    });
+    for (i, out) in outputs.iter().enumerate() {
+        assert_ok(out, &format!("the build of sharer {i}"));
+        assert_eq!(
+            run_image(
+                &engines,
+                &format!("gofrontend-reliability/sharer{i}:latest")
+            ),
+            format!("Hello, world! (quote v1.1.0) from sharer {i}, run {run}\n")
+        );
+    }
 }
