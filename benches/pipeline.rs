@@ -55,6 +55,7 @@ fn source_tree(services: usize) -> SourceTree {
         module_dir: ".".into(),
         packages,
         module_files: vec!["go.mod".into(), "go.sum".into()],
+        vendored: false,
     }
 }
 

@@ -75,25 +75,27 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
         plan.image_resolve_mode,
         &format!("[builder] {}", plan.builder_image),
     );
-    let module_files = Local {
-        name: context_source.name.clone(),
-        session_id: context_source.session_id.clone(),
-        include_patterns: plan.download.inputs.clone(),
-        ..Local::default()
-    }
-    .output(&format!("[context] {}", plan.download.inputs.join(", ")));
-    let modules = go_step(
-        &plan.download.command,
-        &builder,
-        &plan.build_platform,
-        vec![
-            read_only(SOURCE_DIR, &module_files),
-            cache(MODULE_CACHE_DIR, &plan.download.module_cache_id),
-            scratch(MODULES_DIR),
-        ],
-    )
-    .output(MODULES_DIR)
-    .expect("the module mount is writable");
+    let modules = plan.download.as_ref().map(|download| {
+        let module_files = Local {
+            name: context_source.name.clone(),
+            session_id: context_source.session_id.clone(),
+            include_patterns: download.inputs.clone(),
+            ..Local::default()
+        }
+        .output(&format!("[context] {}", download.inputs.join(", ")));
+        go_step(
+            &download.command,
+            &builder,
+            &plan.build_platform,
+            vec![
+                read_only(SOURCE_DIR, &module_files),
+                cache(MODULE_CACHE_DIR, &download.module_cache_id),
+                scratch(MODULES_DIR),
+            ],
+        )
+        .output(MODULES_DIR)
+        .expect("the module mount is writable")
+    });
     let sources = context(context_source, &plan.context.excludes);
     let mut markers: Vec<Output> = Vec::with_capacity(plan.precompile.len());
     for step in &plan.precompile {
@@ -104,7 +106,7 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
                 SOURCE_DIR,
                 &step_context(step_sources, &sources, &prefix),
             ));
-            mounts.push(read_only(MODULES_DIR, &modules));
+            mounts.extend(modules.iter().map(|m| read_only(MODULES_DIR, m)));
         }
         if let Some(marker) = step.after.and_then(|i| markers.get(i)) {
             mounts.push(read_only(WAIT_MARKER_DIR, marker));
@@ -121,15 +123,15 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
         .iter()
         .map(|service| {
             let prefix = format!("[{}] ", service.name);
-            let mut mounts = vec![
-                read_only(
-                    SOURCE_DIR,
-                    &step_context(&service.sources, &sources, &prefix),
-                ),
-                read_only(MODULES_DIR, &modules),
+            let mut mounts = vec![read_only(
+                SOURCE_DIR,
+                &step_context(&service.sources, &sources, &prefix),
+            )];
+            mounts.extend(modules.iter().map(|m| read_only(MODULES_DIR, m)));
+            mounts.extend([
                 cache(BUILD_CACHE_DIR, &service.build_cache_id),
                 scratch(OUTPUT_DIR),
-            ];
+            ]);
             if let Some(marker) = service.after.and_then(|i| markers.get(i)) {
                 mounts.push(read_only(WAIT_MARKER_DIR, marker));
             }

@@ -72,6 +72,7 @@ fuzz_target!(|data: &[u8]| {
         module_dir: gofile.module.value.clone(),
         packages,
         module_files: vec!["go.mod".into()],
+        vendored: false,
     };
     let result = plan::plan(PlanInputs {
         gofile: &gofile,

@@ -21,6 +21,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "base",
     "module",
     "shared_cache",
+    "vendor",
     "build",
     "services",
 ];
@@ -74,6 +75,7 @@ fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
     let module = checked_string(r, root, "module", top, validate::module_dir)
         .unwrap_or_else(|| Spanned::new(".".to_string(), 0..0));
     let shared_cache = r.bool(root, "shared_cache", top).unwrap_or(false);
+    let vendor = r.spanned_bool(root, "vendor", top);
     let defaults = match r.table(root, "build", top) {
         Some((table, _)) => {
             let place = Place(Some("build"));
@@ -89,6 +91,7 @@ fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
         base,
         module,
         shared_cache,
+        vendor,
         build: defaults,
         services,
         services_span,

@@ -31,6 +31,9 @@ pub struct Gofile {
     pub module: Spanned<String>,
     /// Share the module and build caches with every project on the daemon.
     pub shared_cache: bool,
+    /// Build from `vendor/` (`-mod=vendor`, no download) or not; by default, when
+    /// `vendor/modules.txt` is in the context.
+    pub vendor: Option<Spanned<bool>>,
     /// `[build]` as written: the defaults every service starts from.
     pub build: BuildSettings,
     pub services: Vec<Service>,

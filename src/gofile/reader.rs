@@ -89,6 +89,18 @@ impl<'a> Reader<'a> {
         self.string_value(key, place, value)
     }
 
+    /// A boolean with the span of its value.
+    pub fn spanned_bool(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        place: Place<'_>,
+    ) -> Option<Spanned<bool>> {
+        let span = lookup(table, key)?.span();
+        self.bool(table, key, place)
+            .map(|value| Spanned::new(value, span))
+    }
+
     pub fn bool(&mut self, table: &DeTable<'_>, key: &str, place: Place<'_>) -> Option<bool> {
         let value = lookup(table, key)?;
         match value.get_ref() {

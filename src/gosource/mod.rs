@@ -91,6 +91,8 @@ pub struct SourceTree {
     pub packages: BTreeMap<String, Option<Package>>,
     /// `go.mod` and `go.sum`, as far as they exist, context-relative.
     pub module_files: Vec<String>,
+    /// The module has `vendor/modules.txt`.
+    pub vendored: bool,
 }
 
 impl SourceTree {
@@ -108,6 +110,7 @@ impl SourceTree {
                 .map(|root| (root.clone(), Some(unsure.clone())))
                 .collect(),
             module_files: Vec::new(),
+            vendored: false,
         }
     }
 
@@ -174,6 +177,16 @@ pub async fn scan<S: SourceFiles>(
         })
         .map(|name| join(module_dir, name))
         .collect();
+    if module_entries
+        .iter()
+        .any(|e| e.name == "vendor" && e.kind == EntryKind::Dir)
+    {
+        let vendor_entries = files.list(&join(module_dir, "vendor")).await?;
+        tree.vendored = vendor_entries
+            .unwrap_or_default()
+            .iter()
+            .any(|e| e.name == "modules.txt" && e.kind == EntryKind::File);
+    }
 
     let mut pending: BTreeSet<String> = roots.iter().cloned().collect();
     while !pending.is_empty() {

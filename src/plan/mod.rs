@@ -48,7 +48,8 @@ pub struct Plan {
     pub target_platform: Platform,
     pub image_resolve_mode: ResolveMode,
     pub context: ContextPlan,
-    pub download: DownloadStep,
+    /// `None` when building from `vendor/`.
+    pub download: Option<DownloadStep>,
     /// Steps filling GOCACHE before the services compile, each after the one it names.
     pub precompile: Vec<PrecompileStep>,
     pub services: Vec<ServicePlan>,
@@ -238,6 +239,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
     let selected = select_services(gofile, gofile_source, options)?;
     let cache_ids = CacheIds::new(gofile, gomod, options);
     let module_dir = gofile.module.value.clone();
+    let vendor = vendor_mode(gofile, gofile_source, tree)?;
     let mut services = Vec::with_capacity(selected.len());
     let mut settings = Vec::with_capacity(selected.len());
     let mut reaches = Vec::with_capacity(selected.len());
@@ -257,8 +259,9 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
         }
         let root = package_dir(&module_dir, service);
         let reach = sources::reach(tree, &root);
-        let service_settings = steps::compile_settings(service, builder, &target_platform);
-        let step_sources = sources::step_sources(tree, &reach.dirs, reach.unsure.as_deref());
+        let service_settings = steps::compile_settings(service, builder, &target_platform, vendor);
+        let step_sources =
+            sources::step_sources(tree, &reach.dirs, reach.unsure.as_deref(), vendor);
         let whole_reason = match &step_sources {
             StepSources::Whole { reason } => Some(reason.as_str()),
             StepSources::Selected { .. } => None,
@@ -287,9 +290,9 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
         &settings,
         &reaches,
         &mut services,
-        &module_dir,
         options,
         &cache_ids,
+        vendor,
     );
     let result = match (options.target.as_deref(), selected.as_slice()) {
         (None, [_, _, ..]) => ResultPlan::AllBinaries {
@@ -302,14 +305,16 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
         build_platform,
         target_platform,
         image_resolve_mode: options.image_resolve_mode,
-        download: steps::download_step(
-            gofile,
-            &gomod.module_path,
-            &module_dir,
-            builder,
-            options,
-            cache_ids.module_cache,
-        ),
+        download: (!vendor).then(|| {
+            steps::download_step(
+                gofile,
+                &gomod.module_path,
+                &module_dir,
+                builder,
+                options,
+                cache_ids.module_cache,
+            )
+        }),
         precompile,
         context: ContextPlan {
             module_dir,
@@ -391,9 +396,9 @@ fn precompile_steps(
     settings: &[steps::CompileSettings],
     reaches: &[(String, sources::Reach)],
     services: &mut [ServicePlan],
-    module_dir: &str,
     options: &BuildOptions,
     cache_ids: &CacheIds,
+    vendor: bool,
 ) -> Vec<PrecompileStep> {
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (index, service_settings) in settings.iter().enumerate() {
@@ -445,10 +450,15 @@ fn precompile_steps(
                     group_settings,
                     &packages.shared,
                     group.len(),
-                    module_dir,
+                    &tree.module_dir,
                     options,
                 ),
-                sources: Some(sources::step_sources(tree, &packages.local_dirs, None)),
+                sources: Some(sources::step_sources(
+                    tree,
+                    &packages.local_dirs,
+                    None,
+                    vendor,
+                )),
                 after: last,
                 build_cache_id: cache_ids.build_cache.clone(),
             });
@@ -459,6 +469,31 @@ fn precompile_steps(
         }
     }
     steps
+}
+
+/// Whether to build from `vendor/`: as the Gofile says, else when `vendor/modules.txt` exists.
+fn vendor_mode(
+    gofile: &Gofile,
+    gofile_source: &SourceFile,
+    tree: &SourceTree,
+) -> Result<bool, PlanError> {
+    match &gofile.vendor {
+        Some(vendor) if vendor.value && !tree.vendored => Err(gofile_error(
+            gofile_source,
+            Diagnostic::new(
+                vendor.span.clone(),
+                format!(
+                    "`vendor = true`, but there is no {} in the build context",
+                    join(&gofile.module.value, "vendor/modules.txt")
+                ),
+            )
+            .with_help(
+                "run `go mod vendor` in the module, and check that .dockerignore keeps vendor/",
+            ),
+        )),
+        Some(vendor) => Ok(vendor.value),
+        None => Ok(tree.vendored),
+    }
 }
 
 fn service_base(

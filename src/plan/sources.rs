@@ -71,12 +71,13 @@ fn embed_leaves(pattern: &str) -> bool {
     pattern.starts_with('/') || pattern.split('/').any(|part| part == "..")
 }
 
-/// The files of `dirs`, the subdirectories their `//go:embed` patterns name, and the module
-/// files, or the whole context when the reach is unsure.
+/// The files of `dirs`, the subdirectories their `//go:embed` patterns name, the module files
+/// and, when building from it, `vendor/`; or the whole context when the reach is unsure.
 pub fn step_sources(
     tree: &SourceTree,
     dirs: &BTreeSet<String>,
     unsure: Option<&str>,
+    vendor: bool,
 ) -> StepSources {
     if let Some(reason) = unsure {
         return StepSources::Whole {
@@ -85,6 +86,9 @@ pub fn step_sources(
     }
     let mut files: BTreeSet<String> = tree.module_files.iter().cloned().collect();
     let mut embedded = BTreeSet::new();
+    if vendor {
+        embedded.insert(join(&tree.module_dir, "vendor"));
+    }
     for dir in dirs {
         let Some(Some(package)) = tree.packages.get(dir) else {
             continue;

@@ -72,15 +72,17 @@ pub fn download_step(
     }
 }
 
-/// Every `go build` runs offline against the module layer, without paths or VCS stamps that
-/// would make its results differ between machines.
-pub const COMMON_FLAGS: &[&str] = &["-mod=readonly", "-trimpath", "-buildvcs=false"];
+/// Every `go build` runs without paths or VCS stamps that would make its results differ
+/// between machines.
+pub const COMMON_FLAGS: &[&str] = &["-trimpath", "-buildvcs=false"];
 
 /// What decides how Go compiles a package: two services with equal settings share every
 /// compiled package in GOCACHE.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompileSettings {
     pub env: Vec<String>,
+    /// `-mod=readonly` (offline, against the module layer) or `-mod=vendor`.
+    pub module_flag: &'static str,
     /// `go build` flags besides [`COMMON_FLAGS`], `-ldflags`, `-o` and the package.
     pub flags: Vec<String>,
 }
@@ -89,6 +91,7 @@ pub fn compile_settings(
     service: &Service,
     builder: &BuilderConfig,
     target: &Platform,
+    vendor: bool,
 ) -> CompileSettings {
     let settings = &service.build;
     let mut env = Env::from_builder(builder);
@@ -117,6 +120,11 @@ pub fn compile_settings(
     flags.extend(settings.flags.iter().cloned());
     CompileSettings {
         env: env.into_list(),
+        module_flag: if vendor {
+            "-mod=vendor"
+        } else {
+            "-mod=readonly"
+        },
         flags,
     }
 }
@@ -128,7 +136,7 @@ pub fn build_command(
     options: &BuildOptions,
     whole_context_reason: Option<&str>,
 ) -> Command {
-    let mut args: Vec<String> = ["go", "build"]
+    let mut args: Vec<String> = ["go", "build", settings.module_flag]
         .iter()
         .chain(COMMON_FLAGS)
         .map(|arg| arg.to_string())
@@ -235,7 +243,11 @@ pub fn shared_command(
             "[{label}] go build {} shared packages of {services} services",
             packages.len()
         ),
-        args: precompile_args(COMMON_FLAGS, settings, packages),
+        args: precompile_args(
+            &[&[settings.module_flag], COMMON_FLAGS].concat(),
+            settings,
+            packages,
+        ),
         env: settings.env.clone(),
         cwd: module_workdir(module_dir),
         network: NetworkMode::None,

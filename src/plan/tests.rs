@@ -201,7 +201,7 @@ fn bases_default_by_cgo_and_can_be_overridden() {
 fn cache_ids_are_scoped_to_the_module_unless_shared() {
     let plan = Case::new(TWO_SERVICES).ok();
     assert_eq!(
-        plan.download.module_cache_id,
+        plan.download.as_ref().unwrap().module_cache_id,
         "gofrontend:gomodcache:example.com/shop"
     );
     assert_eq!(
@@ -216,7 +216,10 @@ fn cache_ids_are_scoped_to_the_module_unless_shared() {
         "ci/gofrontend:gocache:example.com/shop"
     );
     let shared = Case::new("shared_cache = true\n[services.api]\npackage = \".\"\n").ok();
-    assert_eq!(shared.download.module_cache_id, "gofrontend:gomodcache");
+    assert_eq!(
+        shared.download.as_ref().unwrap().module_cache_id,
+        "gofrontend:gomodcache"
+    );
     assert_eq!(shared.services[0].build_cache_id, "gofrontend:gocache");
 }
 
@@ -277,7 +280,7 @@ fn the_download_sees_only_go_mod_and_go_sum_and_the_fetch_settings() {
         .opt("build-arg:GOPROXY", "http://127.0.0.1:8081")
         .opt("force-network-mode", "host")
         .ok();
-    let download = &plan.download;
+    let download = plan.download.as_ref().unwrap();
     assert_eq!(download.inputs, ["backend/go.mod", "backend/go.sum"]);
     assert_eq!(download.command.cwd, "/src/backend");
     assert_eq!(download.command.network, NetworkMode::Host);
@@ -305,7 +308,10 @@ fn changing_the_module_proxy_leaves_compiles_unchanged() {
         .opt("build-arg:GOPROXY", "http://127.0.0.1:8081")
         .ok();
     assert_eq!(plain.services[0].build.env, proxied.services[0].build.env);
-    assert_ne!(plain.download.command.env, proxied.download.command.env);
+    assert_ne!(
+        plain.download.as_ref().unwrap().command.env,
+        proxied.download.as_ref().unwrap().command.env
+    );
 }
 
 #[test]
@@ -329,9 +335,12 @@ fn cgo_cannot_cross_compile() {
 #[test]
 fn no_cache_reaches_the_steps_it_names() {
     let all = Case::new(TWO_SERVICES).opt("no-cache", "").ok();
-    assert!(all.download.command.ignore_cache && all.services.iter().all(|s| s.build.ignore_cache));
+    assert!(
+        all.download.as_ref().unwrap().command.ignore_cache
+            && all.services.iter().all(|s| s.build.ignore_cache)
+    );
     let one = Case::new(TWO_SERVICES).opt("no-cache", "worker").ok();
-    assert!(!one.download.command.ignore_cache);
+    assert!(!one.download.as_ref().unwrap().command.ignore_cache);
     assert!(!one.services[0].build.ignore_cache && one.services[1].build.ignore_cache);
 }
 
@@ -476,7 +485,8 @@ fn module_fetch_settings_are_environment_values_not_script_text() {
         .opt("build-arg:GOPROXY", "http://proxy; touch /pwned")
         .opt("build-arg:GOPRIVATE", "$(id)")
         .ok()
-        .download;
+        .download
+        .unwrap();
     assert_eq!(
         env_value(&download.command, "GOPROXY"),
         Some("http://proxy; touch /pwned")
@@ -725,4 +735,73 @@ fn services_in_a_module_subdirectory_select_paths_from_the_context_root() {
         ["svc/cmd/api/main.go", "svc/go.mod", "svc/lib/lib.go"]
     );
     assert_eq!(plan.services[0].build.cwd, "/src/svc");
+}
+
+// Vendored modules: no download, `-mod=vendor`, vendor/ in every step's context.
+
+const VENDORED: &[(&str, &str)] = &[
+    (
+        "go.mod",
+        "module example.com/shop\n\ngo 1.24\n\nrequire example.com/quote v1.1.0\n",
+    ),
+    (
+        "cmd/api/main.go",
+        "package main\nimport \"example.com/quote\"\n",
+    ),
+    (
+        "cmd/worker/main.go",
+        "package main\nimport \"example.com/quote\"\n",
+    ),
+    (
+        "vendor/modules.txt",
+        "# example.com/quote v1.1.0\n## explicit; go 1.21\nexample.com/quote\n",
+    ),
+    ("vendor/example.com/quote/quote.go", "package quote\n"),
+];
+
+#[test]
+fn a_vendor_directory_replaces_the_download() {
+    let plan = Case::new(TWO_SERVICES).files(VENDORED).ok();
+    assert!(plan.download.is_none());
+    let api = &plan.services[0];
+    assert_eq!(api.build.args[2], "-mod=vendor");
+    assert_eq!(selected(&api.sources).1, ["vendor"]);
+    let [shared] = plan.precompile.as_slice() else {
+        panic!("only a shared step: no standard library imports")
+    };
+    assert_eq!(shared.command.args[6], "-mod=vendor");
+    assert!(
+        shared
+            .command
+            .args
+            .contains(&"example.com/quote".to_string())
+    );
+    assert_eq!(selected(shared.sources.as_ref().unwrap()).1, ["vendor"]);
+}
+
+#[test]
+fn the_gofile_can_force_either_mode() {
+    let modules = Case::new("vendor = false\n[services.api]\npackage = \"./cmd/api\"\n")
+        .files(VENDORED)
+        .ok();
+    assert!(modules.download.is_some());
+    assert_eq!(modules.services[0].build.args[2], "-mod=readonly");
+    assert!(selected(&modules.services[0].sources).1.is_empty());
+
+    let mut without_vendor = VENDORED.to_vec();
+    without_vendor.retain(|(path, _)| !path.starts_with("vendor/"));
+    let case = Case::new("vendor = true\n[services.api]\npackage = \"./cmd/api\"\n")
+        .files(&without_vendor);
+    let diagnostics = case.gofile_error();
+    assert_eq!(
+        diagnostics.items[0].message,
+        "`vendor = true`, but there is no vendor/modules.txt in the build context"
+    );
+    assert_eq!(
+        diagnostics
+            .file
+            .position(diagnostics.items[0].span.start)
+            .line,
+        1
+    );
 }

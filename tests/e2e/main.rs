@@ -179,15 +179,48 @@ fn rebuilds_are_cached_and_an_edit_reuses_the_download_and_the_build_cache() {
     );
 }
 
+/// `2026-11-28T19:01:02.5Z` as `2026-11-28T19:01:02.500000000Z`: comparable as text.
+fn instant(timestamp: &str) -> String {
+    let utc = timestamp
+        .strip_suffix('Z')
+        .unwrap_or_else(|| panic!("BuildKit reports UTC times, not {timestamp}"));
+    let (seconds, fraction) = utc.split_once('.').unwrap_or((utc, ""));
+    format!("{seconds}.{fraction:0<9}Z")
+}
+
+/// When BuildKit started and completed the vertex named like `needle`, from rawjson progress.
+fn vertex_interval(progress: &str, needle: &str) -> (String, String) {
+    let (mut started, mut completed) = (None, None);
+    let statuses = serde_json::Deserializer::from_str(progress).into_iter::<serde_json::Value>();
+    for status in statuses.map_while(Result::ok) {
+        for vertex in status["vertexes"].as_array().into_iter().flatten() {
+            if !vertex["name"].as_str().is_some_and(|n| n.contains(needle)) {
+                continue;
+            }
+            if let Some(at) = vertex["started"].as_str() {
+                started.get_or_insert(instant(at));
+            }
+            if let Some(at) = vertex["completed"].as_str() {
+                completed = Some(instant(at));
+            }
+        }
+    }
+    match (started, completed) {
+        (Some(started), Some(completed)) => (started, completed),
+        _ => panic!("no start and end for {needle} in:\n{progress}"),
+    }
+}
+
 #[test]
 fn services_build_in_parallel() {
     let engines = Engines::from_env();
     let context = example_copy("microservices", "parallel");
     // Fresh caches for this build's compile steps, so both really compile.
-    let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=parallel-{}", std::process::id());
+    let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=parallel-{}", unique());
     let out = engines.buildx(
         &context,
         &[
+            "--progress=rawjson",
             "--no-cache",
             "--build-arg",
             &namespace,
@@ -197,24 +230,11 @@ fn services_build_in_parallel() {
     );
     assert_ok(&out, "building every service");
     let progress = stderr(&out);
-    let position = |needle: &str, last: bool| {
-        let lines = vertex_lines(&progress, needle);
-        let line = if last { lines.last() } else { lines.first() }
-            .copied()
-            .unwrap();
-        progress.find(line).unwrap()
-    };
-    let (api_start, api_end) = (
-        position("[api] go build", false),
-        position("[api] go build", true),
-    );
-    let (worker_start, worker_end) = (
-        position("[worker] go build", false),
-        position("[worker] go build", true),
-    );
+    let (api_start, api_end) = vertex_interval(&progress, "[api] go build");
+    let (worker_start, worker_end) = vertex_interval(&progress, "[worker] go build");
     assert!(
         api_start < worker_end && worker_start < api_end,
-        "the two compiles did not overlap:\n{progress}"
+        "the two compiles did not overlap: api {api_start} to {api_end}, worker {worker_start} to {worker_end}"
     );
 }
 
@@ -473,4 +493,30 @@ fn build_contexts_name_the_builder_and_base_images() {
         run_image(&engines, "gofrontend-e2e/hello:contexts"),
         "hello from gofrontend\n"
     );
+}
+
+#[test]
+fn vendored_modules_build_without_a_download_or_a_proxy() {
+    let engines = Engines::from_env();
+    let context = harness::private_copy(Path::new("tests/fixtures/vendored"), "vendored");
+    let tag = "gofrontend-e2e/vendored:latest";
+    // No GOPROXY: nothing may be fetched.
+    let out = engines.buildx(&context, &["-t", tag]);
+    assert_ok(&out, "building the vendored module");
+    let progress = stderr(&out);
+    assert!(
+        vertex_lines(&progress, "go mod download").is_empty(),
+        "a vendored module needs no download:\n{progress}"
+    );
+    assert!(
+        !vertex_lines(&progress, "[api] go build").is_empty(),
+        "{progress}"
+    );
+    assert_eq!(
+        run_image(&engines, tag),
+        "Hello, world! (quote v1.1.0) (vendored)\n"
+    );
+
+    let out20 = engines.build20(&context, &["-t", tag]);
+    assert_ok(&out20, "building the vendored module on Docker 20.10");
 }
