@@ -379,7 +379,7 @@ async fn read_context_files(
     session_id: Option<String>,
     gofile: &Gofile,
 ) -> Result<(GoMod, Option<Vec<u8>>), FrontendError> {
-    let gomod_path = plan::context_path(&gofile.module.value, "go.mod");
+    let gomod_path = gosource::join(&gofile.module.value, "go.mod");
     let local = Local {
         name: sources.context_local.clone(),
         session_id,

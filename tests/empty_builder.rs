@@ -14,7 +14,6 @@ use harness::{Engines, assert_ok, example_copy, stderr, stdout, unique, var, was
 fn a_builder_with_empty_cache_mounts_compiles_from_the_module_layer_offline() {
     let engines = Engines::from_env();
     let log = var("GOFRONTEND_GOPROXY_LOG");
-    let sums = std::fs::read_to_string(var("GOFRONTEND_GOPROXY_SUMS")).unwrap();
     let context = example_copy("microservices", "empty-builder");
     let run = unique();
     std::fs::write(
@@ -22,12 +21,11 @@ fn a_builder_with_empty_cache_mounts_compiles_from_the_module_layer_offline() {
         format!("module example.com/microservices\n\ngo 1.24\n\nrequire example.com/quote v1.1.0\n\n// run {run}\n"),
     )
     .unwrap();
-    let quote_sums: String = sums
-        .lines()
-        .filter(|line| line.starts_with("example.com/quote "))
-        .map(|line| format!("{line}\n"))
-        .collect();
-    std::fs::write(context.join("go.sum"), quote_sums).unwrap();
+    std::fs::write(
+        context.join("go.sum"),
+        harness::fixture_go_sum(&["example.com/quote"]),
+    )
+    .unwrap();
     let worker = context.join("cmd/worker/main.go");
     let program = |nonce: &str| {
         format!(

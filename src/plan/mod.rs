@@ -13,7 +13,7 @@ pub use builder::BuilderConfig;
 pub use sources::StepSources;
 pub use steps::{
     BUILD_CACHE_DIR, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR, PRECOMPILE_OUTPUT_DIR, SOURCE_DIR,
-    WAIT_MARKER_DIR, context_path,
+    WAIT_MARKER_DIR,
 };
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
@@ -428,14 +428,15 @@ fn precompile_steps(
         let packages = sources::precompiled_packages(tree, &members);
         let mut last = None;
         if !packages.standard.is_empty() {
+            let label = label("stdlib");
             steps.push(PrecompileStep {
-                label: label("stdlib"),
                 command: steps::standard_library_command(
-                    &label("stdlib"),
+                    &label,
                     group_settings,
                     &packages.standard,
                     options,
                 ),
+                label,
                 sources: None,
                 after: None,
                 build_cache_id: cache_ids.build_cache.clone(),
@@ -443,10 +444,10 @@ fn precompile_steps(
             last = Some(steps.len() - 1);
         }
         if group.len() >= 2 && !packages.shared.is_empty() {
+            let label = label("shared");
             steps.push(PrecompileStep {
-                label: label("shared"),
                 command: steps::shared_command(
-                    &label("shared"),
+                    &label,
                     group_settings,
                     &packages.shared,
                     group.len(),
@@ -459,6 +460,7 @@ fn precompile_steps(
                     None,
                     vendor,
                 )),
+                label,
                 after: last,
                 build_cache_id: cache_ids.build_cache.clone(),
             });

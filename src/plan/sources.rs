@@ -66,8 +66,13 @@ pub fn reach(tree: &SourceTree, root: &str) -> Reach {
     Reach { dirs, unsure }
 }
 
+/// A `//go:embed` pattern without its `all:` prefix (which only adds hidden files).
+fn embed_path(pattern: &str) -> &str {
+    pattern.strip_prefix("all:").unwrap_or(pattern)
+}
+
 fn embed_leaves(pattern: &str) -> bool {
-    let pattern = pattern.strip_prefix("all:").unwrap_or(pattern);
+    let pattern = embed_path(pattern);
     pattern.starts_with('/') || pattern.split('/').any(|part| part == "..")
 }
 
@@ -95,8 +100,7 @@ pub fn step_sources(
         };
         files.extend(package.files.iter().map(|name| join(dir, name)));
         for pattern in &package.embeds {
-            let pattern = pattern.strip_prefix("all:").unwrap_or(pattern);
-            let first = pattern.split('/').next().unwrap_or_default();
+            let first = embed_path(pattern).split('/').next().unwrap_or_default();
             if first.contains(['*', '?', '[', '\\']) {
                 embedded.extend(package.subdirs.iter().map(|sub| join(dir, sub)));
             } else if package.subdirs.iter().any(|sub| sub == first) {

@@ -3,6 +3,7 @@
 
 use super::{BuilderConfig, Command, DownloadStep};
 use crate::gofile::{Gofile, Service};
+use crate::gosource::join;
 use crate::options::{BuildOptions, MODULE_FETCH_ARGS, NetworkMode, NoCache};
 use crate::platform::Platform;
 
@@ -56,7 +57,7 @@ pub fn download_step(
     env.set("GOCACHE", BUILD_CACHE_DIR);
     let inputs = ["go.mod", "go.sum"]
         .iter()
-        .map(|file| context_path(module_dir, file))
+        .map(|file| join(module_dir, file))
         .collect();
     DownloadStep {
         command: Command {
@@ -252,15 +253,6 @@ pub fn shared_command(
         cwd: module_workdir(module_dir),
         network: NetworkMode::None,
         ignore_cache: options.no_cache == NoCache::All,
-    }
-}
-
-/// A path inside the build context, relative to its root.
-pub fn context_path(module_dir: &str, file: &str) -> String {
-    if module_dir == "." {
-        file.to_string()
-    } else {
-        format!("{module_dir}/{file}")
     }
 }
 

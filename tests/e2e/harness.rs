@@ -183,6 +183,15 @@ pub fn write_files(root: &Path, files: &[(&str, &str)]) {
     }
 }
 
+/// The go.sum lines of the loopback proxy's fixture modules, for the modules named.
+pub fn fixture_go_sum(modules: &[&str]) -> String {
+    let sums = std::fs::read_to_string(var("GOFRONTEND_GOPROXY_SUMS")).unwrap();
+    sums.lines()
+        .filter(|line| modules.iter().any(|m| line.starts_with(&format!("{m} "))))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
 /// A value no earlier run used.
 pub fn unique() -> u128 {
     std::time::SystemTime::now()

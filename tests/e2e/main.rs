@@ -381,13 +381,6 @@ fn adding_a_dependency_fetches_only_the_new_module() {
     let engines = Engines::from_env();
     let proxy = harness::var("GOFRONTEND_GOPROXY");
     let log = harness::var("GOFRONTEND_GOPROXY_LOG");
-    let sums = std::fs::read_to_string(harness::var("GOFRONTEND_GOPROXY_SUMS")).unwrap();
-    let sums_for = |modules: &[&str]| -> String {
-        sums.lines()
-            .filter(|line| modules.iter().any(|m| line.starts_with(&format!("{m} "))))
-            .map(|line| format!("{line}\n"))
-            .collect()
-    };
     let context = example_copy("microservices", "deps");
     let worker = context.join("cmd/worker/main.go");
     let tag = "gofrontend-e2e/worker:deps";
@@ -426,7 +419,11 @@ fn adding_a_dependency_fetches_only_the_new_module() {
         "module example.com/microservices\n\ngo 1.24\n\nrequire example.com/quote v1.1.0\n",
     )
     .unwrap();
-    std::fs::write(context.join("go.sum"), sums_for(&["example.com/quote"])).unwrap();
+    std::fs::write(
+        context.join("go.sum"),
+        harness::fixture_go_sum(&["example.com/quote"]),
+    )
+    .unwrap();
     std::fs::write(&worker, program("example.com/quote", "quote.Hello")).unwrap();
     let offset = std::fs::read_to_string(&log).unwrap().len();
     assert_ok(&build(), "build with one dependency");
@@ -440,7 +437,7 @@ fn adding_a_dependency_fetches_only_the_new_module() {
     .unwrap();
     std::fs::write(
         context.join("go.sum"),
-        sums_for(&["example.com/quote", "example.com/shout"]),
+        harness::fixture_go_sum(&["example.com/quote", "example.com/shout"]),
     )
     .unwrap();
     std::fs::write(&worker, program("example.com/shout", "shout.Hello")).unwrap();

@@ -168,12 +168,7 @@ fn gofile_values_reach_the_program_literally() {
 #[test]
 fn two_projects_sharing_the_cache_mounts_build_at_the_same_time() {
     let engines = Engines::from_env();
-    let sums = std::fs::read_to_string(harness::var("GOFRONTEND_GOPROXY_SUMS")).unwrap();
-    let go_sum: String = sums
-        .lines()
-        .filter(|line| line.starts_with("example.com/quote "))
-        .map(|line| format!("{line}\n"))
-        .collect();
+    let go_sum = harness::fixture_go_sum(&["example.com/quote"]);
     let run = unique();
     let projects: Vec<PathBuf> = (0..2)
         .map(|i| {
