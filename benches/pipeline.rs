@@ -8,7 +8,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use gofrontend::diagnostic::SourceFile;
 use gofrontend::gofile;
 use gofrontend::gomod::GoMod;
-use gofrontend::gosource::{Package, SourceTree};
+use gofrontend::gosource::{ModuleLayout, Package, SourceTree};
 use gofrontend::lower::{ContextSource, lower};
 use gofrontend::options::BuildOptions;
 use gofrontend::plan::{self, BuilderConfig, PlanInputs};
@@ -51,10 +51,8 @@ fn source_tree(services: usize) -> SourceTree {
         .collect();
     packages.insert("internal/shared".into(), Some(shared));
     SourceTree {
-        module_path: "example.com/bench".into(),
-        module_dir: ".".into(),
+        modules: ModuleLayout::single("example.com/bench", "."),
         packages,
-        module_files: vec!["go.mod".into(), "go.sum".into()],
         vendored: false,
     }
 }

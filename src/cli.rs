@@ -12,7 +12,7 @@ use crate::diagnostic::{Diagnostics, SourceFile};
 use crate::dockerignore;
 use crate::gofile::{self, Gofile};
 use crate::gomod::GoMod;
-use crate::gosource::{self, Entry, EntryKind, SourceFiles};
+use crate::gosource::{self, Entry, EntryKind, LayoutError, SourceFiles};
 use crate::lower::{ContextSource, lower};
 use crate::options::{BuildOptions, KEY_PLATFORM, KEY_TARGET, PREFIX_BUILD_ARG};
 use crate::plan::{self, BuilderConfig, PlanError, PlanInputs};
@@ -145,7 +145,7 @@ fn llb(args: LlbArgs) -> anyhow::Result<()> {
     let options = BuildOptions::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let source = read_source(&gofile_path)?;
     let gofile = gofile::parse(&source, &options.build_args)?;
-    let gomod = read_gomod(&args.context, &gofile)?;
+    let (gomod, gomod_source) = read_gomod(&args.context, &gofile)?;
     let builder = match &args.builder_config {
         Some(json) => parse_builder_config(json)?,
         None => BuilderConfig::official_golang(),
@@ -159,13 +159,23 @@ fn llb(args: LlbArgs) -> anyhow::Result<()> {
     let tree = tokio::runtime::Builder::new_current_thread()
         .build()
         .context("cannot start the async runtime")?
-        .block_on(gosource::scan(
-            &files,
-            &gomod.module_path,
-            &gofile.module.value,
-            &roots,
-        ))
-        .context("reading the Go sources of the context")?;
+        .block_on(async {
+            let modules = gosource::discover(
+                &files,
+                &gomod,
+                &gomod_source,
+                &gofile.module.value,
+                gofile.workspace.as_ref().is_none_or(|w| w.value),
+            )
+            .await
+            .map_err(|err| match err {
+                LayoutError::Read(err) => err.context("reading the module files of the context"),
+                LayoutError::Source(diagnostics) => anyhow::Error::new(diagnostics),
+            })?;
+            gosource::scan(&files, modules, &roots)
+                .await
+                .context("reading the Go sources of the context")
+        })?;
     let plan = plan::plan(PlanInputs {
         gofile: &gofile,
         gofile_source: &source,
@@ -270,7 +280,7 @@ fn read_source(path: &Path) -> anyhow::Result<SourceFile> {
     Ok(SourceFile::new(path.display().to_string(), text))
 }
 
-fn read_gomod(context: &Path, gofile: &Gofile) -> anyhow::Result<GoMod> {
+fn read_gomod(context: &Path, gofile: &Gofile) -> anyhow::Result<(GoMod, SourceFile)> {
     let path = context.join(&gofile.module.value).join("go.mod");
     let text = std::fs::read_to_string(&path).with_context(|| {
         format!(
@@ -279,10 +289,8 @@ fn read_gomod(context: &Path, gofile: &Gofile) -> anyhow::Result<GoMod> {
             gofile.module.value
         )
     })?;
-    Ok(GoMod::parse(&SourceFile::new(
-        path.display().to_string(),
-        text,
-    ))?)
+    let source = SourceFile::new(path.display().to_string(), text);
+    Ok((GoMod::parse(&source)?, source))
 }
 
 /// The context directory as BuildKit would send it: `.dockerignore` applied.

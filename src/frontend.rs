@@ -11,7 +11,7 @@ use crate::dockerignore;
 use crate::gateway::{Client, ContextFiles, SolvedRef, stdio_channel};
 use crate::gofile::{self, Gofile};
 use crate::gomod::GoMod;
-use crate::gosource::{self, SourceTree};
+use crate::gosource::{self, LayoutError, SourceTree};
 use crate::image::image_config;
 use crate::llb::{Definition, Local, pb_platform};
 use crate::lower::{self, ContextSource};
@@ -89,6 +89,11 @@ fn source_details(diagnostics: &Diagnostics) -> Vec<prost_types::Any> {
     use base64::Engine;
     let file = &diagnostics.file;
     let data = base64::engine::general_purpose::STANDARD.encode(file.text());
+    let language = if file.name().ends_with("go.mod") || file.name().ends_with("go.work") {
+        "go.mod"
+    } else {
+        "TOML"
+    };
     diagnostics
         .items
         .iter()
@@ -98,7 +103,7 @@ fn source_details(diagnostics: &Diagnostics) -> Vec<prost_types::Any> {
                 serde_json::json!({"line": at.line, "character": at.column - 1})
             };
             let source = serde_json::json!({
-                "info": {"filename": file.name(), "data": data, "language": "TOML"},
+                "info": {"filename": file.name(), "data": data, "language": language},
                 "ranges": [{"start": position(diagnostic.span.start), "end": position(diagnostic.span.end)}],
             });
             prost_types::Any {
@@ -203,7 +208,7 @@ async fn build(
         read_gofile(client, &sources, session(&sources.gofile_local)).await?;
     let gofile = gofile::parse(&source, &options.build_args).map_err(FrontendError::Source)?;
     let context_session = session(&sources.context_local);
-    let (gomod, context_ignore) =
+    let (gomod, gomod_source, context_ignore) =
         read_context_files(client, &sources, context_session.clone(), &gofile).await?;
     let excludes = dockerignore::parse(&String::from_utf8_lossy(
         beside_ignore
@@ -234,13 +239,33 @@ async fn build(
     let context_files = ContextFiles::new(client, context);
     let metadata_name = format!("[internal] load metadata for {builder_image}");
     // The scan and the builder's config are independent round trips to the daemon.
-    let (tree, builder_config) = tokio::join!(
-        gosource::scan(
+    let use_workspace = gofile.workspace.as_ref().is_none_or(|w| w.value);
+    let sources_read = async {
+        let modules = gosource::discover(
             &context_files,
-            &gomod.module_path,
+            &gomod,
+            &gomod_source,
             &gofile.module.value,
-            &roots
-        ),
+            use_workspace,
+        )
+        .await
+        .map_err(|err| match err {
+            LayoutError::Read(status) => gateway("reading the module files")(status),
+            LayoutError::Source(diagnostics) => FrontendError::Source(diagnostics),
+        })?;
+        // The scan only narrows what each step sees: without it every step sees the whole
+        // context.
+        let tree = gosource::scan(&context_files, modules.clone(), &roots)
+            .await
+            .unwrap_or_else(|status| {
+                let reason = format!("the Go sources could not be read: {}", status.message());
+                eprintln!("gofrontend: {reason}");
+                SourceTree::unscanned(modules, &roots, &reason)
+            });
+        Ok::<_, FrontendError>(tree)
+    };
+    let (tree, builder_config) = tokio::join!(
+        sources_read,
         client.resolve_image_config(
             &builder_image,
             pb_platform(&build_platform),
@@ -248,12 +273,7 @@ async fn build(
             &metadata_name,
         )
     );
-    // The scan only narrows what each step sees: without it every step sees the whole context.
-    let tree = tree.unwrap_or_else(|status| {
-        let reason = format!("the Go sources could not be read: {}", status.message());
-        eprintln!("gofrontend: {reason}");
-        SourceTree::unscanned(&gomod.module_path, &gofile.module.value, &roots, &reason)
-    });
+    let tree = tree?;
     let builder_config = builder_config.map_err(gateway(format!(
         "resolving the builder image {builder_image}"
     )))?;
@@ -378,7 +398,7 @@ async fn read_context_files(
     sources: &SourceOptions,
     session_id: Option<String>,
     gofile: &Gofile,
-) -> Result<(GoMod, Option<Vec<u8>>), FrontendError> {
+) -> Result<(GoMod, SourceFile, Option<Vec<u8>>), FrontendError> {
     let gomod_path = gosource::join(&gofile.module.value, "go.mod");
     let local = Local {
         name: sources.context_local.clone(),
@@ -397,16 +417,13 @@ async fn read_context_files(
                 gofile.module.value
             ))
         })?;
-    let gomod = GoMod::parse(&SourceFile::new(
-        gomod_path,
-        String::from_utf8_lossy(&gomod),
-    ))
-    .map_err(FrontendError::Source)?;
+    let gomod_source = SourceFile::new(gomod_path, String::from_utf8_lossy(&gomod));
+    let gomod = GoMod::parse(&gomod_source).map_err(FrontendError::Source)?;
     let ignore = client
         .read_file(&solved, ".dockerignore")
         .await
         .map_err(gateway("reading .dockerignore"))?;
-    Ok((gomod, ignore))
+    Ok((gomod, gomod_source, ignore))
 }
 
 async fn solve_local(

@@ -10,7 +10,7 @@ use gofrontend::diagnostic::SourceFile;
 use gofrontend::dockerignore;
 use gofrontend::gofile;
 use gofrontend::gomod::GoMod;
-use gofrontend::gosource::{self, Package, SourceTree};
+use gofrontend::gosource::{self, ModuleLayout, Package, SourceTree};
 use gofrontend::lower::{ContextSource, lower};
 use gofrontend::options::BuildOptions;
 use gofrontend::plan::{self, BuilderConfig, PlanInputs};
@@ -66,12 +66,13 @@ fuzz_target!(|data: &[u8]| {
         .into_iter()
         .map(|root| (root, Some(main.clone())))
         .collect();
-    packages.insert(gosource::join(&gofile.module.value, "lib"), Some(Package::default()));
+    packages.insert(
+        gosource::join(&gofile.module.value, "lib"),
+        Some(Package::default()),
+    );
     let tree = SourceTree {
-        module_path: "example.com/fuzz".into(),
-        module_dir: gofile.module.value.clone(),
+        modules: ModuleLayout::single("example.com/fuzz", &gofile.module.value),
         packages,
-        module_files: vec!["go.mod".into()],
         vendored: false,
     };
     let result = plan::plan(PlanInputs {

@@ -15,6 +15,9 @@ fuzz_target!(|data: &[u8]| {
         Ok(gomod) => {
             assert!(!gomod.module_path.is_empty());
             let _ = gomod.go_release();
+            for replace in &gomod.local_replaces {
+                assert!(text.get(replace.span.clone()).is_some());
+            }
         }
         Err(diagnostics) => {
             let _ = diagnostics.to_string();

@@ -22,6 +22,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "module",
     "shared_cache",
     "vendor",
+    "workspace",
     "build",
     "services",
 ];
@@ -76,6 +77,7 @@ fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
         .unwrap_or_else(|| Spanned::new(".".to_string(), 0..0));
     let shared_cache = r.bool(root, "shared_cache", top).unwrap_or(false);
     let vendor = r.spanned_bool(root, "vendor", top);
+    let workspace = r.spanned_bool(root, "workspace", top);
     let defaults = match r.table(root, "build", top) {
         Some((table, _)) => {
             let place = Place(Some("build"));
@@ -92,6 +94,7 @@ fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
         module,
         shared_cache,
         vendor,
+        workspace,
         build: defaults,
         services,
         services_span,

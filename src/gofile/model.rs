@@ -34,6 +34,9 @@ pub struct Gofile {
     /// Build from `vendor/` (`-mod=vendor`, no download) or not; by default, when
     /// `vendor/modules.txt` is in the context.
     pub vendor: Option<Spanned<bool>>,
+    /// Build in the `go.work` workspace the go command would find from the module (`true`
+    /// requires one), or ignore it (`false`); by default, as the go command does.
+    pub workspace: Option<Spanned<bool>>,
     /// `[build]` as written: the defaults every service starts from.
     pub build: BuildSettings,
     pub services: Vec<Service>,

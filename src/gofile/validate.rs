@@ -161,6 +161,10 @@ const MANAGED_GO_ENV: &[(&str, &str)] = &[
     ("GOARM", "choose the platform with `--platform`"),
     ("GOFLAGS", "put build flags in `flags`"),
     ("GOMODCACHE", "gofrontend manages the module cache"),
+    (
+        "GOWORK",
+        "gofrontend uses the go.work the go command would find; set `workspace = false` to ignore it",
+    ),
     ("GOCACHE", "gofrontend manages the build cache"),
     (
         "GOTOOLCHAIN",

@@ -6,11 +6,13 @@
 //! and by the command line (the local directory); everything else here is pure.
 
 mod header;
+mod modules;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
 pub use header::{Header, HeaderError, Parsed, embed_patterns, parse};
+pub use modules::{LayoutError, LocalModule, ModuleLayout, discover, resolve};
 
 /// Enough of a file for its header almost always; longer headers are read again whole.
 const HEADER_READ_LIMIT: usize = 16 * 1024;
@@ -86,59 +88,38 @@ pub struct Package {
 /// that does not exist in the context maps to `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SourceTree {
-    pub module_path: String,
-    pub module_dir: String,
+    pub modules: ModuleLayout,
     pub packages: BTreeMap<String, Option<Package>>,
-    /// `go.mod` and `go.sum`, as far as they exist, context-relative.
-    pub module_files: Vec<String>,
-    /// The module has `vendor/modules.txt`.
+    /// The main module has `vendor/modules.txt`.
     pub vendored: bool,
 }
 
 impl SourceTree {
     /// A tree that knows nothing of the roots' code but why: their steps see the whole context.
-    pub fn unscanned(module_path: &str, module_dir: &str, roots: &[String], reason: &str) -> Self {
+    pub fn unscanned(modules: ModuleLayout, roots: &[String], reason: &str) -> Self {
         let unsure = Package {
             unsure: Some(reason.to_string()),
             ..Package::default()
         };
         Self {
-            module_path: module_path.to_string(),
-            module_dir: module_dir.to_string(),
+            modules,
             packages: roots
                 .iter()
                 .map(|root| (root.clone(), Some(unsure.clone())))
                 .collect(),
-            module_files: Vec::new(),
             vendored: false,
         }
     }
 
-    /// The context-relative directory of a package of this module, or `None` for any other
-    /// import path (the standard library, other modules).
+    /// The context-relative directory of a package of a local module, or `None` for any
+    /// other import path (the standard library, fetched modules).
     pub fn local_dir(&self, import: &str) -> Option<String> {
-        let rest = if import == self.module_path {
-            ""
-        } else {
-            import.strip_prefix(&self.module_path)?.strip_prefix('/')?
-        };
-        Some(join(&self.module_dir, rest))
+        self.modules.local_dir(import)
     }
 
     /// The import path of a context-relative package directory.
     pub fn import_path(&self, dir: &str) -> String {
-        let rest = if self.module_dir == "." {
-            dir
-        } else {
-            dir.strip_prefix(&self.module_dir)
-                .map(|r| r.trim_start_matches('/'))
-                .unwrap_or(dir)
-        };
-        if rest.is_empty() || rest == "." {
-            self.module_path.clone()
-        } else {
-            format!("{}/{rest}", self.module_path)
-        }
+        self.modules.import_path(dir)
     }
 }
 
@@ -156,32 +137,22 @@ pub fn join(dir: &str, name: &str) -> String {
 /// directories), a breadth-first walk in rounds so each round's requests run concurrently.
 pub async fn scan<S: SourceFiles>(
     files: &S,
-    module_path: &str,
-    module_dir: &str,
+    modules: ModuleLayout,
     roots: &[String],
 ) -> Result<SourceTree, S::Error> {
     use futures_util::{StreamExt, TryStreamExt, stream};
 
+    let module_dir = modules.main.dir.clone();
     let mut tree = SourceTree {
-        module_path: module_path.to_string(),
-        module_dir: module_dir.to_string(),
+        modules,
         ..SourceTree::default()
     };
-    let module_entries = files.list(module_dir).await?.unwrap_or_default();
-    tree.module_files = ["go.mod", "go.sum"]
-        .into_iter()
-        .filter(|name| {
-            module_entries
-                .iter()
-                .any(|e| e.name == *name && e.kind == EntryKind::File)
-        })
-        .map(|name| join(module_dir, name))
-        .collect();
+    let module_entries = files.list(&module_dir).await?.unwrap_or_default();
     if module_entries
         .iter()
         .any(|e| e.name == "vendor" && e.kind == EntryKind::Dir)
     {
-        let vendor_entries = files.list(&join(module_dir, "vendor")).await?;
+        let vendor_entries = files.list(&join(&module_dir, "vendor")).await?;
         tree.vendored = vendor_entries
             .unwrap_or_default()
             .iter()

@@ -1,6 +1,9 @@
 use super::*;
 use std::convert::Infallible;
 
+use crate::diagnostic::{Diagnostics, SourceFile};
+use crate::gomod::GoMod;
+
 fn header(text: &str) -> Header {
     match parse(text.as_bytes(), true) {
         Ok(Parsed::Header(header)) => header,
@@ -162,14 +165,50 @@ impl SourceFiles for Files {
     }
 }
 
-pub fn scan_now(files: &Files, module_dir: &str, roots: &[&str]) -> SourceTree {
-    let roots: Vec<String> = roots.iter().map(|r| r.to_string()).collect();
-    let future = scan(files, "example.com/shop", module_dir, &roots);
-    match tokio::runtime::Builder::new_current_thread()
+fn block_on<T>(future: impl Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap()
         .block_on(future)
-    {
+}
+
+/// The module layout as the frontend finds it, with go.work.
+fn layout(files: &Files, module_dir: &str) -> Result<ModuleLayout, Diagnostics> {
+    layout_with(files, module_dir, true)
+}
+
+fn layout_with(
+    files: &Files,
+    module_dir: &str,
+    use_workspace: bool,
+) -> Result<ModuleLayout, Diagnostics> {
+    let path = join(module_dir, "go.mod");
+    let text = files
+        .0
+        .get(path.as_str())
+        .map_or("module example.com/shop\n", |t| t);
+    let source = SourceFile::new(path.clone(), text);
+    let gomod = GoMod::parse(&source)?;
+    match block_on(discover(files, &gomod, &source, module_dir, use_workspace)) {
+        Ok(layout) => Ok(layout),
+        Err(LayoutError::Source(diagnostics)) => Err(diagnostics),
+        Err(LayoutError::Read(never)) => match never {},
+    }
+}
+
+pub fn scan_now(files: &Files, module_dir: &str, roots: &[&str]) -> SourceTree {
+    scan_with(files, module_dir, roots, true)
+}
+
+pub fn scan_with(
+    files: &Files,
+    module_dir: &str,
+    roots: &[&str],
+    use_workspace: bool,
+) -> SourceTree {
+    let roots: Vec<String> = roots.iter().map(|r| r.to_string()).collect();
+    let modules = layout_with(files, module_dir, use_workspace).unwrap();
+    match block_on(scan(files, modules, &roots)) {
         Ok(tree) => tree,
         Err(never) => match never {},
     }
@@ -200,7 +239,7 @@ fn scans_only_what_the_roots_reach() {
         ("internal/unused/u.go", "package unused\n"),
     ]);
     let tree = scan_now(&files, ".", &["cmd/api"]);
-    assert_eq!(tree.module_files, ["go.mod"]);
+    assert_eq!(tree.modules.files, ["go.mod"]);
     assert_eq!(
         tree.packages.keys().collect::<Vec<_>>(),
         ["cmd/api", "internal/db"]
@@ -234,7 +273,7 @@ fn missing_packages_unreadable_files_and_long_headers() {
     ]);
     assert!(long_import_block.len() > HEADER_READ_LIMIT);
     let tree = scan_now(&files, "svc", &["svc"]);
-    assert_eq!(tree.module_files, ["svc/go.mod", "svc/go.sum"]);
+    assert_eq!(tree.modules.files, ["svc/go.mod", "svc/go.sum"]);
     assert_eq!(tree.packages["svc/gone"], None);
     let main = tree.packages["svc"].as_ref().unwrap();
     assert!(main.imports.contains("example.com/shop/gone"));
@@ -263,8 +302,7 @@ fn embeds_and_cgo_are_recorded() {
 #[test]
 fn import_paths_map_to_directories_of_the_module_only() {
     let tree = SourceTree {
-        module_path: "example.com/shop".into(),
-        module_dir: "services".into(),
+        modules: ModuleLayout::single("example.com/shop", "services"),
         ..SourceTree::default()
     };
     assert_eq!(
@@ -282,4 +320,113 @@ fn import_paths_map_to_directories_of_the_module_only() {
         "example.com/shop/internal/db"
     );
     assert_eq!(tree.import_path("services"), "example.com/shop");
+}
+
+#[test]
+fn local_replacements_are_modules_of_the_context() {
+    let files = Files::new(&[
+        (
+            "app/go.mod",
+            "module example.com/app\nrequire example.com/lib v0.0.0\nreplace example.com/lib => ../lib\nreplace example.com/remote => example.com/fork v1.0.0\n",
+        ),
+        ("app/go.sum", ""),
+        (
+            "app/main.go",
+            "package main\nimport \"example.com/lib/greet\"\n",
+        ),
+        ("lib/go.mod", "module example.com/lib\n"),
+        (
+            "lib/greet/greet.go",
+            "package greet\nimport \"example.com/lib/inner\"\n",
+        ),
+        ("lib/inner/inner.go", "package inner\n"),
+        ("lib/unused/unused.go", "package unused\n"),
+    ]);
+    let tree = scan_now(&files, "app", &["app"]);
+    assert_eq!(
+        tree.modules.files,
+        ["app/go.mod", "app/go.sum", "lib/go.mod"]
+    );
+    assert_eq!(tree.modules.workfile, None);
+    assert_eq!(
+        tree.packages.keys().collect::<Vec<_>>(),
+        ["app", "lib/greet", "lib/inner"]
+    );
+    assert_eq!(tree.import_path("lib/greet"), "example.com/lib/greet");
+    assert_eq!(tree.import_path("app"), "example.com/app");
+}
+
+#[test]
+fn a_workspace_brings_its_modules_and_replacements() {
+    let files = Files::new(&[
+        (
+            "go.work",
+            "go 1.24\nuse (\n\t./services/api\n\t./lib\n)\nreplace example.com/x => ./third_party/x\n",
+        ),
+        ("go.work.sum", ""),
+        (
+            "services/api/go.mod",
+            "module example.com/api\nreplace example.com/x => ../../elsewhere\n",
+        ),
+        (
+            "services/api/main.go",
+            "package main\nimport (\n\"example.com/lib\"\n\"example.com/x/y\"\n)\n",
+        ),
+        ("lib/go.mod", "module example.com/lib\n"),
+        ("lib/go.sum", ""),
+        ("lib/lib.go", "package lib\n"),
+        ("third_party/x/go.mod", "module example.com/x\n"),
+        ("third_party/x/y/y.go", "package y\n"),
+    ]);
+    let tree = scan_now(&files, "services/api", &["services/api"]);
+    assert_eq!(tree.modules.workfile.as_deref(), Some("go.work"));
+    assert_eq!(
+        tree.modules.files,
+        [
+            "go.work",
+            "go.work.sum",
+            "lib/go.mod",
+            "lib/go.sum",
+            "services/api/go.mod",
+            "third_party/x/go.mod"
+        ]
+    );
+    assert_eq!(
+        tree.packages.keys().collect::<Vec<_>>(),
+        ["lib", "services/api", "third_party/x/y"],
+        "go.work's replacement wins over the module's"
+    );
+}
+
+#[test]
+fn module_directories_outside_the_context_or_the_workspace_are_errors() {
+    let outside = Files::new(&[("go.mod", "module m\nreplace example.com/lib => ../lib\n")]);
+    assert_eq!(
+        layout(&outside, ".").unwrap_err().headlines(),
+        ["go.mod:2:28: `replace` points at `../lib`, which is outside the build context"]
+    );
+    let absolute = Files::new(&[(
+        "go.mod",
+        "module m\nreplace example.com/lib => /home/me/lib\n",
+    )]);
+    assert!(layout(&absolute, ".").is_err());
+    let not_used = Files::new(&[
+        ("go.work", "use ./lib\n"),
+        ("lib/go.mod", "module example.com/lib\n"),
+        ("app/go.mod", "module example.com/app\n"),
+    ]);
+    let err = layout(&not_used, "app").unwrap_err();
+    assert_eq!(
+        err.headlines(),
+        ["go.work:2:1: the Gofile's module `app` is not one of this workspace's modules"]
+    );
+    assert!(err.to_string().contains("go work use ./app"), "{err}");
+    let missing = Files::new(&[
+        ("go.work", "use (\n\t.\n\t./gone\n)\n"),
+        ("go.mod", "module m\n"),
+    ]);
+    assert_eq!(
+        layout(&missing, ".").unwrap_err().headlines(),
+        ["go.work:3:2: `./gone` has no go.mod in the build context"]
+    );
 }

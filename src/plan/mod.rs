@@ -240,6 +240,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
     let cache_ids = CacheIds::new(gofile, gomod, options);
     let module_dir = gofile.module.value.clone();
     let vendor = vendor_mode(gofile, gofile_source, tree)?;
+    require_workspace(gofile, gofile_source, tree)?;
     let mut services = Vec::with_capacity(selected.len());
     let mut settings = Vec::with_capacity(selected.len());
     let mut reaches = Vec::with_capacity(selected.len());
@@ -259,7 +260,8 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
         }
         let root = package_dir(&module_dir, service);
         let reach = sources::reach(tree, &root);
-        let service_settings = steps::compile_settings(service, builder, &target_platform, vendor);
+        let service_settings =
+            steps::compile_settings(service, builder, &target_platform, &tree.modules, vendor);
         let step_sources =
             sources::step_sources(tree, &reach.dirs, reach.unsure.as_deref(), vendor);
         let whole_reason = match &step_sources {
@@ -308,8 +310,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
         download: (!vendor).then(|| {
             steps::download_step(
                 gofile,
-                &gomod.module_path,
-                &module_dir,
+                &tree.modules,
                 builder,
                 options,
                 cache_ids.module_cache,
@@ -451,7 +452,7 @@ fn precompile_steps(
                     group_settings,
                     &packages.shared,
                     group.len(),
-                    &tree.module_dir,
+                    &tree.modules.main.dir,
                     options,
                 ),
                 sources: Some(sources::step_sources(
@@ -495,6 +496,28 @@ fn vendor_mode(
         )),
         Some(vendor) => Ok(vendor.value),
         None => Ok(tree.vendored),
+    }
+}
+
+/// `workspace = true` promises a go.work; the build fails early rather than without it.
+fn require_workspace(
+    gofile: &Gofile,
+    gofile_source: &SourceFile,
+    tree: &SourceTree,
+) -> Result<(), PlanError> {
+    match &gofile.workspace {
+        Some(workspace) if workspace.value && tree.modules.workfile.is_none() => Err(gofile_error(
+            gofile_source,
+            Diagnostic::new(
+                workspace.span.clone(),
+                format!(
+                    "`workspace = true`, but there is no go.work in `{}` or above it in the build context",
+                    gofile.module.value
+                ),
+            )
+            .with_help("run `go work init` and `go work use` there, and check that .dockerignore keeps go.work"),
+        )),
+        _ => Ok(()),
     }
 }
 

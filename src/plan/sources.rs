@@ -89,10 +89,10 @@ pub fn step_sources(
             reason: reason.to_string(),
         };
     }
-    let mut files: BTreeSet<String> = tree.module_files.iter().cloned().collect();
+    let mut files: BTreeSet<String> = tree.modules.files.iter().cloned().collect();
     let mut embedded = BTreeSet::new();
     if vendor {
-        embedded.insert(join(&tree.module_dir, "vendor"));
+        embedded.insert(join(&tree.modules.main.dir, "vendor"));
     }
     for dir in dirs {
         let Some(Some(package)) = tree.packages.get(dir) else {

@@ -3,7 +3,7 @@
 
 use super::{BuilderConfig, Command, DownloadStep};
 use crate::gofile::{Gofile, Service};
-use crate::gosource::join;
+use crate::gosource::ModuleLayout;
 use crate::options::{BuildOptions, MODULE_FETCH_ARGS, NetworkMode, NoCache};
 use crate::platform::Platform;
 
@@ -36,8 +36,7 @@ fn download_script() -> String {
 
 pub fn download_step(
     gofile: &Gofile,
-    module_path: &str,
-    module_dir: &str,
+    modules: &ModuleLayout,
     builder: &BuilderConfig,
     options: &BuildOptions,
     module_cache_id: String,
@@ -51,24 +50,20 @@ pub fn download_step(
         }
     }
     env.set("GOTOOLCHAIN", "local");
-    env.set("GOWORK", "off");
+    env.set("GOWORK", &gowork(modules));
     env.set("GOFLAGS", "-modcacherw");
     env.set("GOMODCACHE", MODULES_DIR);
     env.set("GOCACHE", BUILD_CACHE_DIR);
-    let inputs = ["go.mod", "go.sum"]
-        .iter()
-        .map(|file| join(module_dir, file))
-        .collect();
     DownloadStep {
         command: Command {
-            name: format!("go mod download ({module_path})"),
+            name: format!("go mod download ({})", modules.main.path),
             args: vec!["/bin/sh".into(), "-c".into(), download_script()],
             env: env.into_list(),
-            cwd: module_workdir(module_dir),
+            cwd: module_workdir(&modules.main.dir),
             network: options.network,
             ignore_cache: options.no_cache == NoCache::All,
         },
-        inputs,
+        inputs: modules.files.clone(),
         module_cache_id,
     }
 }
@@ -92,6 +87,7 @@ pub fn compile_settings(
     service: &Service,
     builder: &BuilderConfig,
     target: &Platform,
+    modules: &ModuleLayout,
     vendor: bool,
 ) -> CompileSettings {
     let settings = &service.build;
@@ -108,7 +104,7 @@ pub fn compile_settings(
     }
     env.set("CGO_ENABLED", if settings.cgo { "1" } else { "0" });
     env.set("GOTOOLCHAIN", "local");
-    env.set("GOWORK", "off");
+    env.set("GOWORK", &gowork(modules));
     env.set("GOFLAGS", "");
     env.set("GOPROXY", "off");
     env.set("GOMODCACHE", MODULES_DIR);
@@ -216,13 +212,22 @@ pub fn standard_library_command(
     packages: &[String],
     options: &BuildOptions,
 ) -> Command {
+    // Outside any module: a workspace file in the context is not mounted here.
+    let env = settings
+        .env
+        .iter()
+        .map(|entry| match entry.split_once('=') {
+            Some(("GOWORK", _)) => "GOWORK=off".to_string(),
+            _ => entry.clone(),
+        })
+        .collect();
     Command {
         name: format!(
             "[{label}] go build {} standard library packages",
             packages.len()
         ),
         args: precompile_args(&["-trimpath"], settings, packages),
-        env: settings.env.clone(),
+        env,
         cwd: "/".to_string(),
         network: NetworkMode::None,
         ignore_cache: options.no_cache == NoCache::All,
@@ -253,6 +258,14 @@ pub fn shared_command(
         cwd: module_workdir(module_dir),
         network: NetworkMode::None,
         ignore_cache: options.no_cache == NoCache::All,
+    }
+}
+
+/// The workspace file by its path in the steps, so no other go.work can take its place.
+fn gowork(modules: &ModuleLayout) -> String {
+    match &modules.workfile {
+        Some(path) => format!("{SOURCE_DIR}/{path}"),
+        None => "off".to_string(),
     }
 }
 

@@ -1,6 +1,6 @@
 use super::*;
 use crate::gofile;
-use crate::gosource::tests::{Files, scan_now};
+use crate::gosource::tests::{Files, scan_with};
 use std::collections::BTreeMap;
 
 const TWO_SERVICES: &str =
@@ -41,10 +41,10 @@ impl Case {
         let gomod = GoMod::parse(&SourceFile::new("go.mod", self.gomod)).unwrap();
         let roots = scan_roots(&gofile, &options);
         let files = if self.files.is_empty() {
-            let mut files = vec![(
-                format!("{}/go.mod", gofile.module.value),
-                self.gomod.to_string(),
-            )];
+            let mut files = vec![
+                (join(&gofile.module.value, "go.mod"), self.gomod.to_string()),
+                (join(&gofile.module.value, "go.sum"), String::new()),
+            ];
             files.extend(
                 roots
                     .iter()
@@ -55,7 +55,8 @@ impl Case {
             Files::new(&self.files)
         };
         let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
-        let tree = scan_now(&files, &gofile.module.value, &roots);
+        let use_workspace = gofile.workspace.as_ref().is_none_or(|w| w.value);
+        let tree = scan_with(&files, &gofile.module.value, &roots, use_workspace);
         plan(PlanInputs {
             gofile: &gofile,
             gofile_source: &source,
@@ -803,5 +804,79 @@ fn the_gofile_can_force_either_mode() {
             .position(diagnostics.items[0].span.start)
             .line,
         1
+    );
+}
+
+#[test]
+fn a_workspace_reaches_the_download_and_every_compile() {
+    let files = [
+        ("go.work", "go 1.24\nuse (\n\t./app\n\t./lib\n)\n"),
+        ("go.work.sum", ""),
+        ("app/go.mod", "module example.com/shop\ngo 1.24\n"),
+        ("app/go.sum", ""),
+        (
+            "app/cmd/api/main.go",
+            "package main\nimport \"example.com/lib\"\n",
+        ),
+        ("lib/go.mod", "module example.com/lib\n"),
+        ("lib/lib.go", "package lib\n"),
+        ("lib/README.md", "not Go"),
+    ];
+    let text = "module = \"./app\"\n[services.api]\npackage = \"./cmd/api\"\n";
+    let plan = Case::new(text).files(&files).ok();
+    let download = plan.download.as_ref().unwrap();
+    assert_eq!(
+        download.inputs,
+        [
+            "app/go.mod",
+            "app/go.sum",
+            "go.work",
+            "go.work.sum",
+            "lib/go.mod"
+        ]
+    );
+    assert_eq!(env_value(&download.command, "GOWORK"), Some("/src/go.work"));
+    let api = &plan.services[0];
+    assert_eq!(env_value(&api.build, "GOWORK"), Some("/src/go.work"));
+    let StepSources::Selected {
+        files: selected, ..
+    } = &api.sources
+    else {
+        panic!("{:?}", api.sources)
+    };
+    assert_eq!(
+        selected,
+        &[
+            "app/cmd/api/main.go",
+            "app/go.mod",
+            "app/go.sum",
+            "go.work",
+            "go.work.sum",
+            "lib/README.md",
+            "lib/go.mod",
+            "lib/lib.go"
+        ]
+    );
+
+    let ignored = Case::new(
+        "workspace = false\nmodule = \"./app\"\n[services.api]\npackage = \"./cmd/api\"\n",
+    )
+    .files(&files)
+    .ok();
+    let download = ignored.download.as_ref().unwrap();
+    assert_eq!(download.inputs, ["app/go.mod", "app/go.sum"]);
+    assert_eq!(env_value(&download.command, "GOWORK"), Some("off"));
+}
+
+#[test]
+fn workspace_true_requires_a_go_work() {
+    let err = Case::new("workspace = true\n[services.api]\npackage = \".\"\n")
+        .plan()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string().lines().next(),
+        Some(
+            "Gofile:1:13: `workspace = true`, but there is no go.work in `.` or above it in the build context"
+        )
     );
 }

@@ -1,77 +1,11 @@
 //! The build graph through the real daemons: after each kind of edit, exactly the steps that
 //! depend on the edited files run again, and the binaries carry the edit.
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
-
-use crate::harness::{Engines, assert_ok, private_copy, stderr, unique, was_cached};
+use crate::harness::{Project, append, replace, was_cached};
 
 const SERVICES: [&str; 3] = ["api", "worker", "tool"];
 const SHARED: &str = "[shared] go build";
 const STDLIB: &str = "[stdlib] go build";
-
-struct Project {
-    engines: Engines,
-    dir: PathBuf,
-    out: PathBuf,
-    nonce: u128,
-}
-
-impl Project {
-    fn new(test: &str) -> Self {
-        let dir = private_copy(Path::new("tests/fixtures/graph"), test);
-        let nonce = unique();
-        // New content for this run: BuildKit caches by content, across runs too.
-        append(&dir.join("go.mod"), &format!("// run {nonce}\n"));
-        let out = dir.join("out");
-        Self {
-            engines: Engines::from_env(),
-            dir,
-            out,
-            nonce,
-        }
-    }
-
-    /// Every service in one build, the binaries exported to `out`.
-    fn build(&self, what: &str) -> String {
-        let dest = format!("type=local,dest={}", self.out.display());
-        let output = self.engines.buildx(&self.dir, &["--output", &dest]);
-        assert_ok(&output, what);
-        stderr(&output)
-    }
-
-    fn build20(&self, what: &str) -> String {
-        let dest = format!("type=local,dest={}", self.out.display());
-        let output: Output = self.engines.build20(&self.dir, &["--output", &dest]);
-        assert_ok(&output, what);
-        stderr(&output)
-    }
-
-    fn run(&self, service: &str) -> String {
-        let binary = self.out.join("usr/local/bin").join(service);
-        let output = std::process::Command::new(&binary)
-            .output()
-            .unwrap_or_else(|err| panic!("cannot run {}: {err}", binary.display()));
-        assert_ok(&output, service);
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.dir.join(file)
-    }
-}
-
-fn append(path: &Path, text: &str) {
-    let mut content = std::fs::read_to_string(path).unwrap();
-    content.push_str(text);
-    std::fs::write(path, content).unwrap();
-}
-
-fn replace(path: &Path, from: &str, to: &str) {
-    let content = std::fs::read_to_string(path).unwrap();
-    assert!(content.contains(from), "{} has no {from:?}", path.display());
-    std::fs::write(path, content.replace(from, to)).unwrap();
-}
 
 /// Asserts which of the service steps and precompile steps ran, and that the rest were cached.
 fn assert_ran(progress: &str, edit: &str, ran: &[&str]) {
@@ -96,7 +30,7 @@ fn assert_ran(progress: &str, edit: &str, ran: &[&str]) {
 
 #[test]
 fn each_edit_reruns_exactly_the_steps_that_depend_on_it() {
-    let project = Project::new("graph");
+    let project = Project::new("tests/fixtures/graph", "go.mod", "graph");
     let nonce = project.nonce;
     let first = project.build("the first build");
     assert!(
@@ -193,7 +127,7 @@ fn each_edit_reruns_exactly_the_steps_that_depend_on_it() {
 
 #[test]
 fn buildkit_v0_8_reruns_only_the_edited_service() {
-    let project = Project::new("graph20");
+    let project = Project::new("tests/fixtures/graph", "go.mod", "graph20");
     project.build20("the first build on Docker 20.10");
     append(
         &project.path("cmd/tool/main.go"),

@@ -239,3 +239,74 @@ pub fn was_cached(progress: &str, needle: &str) -> bool {
     );
     lines.iter().any(|l| l.ends_with("CACHED"))
 }
+
+/// A fixture copied for one test, built with its binaries exported to `out`.
+pub struct Project {
+    pub engines: Engines,
+    pub dir: PathBuf,
+    pub out: PathBuf,
+    pub nonce: u128,
+}
+
+impl Project {
+    /// A private copy of `fixture`, with `gomod` (relative to it) made new for this run:
+    /// BuildKit caches by content, across runs too.
+    pub fn new(fixture: &str, gomod: &str, test: &str) -> Self {
+        let dir = private_copy(Path::new(fixture), test);
+        let nonce = unique();
+        append(&dir.join(gomod), &format!("// run {nonce}\n"));
+        let out = dir.join("out");
+        Self {
+            engines: Engines::from_env(),
+            dir,
+            out,
+            nonce,
+        }
+    }
+
+    /// Every service in one build, the binaries exported to `out`.
+    pub fn build(&self, what: &str) -> String {
+        let dest = format!("type=local,dest={}", self.out.display());
+        let proxy = format!("GOPROXY={}", var("GOFRONTEND_GOPROXY"));
+        let output = self
+            .engines
+            .buildx(&self.dir, &["--output", &dest, "--build-arg", &proxy]);
+        assert_ok(&output, what);
+        stderr(&output)
+    }
+
+    pub fn build20(&self, what: &str) -> String {
+        let dest = format!("type=local,dest={}", self.out.display());
+        let proxy = format!("GOPROXY={}", var("GOFRONTEND_GOPROXY"));
+        let output = self
+            .engines
+            .build20(&self.dir, &["--output", &dest, "--build-arg", &proxy]);
+        assert_ok(&output, what);
+        stderr(&output)
+    }
+
+    pub fn run(&self, service: &str) -> String {
+        let binary = self.out.join("usr/local/bin").join(service);
+        let output = std::process::Command::new(&binary)
+            .output()
+            .unwrap_or_else(|err| panic!("cannot run {}: {err}", binary.display()));
+        assert_ok(&output, service);
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.dir.join(file)
+    }
+}
+
+pub fn append(path: &Path, text: &str) {
+    let mut content = std::fs::read_to_string(path).unwrap();
+    content.push_str(text);
+    std::fs::write(path, content).unwrap();
+}
+
+pub fn replace(path: &Path, from: &str, to: &str) {
+    let content = std::fs::read_to_string(path).unwrap();
+    assert!(content.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, content.replace(from, to)).unwrap();
+}

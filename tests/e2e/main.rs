@@ -7,6 +7,7 @@
 mod harness;
 
 mod graph;
+mod modules;
 
 use std::path::Path;
 

@@ -1,7 +1,15 @@
-//! The few go.mod directives the plan needs: the module path (cache namespaces) and the Go
-//! version (the default builder image).
+//! The few go.mod and go.work directives the plan needs: the module path (cache namespaces),
+//! the Go version (the default builder image), and the directories of local modules (`replace`
+//! to a directory, `use`) whose go.mod files the download needs.
+
+mod directives;
+mod work;
+
+pub use directives::LocalReplace;
+pub use work::GoWork;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use directives::{directives, local_replace};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoMod {
@@ -10,6 +18,8 @@ pub struct GoMod {
     pub go: Option<String>,
     /// The `toolchain` directive without its `go` prefix (`1.24.3`).
     pub toolchain: Option<String>,
+    /// `replace` directives whose target is a directory.
+    pub local_replaces: Vec<LocalReplace>,
 }
 
 impl GoMod {
@@ -17,26 +27,24 @@ impl GoMod {
         let mut module_path = None;
         let mut go = None;
         let mut toolchain = None;
-        let mut offset = 0;
-        for line in source.text().split_inclusive('\n') {
-            let code = line.split("//").next().unwrap_or_default();
-            let mut words = code.split_whitespace();
-            match (words.next(), words.next()) {
-                (Some("module"), Some(path)) => {
-                    module_path = Some(path.trim_matches(['"', '`']).to_string())
+        let mut local_replaces = Vec::new();
+        for directive in directives(source.text()) {
+            let first = directive.args[0].text.as_str();
+            match directive.verb {
+                "module" => module_path = Some(first.to_string()),
+                "go" => go = Some(first.to_string()),
+                "toolchain" if first != "default" => {
+                    toolchain = Some(first.trim_start_matches("go").to_string())
                 }
-                (Some("go"), Some(version)) => go = Some(version.to_string()),
-                (Some("toolchain"), Some(name)) if name != "default" => {
-                    toolchain = Some(name.trim_start_matches("go").to_string())
-                }
+                "replace" => local_replaces.extend(local_replace(&directive)),
                 _ => {}
             }
-            offset += line.len();
         }
         let Some(module_path) = module_path.filter(|p| !p.is_empty()) else {
+            let end = source.text().len();
             return Err(Diagnostics::single(
                 source.clone(),
-                Diagnostic::new(offset..offset, "go.mod has no `module` directive")
+                Diagnostic::new(end..end, "go.mod has no `module` directive")
                     .with_help("run `go mod init <module path>` in the module directory"),
             ));
         };
@@ -44,6 +52,7 @@ impl GoMod {
             module_path,
             go,
             toolchain,
+            local_replaces,
         })
     }
 
@@ -90,6 +99,30 @@ mod tests {
             Some("1.25")
         );
         assert_eq!(parse("module m\n").unwrap().go_release(), None);
+    }
+
+    #[test]
+    fn local_replacements_are_kept_with_their_spans() {
+        let text = "module m\nreplace (\n\texample.com/lib => ../lib\n\texample.com/fork => example.com/fork2 v1.0.0\n)\nreplace example.com/x v1.2.3 => ./third_party/x // patched\n";
+        let gomod = parse(text).unwrap();
+        let replaces: Vec<(&str, &str, &str)> = gomod
+            .local_replaces
+            .iter()
+            .map(|r| {
+                (
+                    r.module_path.as_str(),
+                    r.dir.as_str(),
+                    &text[r.span.clone()],
+                )
+            })
+            .collect();
+        assert_eq!(
+            replaces,
+            [
+                ("example.com/lib", "../lib", "../lib"),
+                ("example.com/x", "./third_party/x", "./third_party/x")
+            ]
+        );
     }
 
     #[test]
