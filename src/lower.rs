@@ -1,7 +1,7 @@
 //! Lowers a [`Plan`] to an LLB graph: the one place that knows both what a Go build needs and
 //! how BuildKit expresses it.
 
-use crate::llb::{CacheSharing, CopyOp, Definition, Exec, Local, Mount, Output, image};
+use crate::llb::{Access, CacheSharing, CopyOp, Definition, Exec, Local, Mount, Output, image};
 use crate::plan::{
     BUILD_CACHE_DIR, Base, Command, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR,
     PRECOMPILE_OUTPUT_DIR, Plan, ResultPlan, SOURCE_DIR, ServicePlan, StepSources, WAIT_MARKER_DIR,
@@ -88,7 +88,7 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
             &builder,
             &plan.build_platform,
             vec![
-                read_only(SOURCE_DIR, &module_files),
+                writable_copy(SOURCE_DIR, &module_files),
                 cache(MODULE_CACHE_DIR, &download.module_cache_id),
                 scratch(MODULES_DIR),
             ],
@@ -204,7 +204,7 @@ fn go_step(
         dest: "/".to_string(),
         input: Some(builder.clone()),
         selector: None,
-        readonly: false,
+        access: Access::Output,
     });
     Exec {
         name: command.name.clone(),
@@ -224,7 +224,18 @@ fn read_only(dest: &str, input: &Output) -> Mount {
         dest: dest.to_string(),
         input: Some(input.clone()),
         selector: None,
-        readonly: true,
+        access: Access::ReadOnly,
+    }
+}
+
+/// `go mod download` adds what go.sum lacks to it; the compiles then report it, with Go's
+/// message, instead of the download failing on a read-only go.sum.
+fn writable_copy(dest: &str, input: &Output) -> Mount {
+    Mount::Bind {
+        dest: dest.to_string(),
+        input: Some(input.clone()),
+        selector: None,
+        access: Access::Discarded,
     }
 }
 
@@ -233,7 +244,7 @@ fn scratch(dest: &str) -> Mount {
         dest: dest.to_string(),
         input: None,
         selector: None,
-        readonly: false,
+        access: Access::Output,
     }
 }
 

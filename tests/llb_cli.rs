@@ -108,8 +108,7 @@ fn the_download_step_sees_only_the_module_files() {
     };
     assert_eq!(local.identifier, "local://context");
     assert_eq!(
-        local.attrs["local.includepattern"],
-        r#"["go.mod"]"#,
+        local.attrs["local.includepattern"], r#"["go.mod"]"#,
         "the example has no go.sum: it needs no other module"
     );
     let locals: Vec<&DumpedOp> = ancestors(&ops, &download.digest)

@@ -7,12 +7,12 @@ use crate::proto::pb;
 
 #[derive(Clone)]
 pub enum Mount {
-    /// `input` (or an empty directory) at `dest`. A writable bind mount is an output of the op.
+    /// `input` (or an empty directory) at `dest`.
     Bind {
         dest: String,
         input: Option<Output>,
         selector: Option<String>,
-        readonly: bool,
+        access: Access,
     },
     /// A directory BuildKit keeps between builds, under `id`; never part of any result.
     Cache {
@@ -28,6 +28,15 @@ impl Mount {
             Mount::Bind { dest, .. } | Mount::Cache { dest, .. } => dest,
         }
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    ReadOnly,
+    /// Writable, and what the process leaves there is an output of the op.
+    Output,
+    /// Writable, and what the process writes there is thrown away with the process.
+    Discarded,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,13 +92,13 @@ impl Exec {
                     dest,
                     input,
                     selector,
-                    readonly,
+                    access,
                 } => {
-                    let output = if *readonly {
-                        -1
-                    } else {
+                    let output = if *access == Access::Output {
                         writable.push(dest.clone());
                         writable.len() as i64 - 1
+                    } else {
+                        -1
                     };
                     if selector.is_some() {
                         meta.caps.insert("exec.mount.selector");
@@ -99,7 +108,7 @@ impl Exec {
                         selector: selector.clone().unwrap_or_default(),
                         dest: dest.clone(),
                         output,
-                        readonly: *readonly,
+                        readonly: *access == Access::ReadOnly,
                         mount_type: pb::MountType::Bind as i32,
                         ..pb::Mount::default()
                     }

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 pub use definition::{Definition, DumpedOp};
-pub use exec::{CacheSharing, Exec, ExecOutputs, Mount};
+pub use exec::{Access, CacheSharing, Exec, ExecOutputs, Mount};
 pub use file::CopyOp;
 pub use source::{Local, image};
 

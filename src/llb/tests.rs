@@ -29,7 +29,11 @@ fn bind(dest: &str, input: Option<Output>, readonly: bool) -> Mount {
         dest: dest.into(),
         input,
         selector: None,
-        readonly,
+        access: if readonly {
+            Access::ReadOnly
+        } else {
+            Access::Output
+        },
     }
 }
 

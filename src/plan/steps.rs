@@ -126,6 +126,25 @@ pub fn compile_settings(
     }
 }
 
+/// Runs the go command given as its arguments with its stderr streamed as it comes; after a
+/// failure Go reports in terms of module files, it names the command that fixes them. Fixed
+/// text, kept short since BuildKit prints it in a failed step's error: the go command's
+/// arguments reach it only as `"$@"`.
+fn go_with_hints_script() -> String {
+    [
+        "exec 3>&1; { \"$@\" 2>&1 >&3 3>&-; echo $? >/tmp/go.status; } | tee /tmp/go.log >&2",
+        "[ \"$(cat /tmp/go.status)\" = 0 ] && exit 0",
+        "grep -qe 'missing go.sum entry' -e 'updates to go.mod needed' -e 'no required module provides' /tmp/go.log \
+         && echo 'gofrontend: run `go mod tidy` in the module and commit go.mod and go.sum' >&2",
+        "exit 1",
+    ]
+    .map(|line| format!("{line}\n"))
+    .concat()
+}
+
+/// The name the wrapper script runs under, `$0`.
+const GO_WRAPPER_NAME: &str = "gofrontend-go";
+
 pub fn build_command(
     service: &Service,
     settings: &CompileSettings,
@@ -133,8 +152,10 @@ pub fn build_command(
     options: &BuildOptions,
     whole_context_reason: Option<&str>,
 ) -> Command {
-    let mut args: Vec<String> = ["go", "build", settings.module_flag]
+    let script = go_with_hints_script();
+    let mut args: Vec<String> = ["/bin/sh", "-c", &script, GO_WRAPPER_NAME]
         .iter()
+        .chain(&["go", "build", settings.module_flag])
         .chain(COMMON_FLAGS)
         .map(|arg| arg.to_string())
         .collect();

@@ -233,7 +233,7 @@ fn build_commands_are_argv_with_every_setting() {
         .ok();
     let build = &plan.services[0].build;
     assert_eq!(
-        build.args,
+        build.args[4..],
         [
             "go",
             "build",
@@ -402,7 +402,7 @@ fn shell_metacharacters_reach_go_build_as_single_arguments() {
     let text = "[services.api]\npackage = \"./cmd/$(id)\"\nldflags = \"-X 'main.v=`id`; rm -rf / | cat > /x'\"\nflags = [\"-gcflags=all=-N -l && id\"]\ntags = [\"a\"]\n";
     let build = &Case::new(text).ok().services[0].build;
     assert_eq!(
-        build.args[5..],
+        build.args[9..],
         [
             "-ldflags=-X 'main.v=`id`; rm -rf / | cat > /x'",
             "-tags=a",
@@ -412,10 +412,12 @@ fn shell_metacharacters_reach_go_build_as_single_arguments() {
             "./cmd/$(id)",
         ]
     );
-    assert_eq!(
-        build.args[0], "go",
-        "go build runs directly, not under a shell"
+    assert_eq!(build.args[..2], ["/bin/sh", "-c"]);
+    assert!(
+        !build.args[2].contains("cmd/") && !build.args[2].contains("main.v"),
+        "the script is fixed text; go build gets the values as its own arguments"
     );
+    assert_eq!(build.args[3..5], ["gofrontend-go", "go"]);
 }
 
 #[test]
@@ -765,7 +767,7 @@ fn a_vendor_directory_replaces_the_download() {
     let plan = Case::new(TWO_SERVICES).files(VENDORED).ok();
     assert!(plan.download.is_none());
     let api = &plan.services[0];
-    assert_eq!(api.build.args[2], "-mod=vendor");
+    assert_eq!(api.build.args[6], "-mod=vendor");
     assert_eq!(selected(&api.sources).1, ["vendor"]);
     let [shared] = plan.precompile.as_slice() else {
         panic!("only a shared step: no standard library imports")
@@ -786,7 +788,7 @@ fn the_gofile_can_force_either_mode() {
         .files(VENDORED)
         .ok();
     assert!(modules.download.is_some());
-    assert_eq!(modules.services[0].build.args[2], "-mod=readonly");
+    assert_eq!(modules.services[0].build.args[6], "-mod=readonly");
     assert!(selected(&modules.services[0].sources).1.is_empty());
 
     let mut without_vendor = VENDORED.to_vec();

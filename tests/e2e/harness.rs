@@ -266,13 +266,18 @@ impl Project {
 
     /// Every service in one build, the binaries exported to `out`.
     pub fn build(&self, what: &str) -> String {
-        let dest = format!("type=local,dest={}", self.out.display());
-        let proxy = format!("GOPROXY={}", var("GOFRONTEND_GOPROXY"));
-        let output = self
-            .engines
-            .buildx(&self.dir, &["--output", &dest, "--build-arg", &proxy]);
+        let output = self.try_build(&[]);
         assert_ok(&output, what);
         stderr(&output)
+    }
+
+    /// Every service in one build with `extra` arguments, successful or not.
+    pub fn try_build(&self, extra: &[&str]) -> Output {
+        let dest = format!("type=local,dest={}", self.out.display());
+        let proxy = format!("GOPROXY={}", var("GOFRONTEND_GOPROXY"));
+        let mut args = vec!["--output", &dest, "--build-arg", &proxy];
+        args.extend(extra);
+        self.engines.buildx(&self.dir, &args)
     }
 
     pub fn build20(&self, what: &str) -> String {

@@ -1,7 +1,7 @@
 //! Repositories with more than one module: a local `replace` and a `go.work` workspace build
 //! through the real daemons, and the download step sees only the modules' go.mod and go.sum.
 
-use crate::harness::{Project, append, replace, was_cached};
+use crate::harness::{Project, append, replace, stderr, was_cached};
 
 const DOWNLOAD: &str = "go mod download";
 const API: &str = "[api] go build";
@@ -76,5 +76,31 @@ fn a_go_work_workspace_builds_on_both_engines() {
         project
             .run("api")
             .starts_with(&format!("api: lib-{} ", project.nonce))
+    );
+}
+
+#[test]
+fn a_missing_go_sum_entry_fails_the_offline_compile_with_go_s_message_and_a_hint() {
+    let project = Project::new("tests/fixtures/replace", "app/go.mod", "missing-sum");
+    for go_sum in ["app/go.sum", "greeting/go.sum"] {
+        std::fs::write(project.path(go_sum), "").unwrap();
+    }
+    // As for a private module: no checksum database vouches for it, so only go.sum could.
+    let output = project.try_build(&["--build-arg", "GONOSUMDB=example.com"]);
+    let progress = stderr(&output);
+    assert!(!output.status.success(), "{progress}");
+    assert!(
+        !was_cached(&progress, DOWNLOAD)
+            && !progress.contains("ERROR: process \"/bin/sh -c set -eu"),
+        "the download itself succeeds:\n{progress}"
+    );
+    assert!(
+        progress.contains("missing go.sum entry for module providing package example.com/quote"),
+        "Go's own message:\n{progress}"
+    );
+    assert!(
+        progress
+            .contains("gofrontend: run `go mod tidy` in the module and commit go.mod and go.sum"),
+        "the hint:\n{progress}"
     );
 }
