@@ -26,7 +26,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "build",
     "services",
 ];
-const BUILD_KEYS: &[&str] = &["cgo", "tags", "ldflags", "flags", "env"];
+const BUILD_KEYS: &[&str] = &["cgo", "tags", "ldflags", "flags", "buildvcs", "env"];
 const SERVICE_KEYS: &[&str] = &[
     "package",
     "binary",
@@ -35,6 +35,7 @@ const SERVICE_KEYS: &[&str] = &[
     "tags",
     "ldflags",
     "flags",
+    "buildvcs",
     "build_env",
     "args",
     "env",
@@ -194,6 +195,9 @@ fn read_build_settings(
         .map_or_else(|| defaults.ldflags.clone(), |s| s.value);
     let flags = checked_strings(r, table, "flags", place, validate::build_flag)
         .unwrap_or_else(|| defaults.flags.clone());
+    let buildvcs = r
+        .spanned_bool(table, "buildvcs", place)
+        .or_else(|| defaults.buildvcs.clone());
     let mut env = defaults.env.clone();
     env.extend(checked_table(
         r,
@@ -207,6 +211,7 @@ fn read_build_settings(
         tags,
         ldflags,
         flags,
+        buildvcs,
         env,
     }
 }

@@ -69,8 +69,17 @@ pub struct BuildSettings {
     pub tags: Vec<String>,
     pub ldflags: String,
     pub flags: Vec<String>,
+    /// Stamp the binary with the VCS revision (`-buildvcs=true`, the `.git` directory in the
+    /// step's context); off by default, since every commit would then re-run the compile.
+    pub buildvcs: Option<Spanned<bool>>,
     /// Environment for the go commands.
     pub env: BTreeMap<String, String>,
+}
+
+impl BuildSettings {
+    pub fn stamps_vcs(&self) -> bool {
+        self.buildvcs.as_ref().is_some_and(|b| b.value)
+    }
 }
 
 impl Default for BuildSettings {
@@ -80,6 +89,7 @@ impl Default for BuildSettings {
             tags: Vec::new(),
             ldflags: "-s -w".to_string(),
             flags: Vec::new(),
+            buildvcs: None,
             env: BTreeMap::new(),
         }
     }

@@ -216,6 +216,7 @@ const MANAGED_FLAGS: &[(&str, &str)] = &[
         "modules are always read-only from the download step",
     ),
     ("-modfile", "the module is the one in `module`"),
+    ("-buildvcs", "use the `buildvcs` key"),
 ];
 
 pub fn build_flag(flag: &Spanned<String>) -> Checked<String> {

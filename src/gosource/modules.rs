@@ -24,6 +24,9 @@ pub struct ModuleLayout {
     pub others: Vec<LocalModule>,
     /// The context-relative go.work the go command uses, if any.
     pub workfile: Option<String>,
+    /// The nearest `.git` directory in or above the main module's directory: what the go
+    /// command stamps VCS information from.
+    pub git_dir: Option<String>,
     /// Every go.mod and go.sum of those modules, and go.work and go.work.sum, as far as they
     /// exist; sorted.
     pub files: Vec<String>,
@@ -39,6 +42,7 @@ impl ModuleLayout {
             },
             others: Vec::new(),
             workfile: None,
+            git_dir: None,
             files: vec![join(dir, "go.mod"), join(dir, "go.sum")],
         }
     }
@@ -116,10 +120,11 @@ pub async fn discover<S: SourceFiles>(
     layout.files.clear();
     let mut module_dirs = BTreeSet::from([module_dir.to_string()]);
     let workfile = if use_workspace {
-        find_workfile(files, module_dir).await?
+        find_upward(files, module_dir, "go.work", EntryKind::File).await?
     } else {
         None
     };
+    layout.git_dir = find_upward(files, module_dir, ".git", EntryKind::Dir).await?;
     // Replacements in go.work come last: they win over the modules' own.
     let mut replaces: Vec<(String, LocalReplace, SourceFile)> = Vec::new();
     match &workfile {
@@ -233,15 +238,17 @@ fn outside<E>(
     ))
 }
 
-/// The nearest go.work in the module directory or above it, inside the context.
-async fn find_workfile<S: SourceFiles>(
+/// The nearest `name` of that kind in the module directory or above it, inside the context.
+async fn find_upward<S: SourceFiles>(
     files: &S,
     module_dir: &str,
+    name: &str,
+    kind: EntryKind,
 ) -> Result<Option<String>, LayoutError<S::Error>> {
     let mut dir = module_dir.to_string();
     loop {
-        if is_file(files, &dir, "go.work").await? {
-            return Ok(Some(join(&dir, "go.work")));
+        if has_entry(files, &dir, name, kind).await? {
+            return Ok(Some(join(&dir, name)));
         }
         if dir == "." {
             return Ok(None);
@@ -255,11 +262,20 @@ async fn is_file<S: SourceFiles>(
     dir: &str,
     name: &str,
 ) -> Result<bool, LayoutError<S::Error>> {
+    has_entry(files, dir, name, EntryKind::File).await
+}
+
+async fn has_entry<S: SourceFiles>(
+    files: &S,
+    dir: &str,
+    name: &str,
+    kind: EntryKind,
+) -> Result<bool, LayoutError<S::Error>> {
     let entries = files.list(dir).await.map_err(LayoutError::Read)?;
     Ok(entries
         .unwrap_or_default()
         .iter()
-        .any(|e| e.name == name && e.kind == EntryKind::File))
+        .any(|e| e.name == name && e.kind == kind))
 }
 
 async fn read_text<S: SourceFiles>(files: &S, path: &str) -> Result<String, LayoutError<S::Error>> {

@@ -262,8 +262,27 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
         let reach = sources::reach(tree, &root);
         let service_settings =
             steps::compile_settings(service, builder, &target_platform, &tree.modules, vendor);
-        let step_sources =
-            sources::step_sources(tree, &reach.dirs, reach.unsure.as_deref(), vendor);
+        if let Some(buildvcs) = service.build.buildvcs.as_ref().filter(|b| b.value)
+            && tree.modules.git_dir.is_none()
+        {
+            return Err(gofile_error(
+                gofile_source,
+                Diagnostic::new(
+                    buildvcs.span.clone(),
+                    format!(
+                        "`buildvcs = true`, but there is no .git directory in `{module_dir}` or above it in the build context"
+                    ),
+                )
+                .with_help("check that .dockerignore keeps .git, or stamp the version with `-X` in `ldflags` from a build arg"),
+            ));
+        }
+        let step_sources = sources::step_sources(
+            tree,
+            &reach.dirs,
+            reach.unsure.as_deref(),
+            vendor,
+            service.build.stamps_vcs(),
+        );
         let whole_reason = match &step_sources {
             StepSources::Whole { reason } => Some(reason.as_str()),
             StepSources::Selected { .. } => None,
@@ -460,6 +479,7 @@ fn precompile_steps(
                     &packages.local_dirs,
                     None,
                     vendor,
+                    false,
                 )),
                 label,
                 after: last,

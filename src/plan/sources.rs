@@ -77,12 +77,14 @@ fn embed_leaves(pattern: &str) -> bool {
 }
 
 /// The files of `dirs`, the subdirectories their `//go:embed` patterns name, the module files
-/// and, when building from it, `vendor/`; or the whole context when the reach is unsure.
+/// and, when building from it, `vendor/`, and when stamping VCS information, `.git`; or the
+/// whole context when the reach is unsure.
 pub fn step_sources(
     tree: &SourceTree,
     dirs: &BTreeSet<String>,
     unsure: Option<&str>,
     vendor: bool,
+    vcs: bool,
 ) -> StepSources {
     if let Some(reason) = unsure {
         return StepSources::Whole {
@@ -93,6 +95,9 @@ pub fn step_sources(
     let mut embedded = BTreeSet::new();
     if vendor {
         embedded.insert(join(&tree.modules.main.dir, "vendor"));
+    }
+    if vcs {
+        embedded.extend(tree.modules.git_dir.clone());
     }
     for dir in dirs {
         let Some(Some(package)) = tree.packages.get(dir) else {

@@ -68,9 +68,11 @@ pub fn download_step(
     }
 }
 
-/// Every `go build` runs without paths or VCS stamps that would make its results differ
-/// between machines.
-pub const COMMON_FLAGS: &[&str] = &["-trimpath", "-buildvcs=false"];
+/// Every `go build` runs without paths that would make its results differ between machines.
+pub const COMMON_FLAGS: &[&str] = &["-trimpath"];
+/// No VCS stamps unless asked for: a `.git` changes with every commit and would re-run every
+/// compile that sees it.
+const NO_VCS_STAMP: &str = "-buildvcs=false";
 
 /// What decides how Go compiles a package: two services with equal settings share every
 /// compiled package in GOCACHE.
@@ -79,6 +81,8 @@ pub struct CompileSettings {
     pub env: Vec<String>,
     /// `-mod=readonly` (offline, against the module layer) or `-mod=vendor`.
     pub module_flag: &'static str,
+    /// `-buildvcs=false`, or `-buildvcs=true` with `.git` in the step's context.
+    pub vcs_flag: &'static str,
     /// `go build` flags besides [`COMMON_FLAGS`], `-ldflags`, `-o` and the package.
     pub flags: Vec<String>,
 }
@@ -109,6 +113,13 @@ pub fn compile_settings(
     env.set("GOPROXY", "off");
     env.set("GOMODCACHE", MODULES_DIR);
     env.set("GOCACHE", BUILD_CACHE_DIR);
+    if settings.stamps_vcs() {
+        // git refuses a repository another user owns unless told it is safe, and a context
+        // can keep its files' owners (a named context from an image does).
+        env.set("GIT_CONFIG_COUNT", "1");
+        env.set("GIT_CONFIG_KEY_0", "safe.directory");
+        env.set("GIT_CONFIG_VALUE_0", "*");
+    }
 
     let mut flags = Vec::new();
     if !settings.tags.is_empty() {
@@ -121,6 +132,11 @@ pub fn compile_settings(
             "-mod=vendor"
         } else {
             "-mod=readonly"
+        },
+        vcs_flag: if settings.stamps_vcs() {
+            "-buildvcs=true"
+        } else {
+            NO_VCS_STAMP
         },
         flags,
     }
@@ -157,6 +173,7 @@ pub fn build_command(
         .iter()
         .chain(&["go", "build", settings.module_flag])
         .chain(COMMON_FLAGS)
+        .chain(&[settings.vcs_flag])
         .map(|arg| arg.to_string())
         .collect();
     let ldflags = &service.build.ldflags;
@@ -271,7 +288,7 @@ pub fn shared_command(
             packages.len()
         ),
         args: precompile_args(
-            &[&[settings.module_flag], COMMON_FLAGS].concat(),
+            &[&[settings.module_flag], COMMON_FLAGS, &[NO_VCS_STAMP]].concat(),
             settings,
             packages,
         ),

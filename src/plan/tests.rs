@@ -882,3 +882,42 @@ fn workspace_true_requires_a_go_work() {
         )
     );
 }
+
+#[test]
+fn vcs_stamps_are_opt_in_and_bring_git_into_the_step() {
+    let files = [
+        ("go.mod", "module example.com/shop\ngo 1.24\n"),
+        ("main.go", "package main\n"),
+        (".git/HEAD", "ref: refs/heads/main\n"),
+    ];
+    let plain = Case::new("[services.api]\npackage = \".\"\n")
+        .files(&files)
+        .ok();
+    let api = &plain.services[0];
+    assert!(api.build.args.contains(&"-buildvcs=false".to_string()));
+    let StepSources::Selected { dirs, .. } = &api.sources else {
+        panic!("{:?}", api.sources)
+    };
+    assert!(dirs.is_empty(), "no .git without buildvcs: {dirs:?}");
+
+    let stamped = Case::new("[build]\nbuildvcs = true\n[services.api]\npackage = \".\"\n")
+        .files(&files)
+        .ok();
+    let api = &stamped.services[0];
+    assert!(api.build.args.contains(&"-buildvcs=true".to_string()));
+    assert_eq!(env_value(&api.build, "GIT_CONFIG_VALUE_0"), Some("*"));
+    let StepSources::Selected { dirs, .. } = &api.sources else {
+        panic!("{:?}", api.sources)
+    };
+    assert_eq!(dirs, &[".git"]);
+
+    let err = Case::new("[services.api]\npackage = \".\"\nbuildvcs = true\n")
+        .plan()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string().lines().next(),
+        Some(
+            "Gofile:3:12: `buildvcs = true`, but there is no .git directory in `.` or above it in the build context"
+        )
+    );
+}

@@ -304,8 +304,9 @@ impl Project {
     }
 }
 
+/// Appends `text` to the file, creating it if needed.
 pub fn append(path: &Path, text: &str) {
-    let mut content = std::fs::read_to_string(path).unwrap();
+    let mut content = std::fs::read_to_string(path).unwrap_or_default();
     content.push_str(text);
     std::fs::write(path, content).unwrap();
 }

@@ -8,6 +8,7 @@ mod harness;
 
 mod graph;
 mod modules;
+mod stamps;
 
 use std::path::Path;
 
