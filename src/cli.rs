@@ -84,6 +84,15 @@ struct LlbArgs {
     /// under `Config`, or the whole config file) [default: the official golang image's].
     #[arg(long = "builder-config", value_name = "JSON")]
     builder_config: Option<String>,
+    /// The builder image's Debian release (`VERSION_ID` in its /etc/os-release), which picks
+    /// the base of cgo services; the frontend reads it from the image [default: 13, the
+    /// official golang images' default variant].
+    #[arg(
+        long = "builder-debian",
+        value_name = "VERSION_ID",
+        default_value = "13"
+    )]
+    builder_debian: String,
     /// Print a readable JSON form instead of the binary definition.
     #[arg(long)]
     json: bool,
@@ -149,7 +158,8 @@ fn llb(args: LlbArgs) -> anyhow::Result<()> {
     let builder = match &args.builder_config {
         Some(json) => parse_builder_config(json)?,
         None => BuilderConfig::official_golang(),
-    };
+    }
+    .with_os_release(&format!("ID=debian\nVERSION_ID={}\n", args.builder_debian));
     let excludes = read_excludes(&gofile_path, &args.context)?;
     let files = LocalFiles {
         root: args.context.clone(),

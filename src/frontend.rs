@@ -13,7 +13,7 @@ use crate::gofile::{self, Gofile};
 use crate::gomod::GoMod;
 use crate::gosource::{self, LayoutError, SourceTree};
 use crate::image::image_config;
-use crate::llb::{Definition, Local, pb_platform};
+use crate::llb::{self, Definition, Local, pb_platform};
 use crate::lower::{self, ContextSource};
 use crate::options::{BuildOptions, OptionError, SourceOptions};
 use crate::plan::{self, Base, BuilderConfig, PlanError, PlanInputs, ResultPlan, binary_path};
@@ -264,24 +264,34 @@ async fn build(
             });
         Ok::<_, FrontendError>(tree)
     };
-    let (tree, builder_config) = tokio::join!(
+    // cgo binaries link against the builder's C library: its release picks their base.
+    let uses_cgo = gofile.services.iter().any(|s| s.build.cgo);
+    let (tree, builder_config, os_release) = tokio::join!(
         sources_read,
         client.resolve_image_config(
             &builder_image,
             pb_platform(&build_platform),
             options.image_resolve_mode.as_str(),
             &metadata_name,
-        )
+        ),
+        async {
+            match uses_cgo {
+                true => read_os_release(client, &builder_image, &build_platform, &options).await,
+                false => Ok(String::new()),
+            }
+        }
     );
     let tree = tree?;
     let builder_config = builder_config.map_err(gateway(format!(
         "resolving the builder image {builder_image}"
     )))?;
-    let builder = BuilderConfig::from_image_config(&builder_config).map_err(|err| {
-        FrontendError::Input(format!(
-            "the builder image {builder_image} has an unreadable config: {err}"
-        ))
-    })?;
+    let builder = BuilderConfig::from_image_config(&builder_config)
+        .map_err(|err| {
+            FrontendError::Input(format!(
+                "the builder image {builder_image} has an unreadable config: {err}"
+            ))
+        })?
+        .with_os_release(&os_release?);
 
     let plan = plan::plan(PlanInputs {
         gofile: &gofile,
@@ -424,6 +434,39 @@ async fn read_context_files(
         .await
         .map_err(gateway("reading .dockerignore"))?;
     Ok((gomod, gomod_source, ignore))
+}
+
+/// The builder image's /etc/os-release, empty when it has none. The image op is the one the
+/// build runs on, so BuildKit pulls it once for both.
+async fn read_os_release(
+    client: &Client,
+    builder_image: &str,
+    build_platform: &Platform,
+    options: &BuildOptions,
+) -> Result<String, FrontendError> {
+    let builder = llb::image(
+        builder_image,
+        build_platform,
+        options.image_resolve_mode,
+        &format!("[builder] {builder_image}"),
+    );
+    let solved = client
+        .solve(Definition::marshal(&builder).0)
+        .await
+        .map_err(gateway(format!(
+            "loading the builder image {builder_image}"
+        )))?;
+    // /etc/os-release is a link to /usr/lib/os-release on Debian.
+    for path in ["/etc/os-release", "/usr/lib/os-release"] {
+        let text = client
+            .read_file(&solved, path)
+            .await
+            .map_err(gateway(format!("reading {path} in {builder_image}")))?;
+        if let Some(text) = text {
+            return Ok(String::from_utf8_lossy(&text).into_owned());
+        }
+    }
+    Ok(String::new())
 }
 
 async fn solve_local(

@@ -95,7 +95,9 @@ pub struct BuildOptions {
     pub image_resolve_mode: ResolveMode,
     pub build_args: BTreeMap<String, String>,
     pub labels: BTreeMap<String, String>,
-    /// Images given with `--build-context golang=docker-image://...` (or `base=`).
+    /// Images given with `--build-context golang=docker-image://...` (or `base=`), or in
+    /// place of an image the build uses, keyed by its normalized reference
+    /// (`--build-context gcr.io/distroless/static-debian12:nonroot=docker-image://...`).
     pub image_contexts: BTreeMap<String, String>,
 }
 
@@ -114,8 +116,8 @@ impl BuildOptions {
             } else if let Some(name) = key.strip_prefix(PREFIX_LABEL) {
                 options.labels.insert(name.to_string(), value.to_string());
             } else if let Some(name) = key.strip_prefix(PREFIX_NAMED_CONTEXT) {
-                let image = parse_image_context(name, value).map_err(error(key))?;
-                options.image_contexts.insert(name.to_string(), image);
+                let (name, image) = parse_image_context(name, value).map_err(error(key))?;
+                options.image_contexts.insert(name, image);
             } else {
                 match key {
                     KEY_TARGET => options.target = parse_target(value),
@@ -201,18 +203,22 @@ fn error(key: &str) -> impl Fn(String) -> OptionError + '_ {
     }
 }
 
-fn parse_image_context(name: &str, value: &str) -> Result<String, String> {
-    if ![CONTEXT_BUILDER, CONTEXT_BASE].contains(&name) {
-        return Err(format!(
-            "a Gofile build reads the named contexts `{CONTEXT_BUILDER}` (the builder image) and `{CONTEXT_BASE}` (the base image), not `{name}`"
-        ));
-    }
+fn parse_image_context(name: &str, value: &str) -> Result<(String, String), String> {
+    let key = if [CONTEXT_BUILDER, CONTEXT_BASE].contains(&name) {
+        name.to_string()
+    } else {
+        crate::image_ref::normalize(name).map_err(|_| {
+            format!(
+                "a Gofile build reads the named contexts `{CONTEXT_BUILDER}` (the builder image), `{CONTEXT_BASE}` (the base image) and image references the build uses, not `{name}`"
+            )
+        })?
+    };
     let image = value.strip_prefix("docker-image://").ok_or_else(|| {
         format!(
             "`{value}`: the `{name}` context must be an image, given as docker-image://<reference>"
         )
     })?;
-    crate::image_ref::normalize(image)
+    Ok((key, crate::image_ref::normalize(image)?))
 }
 
 fn parse_target(value: &str) -> Option<String> {
@@ -341,7 +347,16 @@ mod tests {
         let err = BuildOptions::from_pairs([("context:base", "local:base")]).unwrap_err();
         assert_eq!(err.key, "context:base");
         assert!(err.message.contains("docker-image://"));
-        assert!(BuildOptions::from_pairs([("context:src", "docker-image://x")]).is_err());
+        assert!(BuildOptions::from_pairs([("context:src dir", "docker-image://x")]).is_err());
+        let by_reference = BuildOptions::from_pairs([(
+            "context:golang:1.24",
+            "docker-image://localhost:5000/library/golang:1.24",
+        )])
+        .unwrap();
+        assert_eq!(
+            by_reference.image_contexts["docker.io/library/golang:1.24"],
+            "localhost:5000/library/golang:1.24"
+        );
     }
 
     #[test]

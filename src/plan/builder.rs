@@ -1,5 +1,6 @@
 //! The builder image's config. BuildKit does not apply an image's config to exec ops, so the
-//! plan sets the builder's environment and working directory on every step itself.
+//! plan sets the builder's environment and working directory on every step itself. Its Debian
+//! release decides the base of cgo binaries, which link against the builder's C library.
 
 use serde::Deserialize;
 
@@ -8,6 +9,9 @@ pub struct BuilderConfig {
     /// `KEY=value` entries, in the image's order.
     pub env: Vec<String>,
     pub workdir: Option<String>,
+    /// `VERSION_ID` of a Debian builder's /etc/os-release (`12`, `13`); `None` for any other
+    /// system or when unknown.
+    pub debian_release: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -34,7 +38,24 @@ impl BuilderConfig {
                 "GOPATH=/go".to_string(),
             ],
             workdir: Some("/go".to_string()),
+            // `golang:<version>` is the Debian 13 (trixie) variant since trixie's release.
+            debian_release: Some("13".to_string()),
         }
+    }
+
+    /// Takes the Debian release from the builder's /etc/os-release.
+    pub fn with_os_release(mut self, text: &str) -> Self {
+        let field = |name: &str| {
+            text.lines().find_map(|line| {
+                let value = line.trim().strip_prefix(name)?.strip_prefix('=')?;
+                Some(value.trim_matches(['"', '\'']).to_string())
+            })
+        };
+        self.debian_release = (field("ID").as_deref() == Some("debian"))
+            .then(|| field("VERSION_ID"))
+            .flatten()
+            .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()));
+        self
     }
 
     /// Reads an OCI/Docker image config (what BuildKit's ResolveImageConfig returns).
@@ -49,6 +70,7 @@ impl BuilderConfig {
             workdir: config
                 .and_then(|c| c.working_dir)
                 .filter(|dir| !dir.is_empty()),
+            debian_release: None,
         })
     }
 }
@@ -66,5 +88,20 @@ mod tests {
         let bare = BuilderConfig::from_image_config(br#"{"os":"linux"}"#).unwrap();
         assert!(bare.env.is_empty() && bare.workdir.is_none());
         assert!(BuilderConfig::from_image_config(b"not json").is_err());
+    }
+
+    #[test]
+    fn the_debian_release_comes_from_os_release() {
+        let bare = || BuilderConfig::from_image_config(b"{}").unwrap();
+        let trixie = "PRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"13\"\nVERSION_CODENAME=trixie\nID=debian\n";
+        assert_eq!(
+            bare().with_os_release(trixie).debian_release.as_deref(),
+            Some("13")
+        );
+        let alpine = "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.22.1\n";
+        assert_eq!(bare().with_os_release(alpine).debian_release, None);
+        let ubuntu = "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"24.04\"\n";
+        assert_eq!(bare().with_os_release(ubuntu).debian_release, None);
+        assert_eq!(bare().with_os_release("").debian_release, None);
     }
 }

@@ -6,6 +6,7 @@ mod sources;
 mod steps;
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use serde::Serialize;
 
@@ -28,7 +29,6 @@ use crate::options::{
 use crate::platform::Platform;
 
 pub const DEFAULT_STATIC_BASE: &str = "gcr.io/distroless/static-debian12:nonroot";
-pub const DEFAULT_CGO_BASE: &str = "gcr.io/distroless/base-debian12:nonroot";
 /// Where binaries land in the final image.
 pub const BINARY_DIR: &str = "/usr/local/bin";
 
@@ -159,12 +159,14 @@ pub fn builder_image(
             .map_err(|message| build_arg_error(ARG_BUILDER_IMAGE, message));
     }
     if let Some(builder) = &gofile.builder {
-        return image_ref::normalize(&builder.value).map_err(|message| {
-            gofile_error(
-                gofile_source,
-                Diagnostic::new(builder.span.clone(), message),
-            )
-        });
+        return image_ref::normalize(&builder.value)
+            .map(|reference| named_context(options, reference))
+            .map_err(|message| {
+                gofile_error(
+                    gofile_source,
+                    Diagnostic::new(builder.span.clone(), message),
+                )
+            });
     }
     let version = match (&gofile.go, gomod.go_release()) {
         (Some(go), _) => go.value.clone(),
@@ -181,6 +183,7 @@ pub fn builder_image(
         }
     };
     image_ref::normalize(&format!("golang:{version}"))
+        .map(|reference| named_context(options, reference))
         .map_err(|message| gofile_error(gofile_source, Diagnostic::new(0..0, message)))
 }
 
@@ -300,7 +303,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
             sources: step_sources,
             after: None,
             build_cache_id: cache_ids.build_cache.clone(),
-            base: service_base(gofile, service, options)?,
+            base: service_base(gofile, gofile_source, service, options, builder)?,
             image: image_config(service, options),
         });
         settings.push(service_settings);
@@ -317,7 +320,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
     );
     let result = match (options.target.as_deref(), selected.as_slice()) {
         (None, [_, _, ..]) => ResultPlan::AllBinaries {
-            base: shared_base(gofile, options)?,
+            base: shared_base(gofile, gofile_source, options, builder)?,
         },
         _ => ResultPlan::Service(services[0].name.clone()),
     };
@@ -543,46 +546,86 @@ fn require_workspace(
 
 fn service_base(
     gofile: &Gofile,
+    gofile_source: &SourceFile,
     service: &Service,
     options: &BuildOptions,
+    builder: &BuilderConfig,
 ) -> Result<Base, PlanError> {
     let chosen = service
         .base
         .as_ref()
         .or(gofile.base.as_ref())
         .map(|b| b.value.as_str());
-    base_image(options, chosen, service.build.cgo)
+    let default = default_base(service.build.cgo, builder).ok_or_else(|| {
+        no_cgo_base(
+            gofile_source,
+            service.name.span.clone(),
+            &service.name.value,
+        )
+    });
+    base_image(options, chosen, default)
 }
 
-fn shared_base(gofile: &Gofile, options: &BuildOptions) -> Result<Base, PlanError> {
-    let any_cgo = gofile.services.iter().any(|s| s.build.cgo);
+fn shared_base(
+    gofile: &Gofile,
+    gofile_source: &SourceFile,
+    options: &BuildOptions,
+    builder: &BuilderConfig,
+) -> Result<Base, PlanError> {
+    let cgo_service = gofile.services.iter().find(|s| s.build.cgo);
+    let default = default_base(cgo_service.is_some(), builder).ok_or_else(|| {
+        let name = cgo_service.map_or(&gofile.services[0].name, |s| &s.name);
+        no_cgo_base(gofile_source, name.span.clone(), &name.value)
+    });
     base_image(
         options,
         gofile.base.as_ref().map(|b| b.value.as_str()),
-        any_cgo,
+        default,
     )
 }
 
-fn base_image(options: &BuildOptions, chosen: Option<&str>, cgo: bool) -> Result<Base, PlanError> {
+/// Distroless `static` for pure Go; for cgo, distroless `base` of the builder's Debian
+/// release: the binary links against the builder's glibc, and a binary linked against a newer
+/// glibc fails on an older base.
+fn default_base(cgo: bool, builder: &BuilderConfig) -> Option<String> {
+    if !cgo {
+        return Some(DEFAULT_STATIC_BASE.to_string());
+    }
+    let release = builder.debian_release.as_ref()?;
+    Some(format!("gcr.io/distroless/base-debian{release}:nonroot"))
+}
+
+fn no_cgo_base(gofile_source: &SourceFile, span: Range<usize>, service: &str) -> PlanError {
+    gofile_error(
+        gofile_source,
+        Diagnostic::new(
+            span,
+            format!(
+                "service `{service}` uses cgo, and the builder image is not Debian, so no distroless base has its C library"
+            ),
+        )
+        .with_help("set `base` to an image with the builder's C library, or build with a Debian golang image"),
+    )
+}
+
+fn base_image(
+    options: &BuildOptions,
+    chosen: Option<&str>,
+    default: Result<String, PlanError>,
+) -> Result<Base, PlanError> {
     if let Some(image) = options.image_contexts.get(CONTEXT_BASE) {
         return Ok(Base::Image(image.clone()));
     }
-    let (reference, from_arg) = match options.build_arg(ARG_BASE_IMAGE) {
-        Some(image) => (image, true),
-        None => (
-            chosen.unwrap_or(if cgo {
-                DEFAULT_CGO_BASE
-            } else {
-                DEFAULT_STATIC_BASE
-            }),
-            false,
-        ),
+    let (reference, from_arg) = match (options.build_arg(ARG_BASE_IMAGE), chosen) {
+        (Some(image), _) => (image.to_string(), true),
+        (None, Some(chosen)) => (chosen.to_string(), false),
+        (None, None) => (default?, false),
     };
     if reference == "scratch" {
         return Ok(Base::Scratch);
     }
-    image_ref::normalize(reference)
-        .map(Base::Image)
+    image_ref::normalize(&reference)
+        .map(|reference| Base::Image(named_context(options, reference)))
         // A Gofile value was checked when the Gofile was read; only the build arg can fail here.
         .map_err(|message| {
             if from_arg {
@@ -595,6 +638,15 @@ fn base_image(options: &BuildOptions, chosen: Option<&str>, cgo: bool) -> Result
                 .into()
             }
         })
+}
+
+/// The image a `--build-context <reference>=docker-image://...` puts in place of `reference`.
+fn named_context(options: &BuildOptions, reference: String) -> String {
+    options
+        .image_contexts
+        .get(&reference)
+        .cloned()
+        .unwrap_or(reference)
 }
 
 fn image_config(service: &Service, options: &BuildOptions) -> ImageConfigPlan {

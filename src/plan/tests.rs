@@ -1,5 +1,6 @@
 use super::*;
 use crate::gofile;
+use crate::gosource::ModuleLayout;
 use crate::gosource::tests::{Files, scan_with};
 use std::collections::BTreeMap;
 
@@ -181,7 +182,8 @@ fn bases_default_by_cgo_and_can_be_overridden() {
     );
     assert_eq!(
         defaults.services[1].base,
-        Base::Image(DEFAULT_CGO_BASE.into())
+        Base::Image("gcr.io/distroless/base-debian13:nonroot".into()),
+        "the official golang image is Debian 13: its glibc is debian13's"
     );
     let forced = Case::new(text)
         .opt(
@@ -919,5 +921,53 @@ fn vcs_stamps_are_opt_in_and_bring_git_into_the_step() {
         Some(
             "Gofile:3:12: `buildvcs = true`, but there is no .git directory in `.` or above it in the build context"
         )
+    );
+}
+
+#[test]
+fn the_cgo_base_follows_the_builder_s_debian_release() {
+    let text = "[services.c]\npackage = \".\"\ncgo = true\n";
+    let source = SourceFile::new("Gofile", text);
+    let options = BuildOptions::default();
+    let gofile = gofile::parse(&source, &options.build_args).unwrap();
+    let gomod = GoMod::parse(&SourceFile::new("go.mod", "module m\ngo 1.24\n")).unwrap();
+    let tree = SourceTree::unscanned(ModuleLayout::single("m", "."), &[".".into()], "test");
+    let plan_with = |builder: &BuilderConfig, options: &BuildOptions| {
+        plan(PlanInputs {
+            gofile: &gofile,
+            gofile_source: &source,
+            gomod: &gomod,
+            options,
+            builder,
+            build_platform: Platform::linux("amd64"),
+            excludes: vec![],
+            sources: &tree,
+        })
+    };
+    let bookworm =
+        BuilderConfig::official_golang().with_os_release("ID=debian\nVERSION_ID=\"12\"\n");
+    assert_eq!(
+        plan_with(&bookworm, &options).unwrap().services[0].base,
+        Base::Image("gcr.io/distroless/base-debian12:nonroot".into())
+    );
+
+    let alpine = BuilderConfig::official_golang().with_os_release("ID=alpine\nVERSION_ID=3.22.1\n");
+    let err = plan_with(&alpine, &options).unwrap_err();
+    assert_eq!(
+        err.to_string().lines().next(),
+        Some(
+            "Gofile:1:11: service `c` uses cgo, and the builder image is not Debian, so no distroless base has its C library"
+        )
+    );
+
+    let mirrored = BuildOptions::from_pairs([(
+        "context:gcr.io/distroless/base-debian12:nonroot",
+        "docker-image://localhost:5000/distroless/base-debian12:nonroot",
+    )])
+    .unwrap();
+    assert_eq!(
+        plan_with(&bookworm, &mirrored).unwrap().services[0].base,
+        Base::Image("localhost:5000/distroless/base-debian12:nonroot".into()),
+        "a named context takes the place of the image it names"
     );
 }

@@ -63,17 +63,32 @@ impl Engines {
 
     /// `docker buildx build` of a Gofile on the 26.1 engine at `host`, not yet run.
     pub fn buildx_command(&self, host: &str, context: &Path, extra: &[&str]) -> Command {
+        self.buildx_command_with(host, context, extra, true)
+    }
+
+    /// `docker buildx build` on the 26.1 engine, the base image left to the Gofile and the
+    /// frontend's defaults (which name registries this machine cannot reach).
+    pub fn buildx_own_base(&self, context: &Path, extra: &[&str]) -> Output {
+        run(&mut self.buildx_command_with(&self.docker26, context, extra, false))
+    }
+
+    fn buildx_command_with(
+        &self,
+        host: &str,
+        context: &Path,
+        extra: &[&str],
+        stand_in_base: bool,
+    ) -> Command {
         let gofile = context.join("Gofile");
         let mut command = self.docker_command(
             host,
             &["buildx", "build", "--progress=plain", "--network=host"],
         );
-        command
-            .args(self.frontend_args())
-            .arg("-f")
-            .arg(&gofile)
-            .args(extra)
-            .arg(context);
+        command.args(self.frontend_args());
+        if stand_in_base {
+            command.args(self.base_args());
+        }
+        command.arg("-f").arg(&gofile).args(extra).arg(context);
         command
     }
 
@@ -86,6 +101,7 @@ impl Engines {
             .env("DOCKER_BUILDKIT", "1")
             .args(["build", "--progress=plain", "--network=host"])
             .args(self.frontend_args())
+            .args(self.base_args())
             .arg("-f")
             .arg(&gofile)
             .args(extra)
@@ -103,6 +119,12 @@ impl Engines {
         vec![
             "--build-arg".into(),
             format!("BUILDKIT_SYNTAX={}", self.frontend),
+        ]
+    }
+
+    /// The local distroless stand-in in place of every base: gcr.io is out of reach here.
+    fn base_args(&self) -> Vec<String> {
+        vec![
             "--build-arg".into(),
             format!("GOFRONTEND_BASE_IMAGE={}", self.base_image),
         ]

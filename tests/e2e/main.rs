@@ -6,6 +6,7 @@
 #[allow(dead_code)]
 mod harness;
 
+mod cgo;
 mod graph;
 mod modules;
 mod stamps;
