@@ -3,9 +3,9 @@
 
 use crate::llb::{Access, CacheSharing, CopyOp, Definition, Exec, Local, Mount, Output, image};
 use crate::plan::{
-    BUILD_CACHE_DIR, Base, Command, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR,
-    PRECOMPILE_OUTPUT_DIR, Plan, ResultPlan, SOURCE_DIR, ServicePlan, StepSources, WAIT_MARKER_DIR,
-    binary_path,
+    BUILD_CACHE_DIR, Base, Command, MODULE_CACHE_DIR, MODULES_DIR, NETRC_PATH, NETRC_SECRET,
+    OUTPUT_DIR, PRECOMPILE_OUTPUT_DIR, Plan, ResultPlan, SOURCE_DIR, ServicePlan, StepSources,
+    WAIT_MARKER_DIR, binary_path,
 };
 use crate::platform::Platform;
 
@@ -90,6 +90,10 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
             vec![
                 writable_copy(SOURCE_DIR, &module_files),
                 cache(MODULE_CACHE_DIR, &download.module_cache_id),
+                Mount::Secret {
+                    dest: NETRC_PATH.to_string(),
+                    id: NETRC_SECRET.to_string(),
+                },
                 scratch(MODULES_DIR),
             ],
         )

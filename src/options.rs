@@ -29,6 +29,8 @@ pub const ARG_BUILDER_IMAGE: &str = "GOFRONTEND_BUILDER_IMAGE";
 pub const ARG_BASE_IMAGE: &str = "GOFRONTEND_BASE_IMAGE";
 pub const ARG_CACHE_MOUNT_NS: &str = "BUILDKIT_CACHE_MOUNT_NS";
 pub const ARG_SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
+/// Flags for every go command: the download's and the compiles' (they change compilation).
+pub const ARG_GOFLAGS: &str = "GOFLAGS";
 
 /// Go's module-fetching settings: passed as build args, they reach only the module download,
 /// so changing a proxy never invalidates compiled services.

@@ -129,6 +129,24 @@ fn the_download_step_sees_only_the_module_files() {
         !modules.readonly && modules.output >= 0 && modules.input == -1,
         "modules land in the step's own output"
     );
+    let netrc = mount(exec, "/root/.netrc");
+    assert_eq!(netrc.mount_type, pb::MountType::Secret as i32);
+    let secret = netrc.secret_opt.as_ref().unwrap();
+    assert_eq!(
+        (secret.id.as_str(), secret.mode, secret.optional),
+        ("netrc", 0o400, true)
+    );
+    let env = &exec.meta.as_ref().unwrap().env;
+    assert!(env.contains(&"NETRC=/root/.netrc".to_string()));
+    for build in ["[api] go build", "[worker] go build"] {
+        let mounts = &self::exec(find(&ops, build)).mounts;
+        assert!(
+            mounts
+                .iter()
+                .all(|m| m.mount_type != pb::MountType::Secret as i32),
+            "credentials reach the download only"
+        );
+    }
 }
 
 #[test]

@@ -20,12 +20,17 @@ pub enum Mount {
         id: String,
         sharing: CacheSharing,
     },
+    /// The client's secret `id` as a file readable by root only, for this process alone: its
+    /// bytes are in no cache key, layer or definition. Absent when the client sends none.
+    Secret { dest: String, id: String },
 }
 
 impl Mount {
     fn dest(&self) -> &str {
         match self {
-            Mount::Bind { dest, .. } | Mount::Cache { dest, .. } => dest,
+            Mount::Bind { dest, .. } | Mount::Cache { dest, .. } | Mount::Secret { dest, .. } => {
+                dest
+            }
         }
     }
 }
@@ -128,6 +133,23 @@ impl Exec {
                                 CacheSharing::Private => pb::CacheSharingOpt::Private,
                                 CacheSharing::Locked => pb::CacheSharingOpt::Locked,
                             } as i32,
+                        }),
+                        ..pb::Mount::default()
+                    }
+                }
+                Mount::Secret { dest, id } => {
+                    meta.caps.insert("exec.mount.secret");
+                    pb::Mount {
+                        input: -1,
+                        dest: dest.clone(),
+                        output: -1,
+                        mount_type: pb::MountType::Secret as i32,
+                        secret_opt: Some(pb::SecretOpt {
+                            id: id.clone(),
+                            uid: 0,
+                            gid: 0,
+                            mode: 0o400,
+                            optional: true,
                         }),
                         ..pb::Mount::default()
                     }

@@ -13,8 +13,8 @@ use serde::Serialize;
 pub use builder::BuilderConfig;
 pub use sources::StepSources;
 pub use steps::{
-    BUILD_CACHE_DIR, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR, PRECOMPILE_OUTPUT_DIR, SOURCE_DIR,
-    WAIT_MARKER_DIR,
+    BUILD_CACHE_DIR, MODULE_CACHE_DIR, MODULES_DIR, NETRC_PATH, NETRC_SECRET, OUTPUT_DIR,
+    PRECOMPILE_OUTPUT_DIR, SOURCE_DIR, WAIT_MARKER_DIR,
 };
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
@@ -23,7 +23,7 @@ use crate::gomod::GoMod;
 use crate::gosource::{SourceTree, join};
 use crate::image_ref;
 use crate::options::{
-    ARG_BASE_IMAGE, ARG_BUILDER_IMAGE, ARG_CACHE_MOUNT_NS, BuildOptions, CONTEXT_BASE,
+    ARG_BASE_IMAGE, ARG_BUILDER_IMAGE, ARG_CACHE_MOUNT_NS, ARG_GOFLAGS, BuildOptions, CONTEXT_BASE,
     CONTEXT_BUILDER, NetworkMode, OptionError, PREFIX_BUILD_ARG, ResolveMode,
 };
 use crate::platform::Platform;
@@ -263,8 +263,14 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
         }
         let root = package_dir(&module_dir, service);
         let reach = sources::reach(tree, &root);
-        let service_settings =
-            steps::compile_settings(service, builder, &target_platform, &tree.modules, vendor);
+        let service_settings = steps::compile_settings(
+            service,
+            builder,
+            &target_platform,
+            &tree.modules,
+            vendor,
+            options.build_arg(ARG_GOFLAGS),
+        );
         if let Some(buildvcs) = service.build.buildvcs.as_ref().filter(|b| b.value)
             && tree.modules.git_dir.is_none()
         {

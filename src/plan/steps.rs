@@ -4,13 +4,17 @@
 use super::{BuilderConfig, Command, DownloadStep};
 use crate::gofile::{Gofile, Service};
 use crate::gosource::ModuleLayout;
-use crate::options::{BuildOptions, MODULE_FETCH_ARGS, NetworkMode, NoCache};
+use crate::options::{ARG_GOFLAGS, BuildOptions, MODULE_FETCH_ARGS, NetworkMode, NoCache};
 use crate::platform::Platform;
 
 /// Where the build context is mounted in every step.
 pub const SOURCE_DIR: &str = "/src";
 /// GOMODCACHE in every step: the download step's output, read-only in the build steps.
 pub const MODULES_DIR: &str = "/go/pkg/mod";
+/// The BuildKit secret holding a netrc file with the module sources' credentials
+/// (`--secret id=netrc,src=$HOME/.netrc`), and where the download step finds it.
+pub const NETRC_SECRET: &str = "netrc";
+pub const NETRC_PATH: &str = "/root/.netrc";
 /// The persistent cache mount that the download step fetches into first.
 pub const MODULE_CACHE_DIR: &str = "/var/cache/gofrontend/gomodcache";
 /// GOCACHE, a persistent cache mount shared by the build steps.
@@ -51,13 +55,18 @@ pub fn download_step(
     }
     env.set("GOTOOLCHAIN", "local");
     env.set("GOWORK", &gowork(modules));
-    env.set("GOFLAGS", "-modcacherw");
+    let goflags = match options.build_arg(ARG_GOFLAGS) {
+        Some(flags) => format!("-modcacherw {flags}"),
+        None => "-modcacherw".to_string(),
+    };
+    env.set("GOFLAGS", &goflags);
     env.set("GOMODCACHE", MODULES_DIR);
     env.set("GOCACHE", BUILD_CACHE_DIR);
+    env.set("NETRC", NETRC_PATH);
     DownloadStep {
         command: Command {
             name: format!("go mod download ({})", modules.main.path),
-            args: vec!["/bin/sh".into(), "-c".into(), download_script()],
+            args: with_hints(["/bin/sh", "-c", &download_script()]),
             env: env.into_list(),
             cwd: module_workdir(&modules.main.dir),
             network: options.network,
@@ -93,6 +102,7 @@ pub fn compile_settings(
     target: &Platform,
     modules: &ModuleLayout,
     vendor: bool,
+    goflags: Option<&str>,
 ) -> CompileSettings {
     let settings = &service.build;
     let mut env = Env::from_builder(builder);
@@ -109,7 +119,7 @@ pub fn compile_settings(
     env.set("CGO_ENABLED", if settings.cgo { "1" } else { "0" });
     env.set("GOTOOLCHAIN", "local");
     env.set("GOWORK", &gowork(modules));
-    env.set("GOFLAGS", "");
+    env.set("GOFLAGS", goflags.unwrap_or_default());
     env.set("GOPROXY", "off");
     env.set("GOMODCACHE", MODULES_DIR);
     env.set("GOCACHE", BUILD_CACHE_DIR);
@@ -152,6 +162,8 @@ fn go_with_hints_script() -> String {
         "[ \"$(cat /tmp/go.status)\" = 0 ] && exit 0",
         "grep -qe 'missing go.sum entry' -e 'updates to go.mod needed' -e 'no required module provides' /tmp/go.log \
          && echo 'gofrontend: run `go mod tidy` in the module and commit go.mod and go.sum' >&2",
+        "grep -qe '401 Unauthorized' -e '403 Forbidden' -e 'terminal prompts disabled' /tmp/go.log \
+         && echo 'gofrontend: a module source asked for credentials: pass a netrc file with --secret id=netrc,src=$HOME/.netrc' >&2",
         "exit 1",
     ]
     .map(|line| format!("{line}\n"))
@@ -161,6 +173,16 @@ fn go_with_hints_script() -> String {
 /// The name the wrapper script runs under, `$0`.
 const GO_WRAPPER_NAME: &str = "gofrontend-go";
 
+/// `command` run under [`go_with_hints_script`].
+fn with_hints<'a>(command: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    ["/bin/sh", "-c"]
+        .into_iter()
+        .map(str::to_string)
+        .chain([go_with_hints_script(), GO_WRAPPER_NAME.to_string()])
+        .chain(command.into_iter().map(str::to_string))
+        .collect()
+}
+
 pub fn build_command(
     service: &Service,
     settings: &CompileSettings,
@@ -168,14 +190,12 @@ pub fn build_command(
     options: &BuildOptions,
     whole_context_reason: Option<&str>,
 ) -> Command {
-    let script = go_with_hints_script();
-    let mut args: Vec<String> = ["/bin/sh", "-c", &script, GO_WRAPPER_NAME]
-        .iter()
-        .chain(&["go", "build", settings.module_flag])
-        .chain(COMMON_FLAGS)
-        .chain(&[settings.vcs_flag])
-        .map(|arg| arg.to_string())
-        .collect();
+    let mut args = with_hints(
+        ["go", "build", settings.module_flag]
+            .into_iter()
+            .chain(COMMON_FLAGS.iter().copied())
+            .chain([settings.vcs_flag]),
+    );
     let ldflags = &service.build.ldflags;
     if !ldflags.is_empty() {
         args.push(format!("-ldflags={ldflags}"));

@@ -971,3 +971,30 @@ fn the_cgo_base_follows_the_builder_s_debian_release() {
         "a named context takes the place of the image it names"
     );
 }
+
+#[test]
+fn goflags_from_a_build_arg_reach_the_download_and_every_compile() {
+    let text = "[services.a]\npackage = \"./a\"\n[services.b]\npackage = \"./b\"\n";
+    let plan = Case::new(text)
+        .opt("build-arg:GOFLAGS", "-tags=netgo -p=1")
+        .ok();
+    let download = plan.download.as_ref().unwrap();
+    assert_eq!(
+        env_value(&download.command, "GOFLAGS"),
+        Some("-modcacherw -tags=netgo -p=1")
+    );
+    for service in &plan.services {
+        assert_eq!(
+            env_value(&service.build, "GOFLAGS"),
+            Some("-tags=netgo -p=1")
+        );
+    }
+    for step in &plan.precompile {
+        assert_eq!(
+            env_value(&step.command, "GOFLAGS"),
+            Some("-tags=netgo -p=1")
+        );
+    }
+    let plain = Case::new(text).ok();
+    assert_eq!(env_value(&plain.services[0].build, "GOFLAGS"), Some(""));
+}

@@ -9,6 +9,7 @@ mod harness;
 mod cgo;
 mod graph;
 mod modules;
+mod private;
 mod stamps;
 
 use std::path::Path;
