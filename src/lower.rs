@@ -3,9 +3,9 @@
 
 use crate::llb::{Access, CacheSharing, CopyOp, Definition, Exec, Local, Mount, Output, image};
 use crate::plan::{
-    BUILD_CACHE_DIR, Base, Command, MODULE_CACHE_DIR, MODULES_DIR, NETRC_PATH, NETRC_SECRET,
-    OUTPUT_DIR, PRECOMPILE_OUTPUT_DIR, Plan, ResultPlan, SOURCE_DIR, ServicePlan, StepSources,
-    WAIT_MARKER_DIR, binary_path,
+    BUILD_CACHE_DIR, Base, Command, DOWNLOAD_SECRETS, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR,
+    PRECOMPILE_OUTPUT_DIR, Plan, ResultPlan, SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET,
+    ServicePlan, StepSources, WAIT_MARKER_DIR, binary_path,
 };
 use crate::platform::Platform;
 
@@ -83,22 +83,22 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
             ..Local::default()
         }
         .output(&format!("[context] {}", download.inputs.join(", ")));
-        go_step(
-            &download.command,
-            &builder,
-            &plan.build_platform,
-            vec![
-                writable_copy(SOURCE_DIR, &module_files),
-                cache(MODULE_CACHE_DIR, &download.module_cache_id),
-                Mount::Secret {
-                    dest: NETRC_PATH.to_string(),
-                    id: NETRC_SECRET.to_string(),
-                },
-                scratch(MODULES_DIR),
-            ],
-        )
-        .output(MODULES_DIR)
-        .expect("the module mount is writable")
+        let mut mounts = vec![
+            writable_copy(SOURCE_DIR, &module_files),
+            cache(MODULE_CACHE_DIR, &download.module_cache_id),
+            scratch(MODULES_DIR),
+            Mount::Ssh {
+                dest: SSH_AGENT_SOCKET.to_string(),
+                id: SSH_AGENT_ID.to_string(),
+            },
+        ];
+        mounts.extend(DOWNLOAD_SECRETS.iter().map(|(id, dest)| Mount::Secret {
+            dest: dest.to_string(),
+            id: id.to_string(),
+        }));
+        go_step(&download.command, &builder, &plan.build_platform, mounts)
+            .output(MODULES_DIR)
+            .expect("the module mount is writable")
     });
     let sources = context(context_source, &plan.context.excludes);
     let mut markers: Vec<Output> = Vec::with_capacity(plan.precompile.len());

@@ -136,14 +136,31 @@ fn the_download_step_sees_only_the_module_files() {
         (secret.id.as_str(), secret.mode, secret.optional),
         ("netrc", 0o400, true)
     );
+    let agent = mount(exec, "/run/buildkit/ssh_agent.0");
+    assert_eq!(agent.mount_type, pb::MountType::Ssh as i32);
+    let ssh = agent.ssh_opt.as_ref().unwrap();
+    assert_eq!((ssh.id.as_str(), ssh.optional), ("default", true));
+    for (path, id) in [
+        ("/root/.ssh/known_hosts", "known_hosts"),
+        ("/root/.gitconfig", "gitconfig"),
+    ] {
+        assert_eq!(mount(exec, path).secret_opt.as_ref().unwrap().id, id);
+    }
     let env = &exec.meta.as_ref().unwrap().env;
-    assert!(env.contains(&"NETRC=/root/.netrc".to_string()));
+    for entry in [
+        "NETRC=/root/.netrc",
+        "GIT_CONFIG_GLOBAL=/root/.gitconfig",
+        "SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0",
+    ] {
+        assert!(env.contains(&entry.to_string()), "{entry}");
+    }
     for build in ["[api] go build", "[worker] go build"] {
         let mounts = &self::exec(find(&ops, build)).mounts;
         assert!(
             mounts
                 .iter()
-                .all(|m| m.mount_type != pb::MountType::Secret as i32),
+                .all(|m| m.mount_type == pb::MountType::Bind as i32
+                    || m.mount_type == pb::MountType::Cache as i32),
             "credentials reach the download only"
         );
     }

@@ -23,14 +23,18 @@ pub enum Mount {
     /// The client's secret `id` as a file readable by root only, for this process alone: its
     /// bytes are in no cache key, layer or definition. Absent when the client sends none.
     Secret { dest: String, id: String },
+    /// A socket to the client's SSH agent `id` (`--ssh`), for this process alone; absent when
+    /// the client forwards none.
+    Ssh { dest: String, id: String },
 }
 
 impl Mount {
     fn dest(&self) -> &str {
         match self {
-            Mount::Bind { dest, .. } | Mount::Cache { dest, .. } | Mount::Secret { dest, .. } => {
-                dest
-            }
+            Mount::Bind { dest, .. }
+            | Mount::Cache { dest, .. }
+            | Mount::Secret { dest, .. }
+            | Mount::Ssh { dest, .. } => dest,
         }
     }
 }
@@ -133,6 +137,23 @@ impl Exec {
                                 CacheSharing::Private => pb::CacheSharingOpt::Private,
                                 CacheSharing::Locked => pb::CacheSharingOpt::Locked,
                             } as i32,
+                        }),
+                        ..pb::Mount::default()
+                    }
+                }
+                Mount::Ssh { dest, id } => {
+                    meta.caps.insert("exec.mount.ssh");
+                    pb::Mount {
+                        input: -1,
+                        dest: dest.clone(),
+                        output: -1,
+                        mount_type: pb::MountType::Ssh as i32,
+                        ssh_opt: Some(pb::SshOpt {
+                            id: id.clone(),
+                            uid: 0,
+                            gid: 0,
+                            mode: 0o600,
+                            optional: true,
                         }),
                         ..pb::Mount::default()
                     }

@@ -13,8 +13,8 @@ use serde::Serialize;
 pub use builder::BuilderConfig;
 pub use sources::StepSources;
 pub use steps::{
-    BUILD_CACHE_DIR, MODULE_CACHE_DIR, MODULES_DIR, NETRC_PATH, NETRC_SECRET, OUTPUT_DIR,
-    PRECOMPILE_OUTPUT_DIR, SOURCE_DIR, WAIT_MARKER_DIR,
+    BUILD_CACHE_DIR, DOWNLOAD_SECRETS, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR,
+    PRECOMPILE_OUTPUT_DIR, SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, WAIT_MARKER_DIR,
 };
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};

@@ -11,10 +11,20 @@ use crate::platform::Platform;
 pub const SOURCE_DIR: &str = "/src";
 /// GOMODCACHE in every step: the download step's output, read-only in the build steps.
 pub const MODULES_DIR: &str = "/go/pkg/mod";
-/// The BuildKit secret holding a netrc file with the module sources' credentials
-/// (`--secret id=netrc,src=$HOME/.netrc`), and where the download step finds it.
-pub const NETRC_SECRET: &str = "netrc";
-pub const NETRC_PATH: &str = "/root/.netrc";
+/// BuildKit secrets the download step mounts when the client sends them (`--secret
+/// id=netrc,src=$HOME/.netrc`), and where: a netrc file with the credentials of module proxies
+/// and HTTPS hosts; for git over SSH, the hosts' keys and a git config whose `insteadOf` rules
+/// send private hosts to SSH. Nothing else sees them.
+pub const DOWNLOAD_SECRETS: &[(&str, &str)] = &[
+    ("netrc", NETRC_PATH),
+    ("known_hosts", "/root/.ssh/known_hosts"),
+    ("gitconfig", GITCONFIG_PATH),
+];
+const NETRC_PATH: &str = "/root/.netrc";
+const GITCONFIG_PATH: &str = "/root/.gitconfig";
+/// The SSH agent the client forwards with `--ssh default`, in the download step only.
+pub const SSH_AGENT_ID: &str = "default";
+pub const SSH_AGENT_SOCKET: &str = "/run/buildkit/ssh_agent.0";
 /// The persistent cache mount that the download step fetches into first.
 pub const MODULE_CACHE_DIR: &str = "/var/cache/gofrontend/gomodcache";
 /// GOCACHE, a persistent cache mount shared by the build steps.
@@ -63,6 +73,8 @@ pub fn download_step(
     env.set("GOMODCACHE", MODULES_DIR);
     env.set("GOCACHE", BUILD_CACHE_DIR);
     env.set("NETRC", NETRC_PATH);
+    env.set("GIT_CONFIG_GLOBAL", GITCONFIG_PATH);
+    env.set("SSH_AUTH_SOCK", SSH_AGENT_SOCKET);
     DownloadStep {
         command: Command {
             name: format!("go mod download ({})", modules.main.path),
@@ -164,6 +176,10 @@ fn go_with_hints_script() -> String {
          && echo 'gofrontend: run `go mod tidy` in the module and commit go.mod and go.sum' >&2",
         "grep -qe '401 Unauthorized' -e '403 Forbidden' -e 'terminal prompts disabled' /tmp/go.log \
          && echo 'gofrontend: a module source asked for credentials: pass a netrc file with --secret id=netrc,src=$HOME/.netrc' >&2",
+        "grep -q 'Host key verification failed' /tmp/go.log \
+         && echo 'gofrontend: pass the SSH hosts keys with --secret id=known_hosts,src=$HOME/.ssh/known_hosts' >&2",
+        "grep -q 'Permission denied (publickey' /tmp/go.log \
+         && echo 'gofrontend: forward an SSH agent holding the key with --ssh default' >&2",
         "exit 1",
     ]
     .map(|line| format!("{line}\n"))
