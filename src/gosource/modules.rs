@@ -116,8 +116,13 @@ pub async fn discover<S: SourceFiles>(
     module_dir: &str,
     use_workspace: bool,
 ) -> Result<ModuleLayout, LayoutError<S::Error>> {
-    let mut layout = ModuleLayout::single(&gomod.module_path, module_dir);
-    layout.files.clear();
+    let mut layout = ModuleLayout {
+        main: LocalModule {
+            path: gomod.module_path.clone(),
+            dir: module_dir.to_string(),
+        },
+        ..ModuleLayout::default()
+    };
     let mut module_dirs = BTreeSet::from([module_dir.to_string()]);
     let workfile = if use_workspace {
         find_upward(files, module_dir, "go.work", EntryKind::File).await?

@@ -3,7 +3,7 @@
 //! GOPROXY re-runs the download only.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use crate::harness::{Project, assert_ok, run_image, scratch_dir, stderr, unique, var, was_cached};
@@ -119,4 +119,209 @@ fn a_proxy_demanding_credentials_gets_them_from_a_secret_and_nowhere_else() {
         was_cached(&progress, API),
         "changing GOPROXY leaves compiled services cached:\n{progress}"
     );
+}
+
+/// An sshd on 127.0.0.1 serving one git repository, the private module
+/// `example.internal/secretlib.git` at v1.0.0, to the holder of a key it made.
+struct GitOverSsh {
+    child: Child,
+    dir: PathBuf,
+    port: u16,
+}
+
+const SECRET_MODULE: &str = "example.internal/secretlib.git";
+const SECRET_FILES: [(&str, &str); 2] = [
+    (
+        "go.mod",
+        "module example.internal/secretlib.git\n\ngo 1.24\n",
+    ),
+    (
+        "lib.go",
+        "// Package secretlib lives in a private repository.\npackage secretlib\n\n// Text says where it came from.\nfunc Text() string { return \"from a private repository over SSH\" }\n",
+    ),
+];
+
+impl GitOverSsh {
+    fn start() -> Self {
+        let dir = scratch_dir("private-ssh");
+        let run = |program: &str, args: &[&str]| {
+            let output = Command::new(program)
+                .args(args)
+                .current_dir(&dir)
+                .output()
+                .unwrap_or_else(|err| panic!("{program} runs: {err}"));
+            assert_ok(&output, &format!("{program} {args:?}"));
+        };
+        run(
+            "ssh-keygen",
+            &["-q", "-t", "ed25519", "-N", "", "-f", "host_key"],
+        );
+        run(
+            "ssh-keygen",
+            &["-q", "-t", "ed25519", "-N", "", "-f", "client_key"],
+        );
+        std::fs::copy(dir.join("client_key.pub"), dir.join("authorized_keys")).unwrap();
+
+        let repo = dir.join("work");
+        std::fs::create_dir_all(&repo).unwrap();
+        for (name, content) in SECRET_FILES {
+            std::fs::write(repo.join(name), content).unwrap();
+        }
+        let git = |args: &[&str]| {
+            let output = Command::new("git")
+                .current_dir(&repo)
+                .args([
+                    "-c",
+                    "user.name=gofrontend",
+                    "-c",
+                    "user.email=tests@gofrontend.invalid",
+                ])
+                .args(args)
+                .output()
+                .expect("git runs");
+            assert_ok(&output, &format!("git {args:?}"));
+        };
+        git(&["init", "-q"]);
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", "v1"]);
+        git(&["tag", "v1.0.0"]);
+        run("git", &["clone", "-q", "--bare", "work", "secretlib.git"]);
+
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {dir}/host_key\nAuthorizedKeysFile {dir}/authorized_keys\n\
+             PidFile {dir}/sshd.pid\nStrictModes no\nUsePAM no\nPasswordAuthentication no\n\
+             KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n",
+            dir = dir.display()
+        );
+        std::fs::write(dir.join("sshd_config"), config).unwrap();
+        // sshd's privilege separation directory.
+        std::fs::create_dir_all("/run/sshd").unwrap();
+        let child = Command::new("/usr/sbin/sshd")
+            .args(["-D", "-e", "-f"])
+            .arg(dir.join("sshd_config"))
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sshd starts (openssh-server, installed by scripts/local-buildkit)");
+        for _ in 0..50 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Self { child, dir, port }
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.dir.join(name).display().to_string()
+    }
+
+    /// The host's key as ssh expects it for this port.
+    fn known_hosts(&self) -> String {
+        let key = std::fs::read_to_string(self.dir.join("host_key.pub")).unwrap();
+        let mut fields = key.split_whitespace();
+        let (kind, body) = (fields.next().unwrap(), fields.next().unwrap());
+        format!("[127.0.0.1]:{} {kind} {body}\n", self.port)
+    }
+
+    /// Sends `example.internal` to this server over SSH, as a developer's ~/.gitconfig does.
+    fn gitconfig(&self) -> String {
+        format!(
+            "[url \"ssh://root@127.0.0.1:{}{}/\"]\n\tinsteadOf = https://example.internal/\n",
+            self.port,
+            self.dir.display()
+        )
+    }
+}
+
+impl Drop for GitOverSsh {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Go's `h1:` hash of files (dirhash Hash1): SHA-256 over the sorted `sha256  name` lines.
+fn go_hash(files: &[(String, &str)]) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let mut files: Vec<&(String, &str)> = files.iter().collect();
+    files.sort();
+    let summary: String = files
+        .iter()
+        .map(|(name, content)| format!("{:x}  {name}\n", Sha256::digest(content.as_bytes())))
+        .collect();
+    format!(
+        "h1:{}",
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(summary.as_bytes()))
+    )
+}
+
+#[test]
+fn git_over_ssh_gets_the_agent_and_the_host_keys_from_the_client_only() {
+    let server = GitOverSsh::start();
+    let project = Project::new("tests/fixtures/ssh", "go.mod", "ssh");
+    let version = format!("{SECRET_MODULE}@v1.0.0");
+    let zip_files: Vec<(String, &str)> = SECRET_FILES
+        .iter()
+        .map(|(name, content)| (format!("{version}/{name}"), *content))
+        .collect();
+    let go_mod = [("go.mod".to_string(), SECRET_FILES[0].1)];
+    std::fs::write(
+        project.path("go.sum"),
+        format!(
+            "{SECRET_MODULE} v1.0.0 {}\n{SECRET_MODULE} v1.0.0/go.mod {}\n",
+            go_hash(&zip_files),
+            go_hash(&go_mod)
+        ),
+    )
+    .unwrap();
+    let secrets = scratch_dir("private-ssh-secrets");
+    let known_hosts = secrets.join("known_hosts");
+    std::fs::write(&known_hosts, server.known_hosts()).unwrap();
+    let gitconfig = secrets.join("gitconfig");
+    std::fs::write(&gitconfig, server.gitconfig()).unwrap();
+
+    let nonce = unique();
+    let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=ssh-{nonce}");
+    let known_hosts_secret = format!("id=known_hosts,src={}", known_hosts.display());
+    let gitconfig_secret = format!("id=gitconfig,src={}", gitconfig.display());
+    let agent = format!("default={}", server.file("client_key"));
+    let build = |extra: &[&str]| {
+        let mut args = vec![
+            "--build-arg",
+            &namespace,
+            "--build-arg",
+            "GOPRIVATE=example.internal",
+            "--secret",
+            &known_hosts_secret,
+            "--secret",
+            &gitconfig_secret,
+        ];
+        args.extend(extra);
+        project.engines.buildx(&project.dir, &args)
+    };
+
+    let refused = build(&[]);
+    let progress = stderr(&refused);
+    assert!(!refused.status.success(), "{progress}");
+    assert!(
+        progress.contains("gofrontend: forward an SSH agent holding the key with --ssh default"),
+        "{progress}"
+    );
+
+    let tag = format!("gofrontend-e2e/ssh:{nonce}");
+    let built = build(&["--ssh", &agent, "-t", &tag]);
+    assert_ok(&built, "a build with the SSH agent forwarded");
+    assert_eq!(
+        run_image(&project.engines, &tag),
+        "api: from a private repository over SSH\n"
+    );
+    let key = std::fs::read_to_string(server.dir.join("client_key")).unwrap();
+    let key_body = key.lines().nth(1).expect("a PEM body line");
+    assert!(!stderr(&built).contains(key_body));
 }
