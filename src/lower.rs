@@ -84,7 +84,7 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
         }
         .output(&format!("[context] {}", download.inputs.join(", ")));
         let mut mounts = vec![
-            writable_copy(SOURCE_DIR, &module_files),
+            read_only(SOURCE_DIR, &module_files),
             cache(MODULE_CACHE_DIR, &download.module_cache_id),
             scratch(MODULES_DIR),
             Mount::Ssh {
@@ -229,17 +229,6 @@ fn read_only(dest: &str, input: &Output) -> Mount {
         input: Some(input.clone()),
         selector: None,
         access: Access::ReadOnly,
-    }
-}
-
-/// `go mod download` adds what go.sum lacks to it; the compiles then report it, with Go's
-/// message, instead of the download failing on a read-only go.sum.
-fn writable_copy(dest: &str, input: &Output) -> Mount {
-    Mount::Bind {
-        dest: dest.to_string(),
-        input: Some(input.clone()),
-        selector: None,
-        access: Access::Discarded,
     }
 }
 

@@ -44,8 +44,6 @@ pub enum Access {
     ReadOnly,
     /// Writable, and what the process leaves there is an output of the op.
     Output,
-    /// Writable, and what the process writes there is thrown away with the process.
-    Discarded,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

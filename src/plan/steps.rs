@@ -38,11 +38,18 @@ pub const WAIT_MARKER_DIR: &str = "/var/lib/gofrontend/after";
 
 /// Downloads into the persistent cache mount (so modules fetched by any earlier build are not
 /// fetched again), then copies exactly what this go.sum needs from it into the step's own
-/// output, so builds never depend on what a cache mount happens to hold. The script is fixed;
-/// nothing from the Gofile is pasted into it.
+/// output, so builds never depend on what a cache mount happens to hold. It works on a copy of
+/// the module files: the go command adds lines go.sum lacks in place, and the compiles then
+/// report them with Go's own message, while the context mount stays read-only (a writable one
+/// loses its content-based cache key on BuildKit v0.8). The script is fixed; nothing from the
+/// Gofile is pasted into it.
 fn download_script() -> String {
+    let copy = "/tmp/gofrontend-module-files";
     format!(
         "set -eu\n\
+         mkdir -p {copy} && cp -a {SOURCE_DIR}/. {copy}/\n\
+         cd \"{copy}${{PWD#{SOURCE_DIR}}}\"\n\
+         [ \"$GOWORK\" = off ] || export GOWORK=\"{copy}${{GOWORK#{SOURCE_DIR}}}\"\n\
          GOMODCACHE={MODULE_CACHE_DIR} go mod download -x\n\
          GOPROXY=file://{MODULE_CACHE_DIR}/cache/download GOPRIVATE= GONOPROXY= GONOSUMDB= GOSUMDB=off go mod download\n"
     )
