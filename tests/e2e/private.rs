@@ -56,9 +56,11 @@ fn a_proxy_demanding_credentials_gets_them_from_a_secret_and_nowhere_else() {
     let proxy = AuthProxy::start("alice", &password);
     let project = Project::new("tests/fixtures/replace", "app/go.mod", "private");
     let netrc = scratch_dir("private-netrc").join("netrc");
+    // The go command matches a netrc machine against the URL's host and port.
+    let host = proxy.url.trim_start_matches("https://");
     std::fs::write(
         &netrc,
-        format!("machine 127.0.0.1 login alice password {password}\n"),
+        format!("machine {host} login alice password {password}\n"),
     )
     .unwrap();
     let secret = format!("id=netrc,src={}", netrc.display());
