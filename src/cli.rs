@@ -12,7 +12,7 @@ use crate::diagnostic::{Diagnostics, SourceFile};
 use crate::dockerignore;
 use crate::gofile::{self, Gofile};
 use crate::gomod::GoMod;
-use crate::gosource::{self, Entry, EntryKind, LayoutError, SourceFiles};
+use crate::gosource::{self, Entry, EntryKind, LayoutError, Parsed, SourceFiles};
 use crate::lower::{ContextSource, lower};
 use crate::options::{BuildOptions, KEY_PLATFORM, KEY_TARGET, PREFIX_BUILD_ARG};
 use crate::plan::{self, BuilderConfig, PlanError, PlanInputs};
@@ -37,6 +37,8 @@ enum Command {
     Check(CheckArgs),
     /// List the services (build targets) of a Gofile.
     Targets(GofileArg),
+    /// Write a Gofile with one service per `package main` of the module in DIR.
+    Init(InitArgs),
     /// Serve as a BuildKit frontend over stdin/stdout (the frontend image's entrypoint).
     #[command(hide = true)]
     Frontend,
@@ -52,6 +54,16 @@ struct GofileArg {
         default_value = "Gofile"
     )]
     file: PathBuf,
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// The module's directory, holding go.mod.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Replace an existing Gofile.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args)]
@@ -107,6 +119,7 @@ pub fn run() -> ExitCode {
         Command::Llb(args) => llb(args),
         Command::Check(args) => check(args),
         Command::Targets(args) => targets(args),
+        Command::Init(args) => init(args),
         Command::Frontend => return crate::frontend::serve(),
     };
     match outcome {
@@ -275,6 +288,101 @@ fn placeholder_args(source: &SourceFile) -> std::collections::BTreeMap<String, S
         })
         .filter(|(name, _)| gofile::is_variable_name(name))
         .collect()
+}
+
+fn init(args: InitArgs) -> anyhow::Result<()> {
+    let gomod_path = args.dir.join("go.mod");
+    let text = std::fs::read_to_string(&gomod_path).with_context(|| {
+        format!(
+            "cannot read `{}`: run `gofrontend init` in a Go module's directory, or name it",
+            gomod_path.display()
+        )
+    })?;
+    let gomod = GoMod::parse(&SourceFile::new(gomod_path.display().to_string(), text))?;
+    let mut mains = Vec::new();
+    find_main_packages(&args.dir, ".", &mut mains)?;
+    if mains.is_empty() {
+        bail!(
+            "no `package main` in the module at `{}`: a Gofile builds commands, one service per main package",
+            args.dir.display()
+        );
+    }
+    let text = crate::init::gofile_text(&gomod.module_path, &mains);
+    let gofile_path = args.dir.join("Gofile");
+    let written = gofile::parse(
+        &SourceFile::new(gofile_path.display().to_string(), text.clone()),
+        &Default::default(),
+    )?;
+    if args.force {
+        // Written whole or not at all: a rename replaces the old file in one step.
+        let partial = args.dir.join(".Gofile.gofrontend-init");
+        std::fs::write(&partial, &text)
+            .with_context(|| format!("cannot write `{}`", partial.display()))?;
+        std::fs::rename(&partial, &gofile_path)
+            .with_context(|| format!("cannot write `{}`", gofile_path.display()))?;
+    } else {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&gofile_path)
+            .map_err(|err| match err.kind() {
+                std::io::ErrorKind::AlreadyExists => anyhow::anyhow!(
+                    "`{}` already exists: pass --force to replace it",
+                    gofile_path.display()
+                ),
+                _ => anyhow::Error::new(err)
+                    .context(format!("cannot write `{}`", gofile_path.display())),
+            })?;
+        file.write_all(text.as_bytes())
+            .with_context(|| format!("cannot write `{}`", gofile_path.display()))?;
+    }
+    let names: Vec<&str> = written
+        .services
+        .iter()
+        .map(|s| s.name.value.as_str())
+        .collect();
+    println!(
+        "wrote {} with {} service{}: {}",
+        gofile_path.display(),
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
+        names.join(", ")
+    );
+    Ok(())
+}
+
+/// Module-relative directories under `dir` with a `package main` file that builds everywhere
+/// (a main file under a build constraint is usually a `//go:build ignore` generator). Skips
+/// what the go command skips (`vendor`, `testdata`, `.` and `_` directories) and nested
+/// modules.
+fn find_main_packages(root: &Path, dir: &str, mains: &mut Vec<String>) -> anyhow::Result<()> {
+    let path = root.join(dir);
+    let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(&path)
+        .with_context(|| format!("cannot list `{}`", path.display()))?
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("cannot list `{}`", path.display()))?;
+    entries.sort_by_key(|e| e.file_name());
+    let mut is_main = false;
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            let skipped = name.starts_with(['.', '_']) || name == "vendor" || name == "testdata";
+            let sub = gosource::join(dir, &name);
+            if !skipped && !root.join(&sub).join("go.mod").exists() {
+                find_main_packages(root, &sub, mains)?;
+            }
+        } else if kind.is_file() && name.ends_with(".go") && !name.ends_with("_test.go") {
+            let bytes = std::fs::read(entry.path())?;
+            if let Ok(Parsed::Header(header)) = gosource::parse(&bytes, true) {
+                is_main |= header.package == "main" && !header.constrained;
+            }
+        }
+    }
+    if is_main {
+        mains.push(dir.to_string());
+    }
+    Ok(())
 }
 
 fn split_pair<'a>(pair: &'a str, flag: &str) -> anyhow::Result<(&'a str, &'a str)> {

@@ -14,6 +14,7 @@ pub mod gomod;
 pub mod gosource;
 pub mod image;
 pub mod image_ref;
+pub mod init;
 pub mod llb;
 pub mod lower;
 pub mod options;

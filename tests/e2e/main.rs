@@ -8,6 +8,7 @@ mod harness;
 
 mod cgo;
 mod graph;
+mod init;
 mod modules;
 mod private;
 mod stamps;
