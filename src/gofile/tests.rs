@@ -295,3 +295,77 @@ fn every_bad_gofile_fails_with_its_pinned_messages() {
         insta::assert_snapshot!(diagnostics.to_string());
     });
 }
+
+/// The JSON Schema editors use (`schema/gofile.schema.json`): it names exactly the keys the
+/// parser accepts, and every Gofile in the repository passes it.
+mod schema {
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    const SCHEMA_URL: &str = "https://github.com/org/gofrontend/schema/gofile.schema.json";
+
+    fn schema() -> serde_json::Value {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/gofile.schema.json");
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    fn keys(properties: &serde_json::Value) -> BTreeSet<String> {
+        properties.as_object().unwrap().keys().cloned().collect()
+    }
+
+    fn set(keys: &[&str]) -> BTreeSet<String> {
+        keys.iter().map(|k| k.to_string()).collect()
+    }
+
+    #[test]
+    fn names_exactly_the_keys_the_parser_accepts() {
+        let schema = schema();
+        assert_eq!(keys(&schema["properties"]), set(TOP_LEVEL_KEYS));
+        assert_eq!(
+            keys(&schema["properties"]["build"]["properties"]),
+            set(BUILD_KEYS)
+        );
+        assert_eq!(
+            keys(&schema["properties"]["services"]["additionalProperties"]["properties"]),
+            set(SERVICE_KEYS)
+        );
+    }
+
+    fn gofiles(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                gofiles(&path, found);
+            } else if path.file_name().is_some_and(|n| n == "Gofile") {
+                found.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn every_gofile_in_the_repository_passes_it_and_unknown_keys_do_not() {
+        let mut schemas = boon::Schemas::new();
+        let mut compiler = boon::Compiler::new();
+        compiler.add_resource(SCHEMA_URL, schema()).unwrap();
+        let index = compiler.compile(SCHEMA_URL, &mut schemas).unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut found = Vec::new();
+        for dir in ["examples", "tests/fixtures"] {
+            gofiles(&root.join(dir), &mut found);
+        }
+        assert!(found.len() >= 10, "{found:?}");
+        for path in found {
+            let text = std::fs::read_to_string(&path).unwrap();
+            parse(&SourceFile::new("Gofile", text.as_str()), &BTreeMap::new())
+                .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+            let value: serde_json::Value = toml::from_str(&text).unwrap();
+            if let Err(err) = schemas.validate(&value, index) {
+                panic!("{} fails the schema: {err}", path.display());
+            }
+        }
+        let unknown: serde_json::Value =
+            toml::from_str("[services.api]\npackage = \".\"\nport = 8080\n").unwrap();
+        assert!(schemas.validate(&unknown, index).is_err());
+    }
+}
