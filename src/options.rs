@@ -31,6 +31,9 @@ pub const ARG_CACHE_MOUNT_NS: &str = "BUILDKIT_CACHE_MOUNT_NS";
 pub const ARG_SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
 /// Flags for every go command: the download's and the compiles' (they change compilation).
 pub const ARG_GOFLAGS: &str = "GOFLAGS";
+/// The version and VCS revision being built, for the images' labels.
+pub const ARG_VERSION: &str = "VERSION";
+pub const ARG_REVISION: &str = "REVISION";
 
 /// Go's module-fetching settings: passed as build args, they reach only the module download,
 /// so changing a proxy never invalidates compiled services.

@@ -325,7 +325,7 @@ fn llb_errors_name_the_gofile_position_or_the_option() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
-        stderr.contains("Gofile:7:2: unknown target `apii` (from --target): no such service"),
+        stderr.contains("Gofile:8:2: unknown target `apii` (from --target): no such service"),
         "{stderr}"
     );
     assert!(stderr.contains("did you mean `api`?"), "{stderr}");

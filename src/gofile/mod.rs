@@ -23,6 +23,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "shared_cache",
     "vendor",
     "workspace",
+    "source",
     "build",
     "services",
 ];
@@ -79,6 +80,7 @@ fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
     let shared_cache = r.bool(root, "shared_cache", top).unwrap_or(false);
     let vendor = r.spanned_bool(root, "vendor", top);
     let workspace = r.spanned_bool(root, "workspace", top);
+    let source = checked_string(r, root, "source", top, no_control_characters).map(|s| s.value);
     let defaults = match r.table(root, "build", top) {
         Some((table, _)) => {
             let place = Place(Some("build"));
@@ -96,6 +98,7 @@ fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
         shared_cache,
         vendor,
         workspace,
+        source,
         build: defaults,
         services,
         services_span,

@@ -37,6 +37,8 @@ pub struct Gofile {
     /// Build in the `go.work` workspace the go command would find from the module (`true`
     /// requires one), or ignore it (`false`); by default, as the go command does.
     pub workspace: Option<Spanned<bool>>,
+    /// Where the code lives (a repository URL): the images' `org.opencontainers.image.source`.
+    pub source: Option<String>,
     /// `[build]` as written: the defaults every service starts from.
     pub build: BuildSettings,
     pub services: Vec<Service>,

@@ -23,8 +23,9 @@ use crate::gomod::GoMod;
 use crate::gosource::{SourceTree, join};
 use crate::image_ref;
 use crate::options::{
-    ARG_BASE_IMAGE, ARG_BUILDER_IMAGE, ARG_CACHE_MOUNT_NS, ARG_GOFLAGS, BuildOptions, CONTEXT_BASE,
-    CONTEXT_BUILDER, NetworkMode, OptionError, PREFIX_BUILD_ARG, ResolveMode,
+    ARG_BASE_IMAGE, ARG_BUILDER_IMAGE, ARG_CACHE_MOUNT_NS, ARG_GOFLAGS, ARG_REVISION, ARG_VERSION,
+    BuildOptions, CONTEXT_BASE, CONTEXT_BUILDER, NetworkMode, OptionError, PREFIX_BUILD_ARG,
+    ResolveMode,
 };
 use crate::platform::Platform;
 
@@ -310,7 +311,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
             after: None,
             build_cache_id: cache_ids.build_cache.clone(),
             base: service_base(gofile, gofile_source, service, options, builder)?,
-            image: image_config(service, options),
+            image: image_config(gofile, service, options),
         });
         settings.push(service_settings);
         reaches.push((root, reach));
@@ -655,15 +656,28 @@ fn named_context(options: &BuildOptions, reference: String) -> String {
         .unwrap_or(reference)
 }
 
-fn image_config(service: &Service, options: &BuildOptions) -> ImageConfigPlan {
+/// The OCI annotation labels gofrontend fills in, under the Gofile's own `labels` and
+/// `--label`: the service as title, its description, the `VERSION` and `REVISION` build args
+/// (the ones `ldflags` stamps with, by convention) and the Gofile's `source`.
+fn image_config(gofile: &Gofile, service: &Service, options: &BuildOptions) -> ImageConfigPlan {
     let settings = &service.image;
-    let mut labels = settings.labels.clone();
-    if let Some(description) = &settings.description {
-        labels.insert(
-            "org.opencontainers.image.description".to_string(),
-            description.clone(),
-        );
-    }
+    let known = [
+        ("title", Some(service.name.value.as_str())),
+        ("description", settings.description.as_deref()),
+        ("version", options.build_arg(ARG_VERSION)),
+        ("revision", options.build_arg(ARG_REVISION)),
+        ("source", gofile.source.as_deref()),
+    ];
+    let mut labels: BTreeMap<String, String> = known
+        .into_iter()
+        .filter_map(|(name, value)| {
+            Some((
+                format!("org.opencontainers.image.{name}"),
+                value?.to_string(),
+            ))
+        })
+        .collect();
+    labels.extend(settings.labels.clone());
     labels.extend(options.labels.clone());
     ImageConfigPlan {
         entrypoint: vec![binary_path(&service.binary)],

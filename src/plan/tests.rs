@@ -998,3 +998,31 @@ fn goflags_from_a_build_arg_reach_the_download_and_every_compile() {
     let plain = Case::new(text).ok();
     assert_eq!(env_value(&plain.services[0].build, "GOFLAGS"), Some(""));
 }
+
+#[test]
+fn oci_labels_come_from_the_gofile_and_build_args_under_explicit_labels() {
+    let text = "source = \"https://example.com/shop.git\"\n[services.api]\npackage = \".\"\ndescription = \"The API\"\nlabels = { \"org.opencontainers.image.version\" = \"from-gofile\" }\n[services.worker]\npackage = \".\"\n";
+    let plan = Case::new(text)
+        .opt("build-arg:VERSION", "1.2.3")
+        .opt("build-arg:REVISION", "abc123")
+        .opt("label:org.opencontainers.image.revision", "from-cli")
+        .ok();
+    let label = |service: usize, name: &str| {
+        plan.services[service]
+            .image
+            .labels
+            .get(&format!("org.opencontainers.image.{name}"))
+            .cloned()
+    };
+    assert_eq!(label(0, "title").as_deref(), Some("api"));
+    assert_eq!(label(1, "title").as_deref(), Some("worker"));
+    assert_eq!(label(0, "description").as_deref(), Some("The API"));
+    assert_eq!(label(1, "description"), None);
+    assert_eq!(label(0, "version").as_deref(), Some("from-gofile"));
+    assert_eq!(label(1, "version").as_deref(), Some("1.2.3"));
+    assert_eq!(label(0, "revision").as_deref(), Some("from-cli"));
+    assert_eq!(
+        label(0, "source").as_deref(),
+        Some("https://example.com/shop.git")
+    );
+}

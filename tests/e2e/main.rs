@@ -54,7 +54,13 @@ fn microservices_build_into_images_that_run_with_their_config() {
                 .unwrap()
                 .contains(&"GREETING_STYLE=plain".into())
         );
-        assert_eq!(config["Labels"]["org.opencontainers.image.title"], service);
+        let labels = &config["Labels"];
+        assert_eq!(labels["org.opencontainers.image.title"], service);
+        assert_eq!(labels["org.opencontainers.image.version"], "1.2.3");
+        assert_eq!(
+            labels["org.opencontainers.image.source"],
+            "https://github.com/org/gofrontend"
+        );
     }
     let api = &inspect(&engines, "gofrontend-e2e/api:images")["Config"];
     assert_eq!(api["Cmd"], serde_json::json!(["--listen", ":8080"]));
