@@ -17,6 +17,7 @@ FROM scratch
 COPY --from=build /gofrontend /gofrontend
 # Without this label the engines try to give the frontend a bridge network.
 LABEL moby.buildkit.frontend.network.none="true"
-# Client features the frontend supports: named contexts (`--build-context golang=/base=`).
-LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.contexts"
+# Client features the frontend supports: named contexts (`--build-context golang=/base=`) and
+# subrequests (`--print=targets|outline|lint|subrequests.describe`).
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.contexts,moby.buildkit.frontend.subrequests"
 ENTRYPOINT ["/gofrontend", "frontend"]

@@ -19,6 +19,7 @@ use crate::options::{BuildOptions, OptionError, SourceOptions};
 use crate::plan::{self, Base, BuilderConfig, PlanError, PlanInputs, ResultPlan, binary_path};
 use crate::platform::Platform;
 use crate::proto::google::rpc::Status;
+use crate::subrequests;
 
 const OPT_ENV_PREFIX: &str = "BUILDKIT_FRONTEND_OPT_";
 /// google.rpc.Code Unknown. User errors use it too: clients print any other code's name in
@@ -45,6 +46,8 @@ enum FrontendError {
         bytes: usize,
         source: tonic::Status,
     },
+    #[error("unsupported request {0}")]
+    UnsupportedRequest(String),
     #[error("{context}: {status}", status = .source.message())]
     Gateway {
         context: String,
@@ -68,10 +71,16 @@ impl FrontendError {
             Self::Source(_)
             | Self::Option(_)
             | Self::Input(_)
+            | Self::UnsupportedRequest(_)
             | Self::DefinitionTooLarge { .. } => CODE_UNKNOWN,
         };
         let details = match self {
             Self::Source(diagnostics) => source_details(diagnostics),
+            // How buildx recognizes it, and falls back to a frontend that answers it.
+            Self::UnsupportedRequest(name) => vec![prost_types::Any {
+                type_url: "github.com/moby/buildkit/errdefs.Subrequest+json".to_string(),
+                value: serde_json::json!({ "name": name }).to_string().into_bytes(),
+            }],
             _ => Vec::new(),
         };
         Status {
@@ -151,7 +160,10 @@ pub fn serve() -> ExitCode {
             }
         };
         let returned = match build(&client, started).await {
-            Ok((solved, metadata)) => client.return_result(solved, metadata).await,
+            Ok(Outcome::Image(solved, metadata)) => {
+                client.return_result(Some(solved), metadata).await
+            }
+            Ok(Outcome::Answer(metadata)) => client.return_result(None, metadata).await,
             Err(err) => {
                 eprintln!("gofrontend: build failed: {err}");
                 client.return_error(err.status()).await
@@ -187,10 +199,7 @@ fn options_from_env() -> Vec<(String, String)> {
         .collect()
 }
 
-async fn build(
-    client: &Client,
-    started: Instant,
-) -> Result<(SolvedRef, BTreeMap<String, Vec<u8>>), FrontendError> {
+async fn build(client: &Client, started: Instant) -> Result<Outcome, FrontendError> {
     let pairs = options_from_env();
     let pairs = || pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let options = BuildOptions::from_pairs(pairs())?;
@@ -206,8 +215,18 @@ async fn build(
 
     let (source, beside_ignore) =
         read_gofile(client, &sources, session(&sources.gofile_local)).await?;
-    let gofile = gofile::parse(&source, &options.build_args).map_err(FrontendError::Source)?;
     let context_session = session(&sources.context_local);
+    if let Some(request) = options.request.as_deref() {
+        let loaded = Loaded {
+            sources: &sources,
+            session: context_session,
+            beside_ignore,
+        };
+        return answer(client, request, &source, &options, loaded)
+            .await
+            .map(Outcome::Answer);
+    }
+    let gofile = gofile::parse(&source, &options.build_args).map_err(FrontendError::Source)?;
     let (gomod, gomod_source, context_ignore) =
         read_context_files(client, &sources, context_session.clone(), &gofile).await?;
     let excludes = dockerignore::parse(&String::from_utf8_lossy(
@@ -230,40 +249,14 @@ async fn build(
         name: sources.context_local.clone(),
         session_id: context_session,
     };
-    let context = Definition::marshal(&lower::context(&context_source, &excludes));
-    let context = client
-        .solve(context.0)
-        .await
-        .map_err(gateway("loading the build context"))?;
+    let context_files = ContextFiles::new(
+        client,
+        solve_context(client, &context_source, &excludes).await?,
+    );
     let roots = plan::scan_roots(&gofile, &options);
-    let context_files = ContextFiles::new(client, context);
     let metadata_name = format!("[internal] load metadata for {builder_image}");
     // The scan and the builder's config are independent round trips to the daemon.
-    let use_workspace = gofile.workspace.as_ref().is_none_or(|w| w.value);
-    let sources_read = async {
-        let modules = gosource::discover(
-            &context_files,
-            &gomod,
-            &gomod_source,
-            &gofile.module.value,
-            use_workspace,
-        )
-        .await
-        .map_err(|err| match err {
-            LayoutError::Read(status) => gateway("reading the module files")(status),
-            LayoutError::Source(diagnostics) => FrontendError::Source(diagnostics),
-        })?;
-        // The scan only narrows what each step sees: without it every step sees the whole
-        // context.
-        let tree = gosource::scan(&context_files, modules.clone(), &roots)
-            .await
-            .unwrap_or_else(|status| {
-                let reason = format!("the Go sources could not be read: {}", status.message());
-                eprintln!("gofrontend: {reason}");
-                SourceTree::unscanned(modules, &roots, &reason)
-            });
-        Ok::<_, FrontendError>(tree)
-    };
+    let sources_read = read_tree(&context_files, &gofile, &gomod, &gomod_source, &roots);
     // cgo binaries link against the builder's C library: its release picks their base.
     let uses_cgo = gofile.services.iter().any(|s| s.build.cgo);
     let (tree, builder_config, os_release) = tokio::join!(
@@ -360,7 +353,105 @@ async fn build(
         FrontendError::Input(format!("the base image has an unreadable config: {err}"))
     })?;
     let metadata = BTreeMap::from([("containerimage.config".to_string(), config)]);
-    Ok((solved, metadata))
+    Ok(Outcome::Image(solved, metadata))
+}
+
+/// What a run of the frontend returns: an image, or the answer to a subrequest.
+enum Outcome {
+    Image(SolvedRef, BTreeMap<String, Vec<u8>>),
+    Answer(BTreeMap<String, Vec<u8>>),
+}
+
+/// What a subrequest needs to load the context, if it needs it.
+struct Loaded<'s> {
+    sources: &'s SourceOptions,
+    session: Option<String>,
+    beside_ignore: Option<Vec<u8>>,
+}
+
+/// Answers a subrequest from the Gofile as declared (build args without values are empty);
+/// lint also reads the services' packages.
+async fn answer(
+    client: &Client,
+    request: &str,
+    source: &SourceFile,
+    options: &BuildOptions,
+    loaded: Loaded<'_>,
+) -> Result<BTreeMap<String, Vec<u8>>, FrontendError> {
+    let gofile =
+        gofile::parse_declarations(source, &options.build_args).map_err(FrontendError::Source)?;
+    let answer = match request {
+        subrequests::DESCRIBE => subrequests::describe(),
+        subrequests::TARGETS => subrequests::targets(&gofile, source),
+        subrequests::OUTLINE => subrequests::outline(&gofile, source, options),
+        subrequests::LINT => {
+            let (gomod, gomod_source, context_ignore) =
+                read_context_files(client, loaded.sources, loaded.session.clone(), &gofile).await?;
+            let excludes = dockerignore::parse(&String::from_utf8_lossy(
+                loaded
+                    .beside_ignore
+                    .or(context_ignore)
+                    .as_deref()
+                    .unwrap_or_default(),
+            ));
+            let context_source = ContextSource {
+                name: loaded.sources.context_local.clone(),
+                session_id: loaded.session,
+            };
+            let files = ContextFiles::new(
+                client,
+                solve_context(client, &context_source, &excludes).await?,
+            );
+            let roots = subrequests::lint_roots(&gofile);
+            let tree = read_tree(&files, &gofile, &gomod, &gomod_source, &roots).await?;
+            subrequests::lint(&gofile, source, &tree)
+        }
+        other => return Err(FrontendError::UnsupportedRequest(other.to_string())),
+    };
+    Ok(answer.metadata().into_iter().collect())
+}
+
+async fn solve_context(
+    client: &Client,
+    context_source: &ContextSource,
+    excludes: &[String],
+) -> Result<SolvedRef, FrontendError> {
+    let context = Definition::marshal(&lower::context(context_source, excludes));
+    client
+        .solve(context.0)
+        .await
+        .map_err(gateway("loading the build context"))
+}
+
+/// The module layout and the packages `roots` reach. The scan only narrows what each step
+/// sees: when it fails, every step sees the whole context instead.
+async fn read_tree(
+    files: &ContextFiles<'_>,
+    gofile: &Gofile,
+    gomod: &GoMod,
+    gomod_source: &SourceFile,
+    roots: &[String],
+) -> Result<SourceTree, FrontendError> {
+    let use_workspace = gofile.workspace.as_ref().is_none_or(|w| w.value);
+    let modules = gosource::discover(
+        files,
+        gomod,
+        gomod_source,
+        &gofile.module.value,
+        use_workspace,
+    )
+    .await
+    .map_err(|err| match err {
+        LayoutError::Read(status) => gateway("reading the module files")(status),
+        LayoutError::Source(diagnostics) => FrontendError::Source(diagnostics),
+    })?;
+    Ok(gosource::scan(files, modules.clone(), roots)
+        .await
+        .unwrap_or_else(|status| {
+            let reason = format!("the Go sources could not be read: {}", status.message());
+            eprintln!("gofrontend: {reason}");
+            SourceTree::unscanned(modules, roots, &reason)
+        }))
 }
 
 /// The Gofile and the `.dockerignore` beside it, through the local BuildKit calls `dockerfile`.

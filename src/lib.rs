@@ -21,3 +21,4 @@ pub mod options;
 pub mod plan;
 pub mod platform;
 pub mod proto;
+pub mod subrequests;

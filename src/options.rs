@@ -9,6 +9,8 @@ use serde::Serialize;
 use crate::platform::Platform;
 
 pub const KEY_TARGET: &str = "target";
+/// A subrequest instead of a build (`--print=targets`): `frontend.targets`, ...
+pub const KEY_REQUEST_ID: &str = "requestid";
 pub const KEY_PLATFORM: &str = "platform";
 pub const KEY_NETWORK: &str = "force-network-mode";
 pub const KEY_NO_CACHE: &str = "no-cache";
@@ -104,6 +106,8 @@ pub struct BuildOptions {
     /// place of an image the build uses, keyed by its normalized reference
     /// (`--build-context gcr.io/distroless/static-debian12:nonroot=docker-image://...`).
     pub image_contexts: BTreeMap<String, String>,
+    /// A subrequest to answer instead of building.
+    pub request: Option<String>,
 }
 
 impl BuildOptions {
@@ -125,7 +129,8 @@ impl BuildOptions {
                 options.image_contexts.insert(name, image);
             } else {
                 match key {
-                    KEY_TARGET => options.target = parse_target(value),
+                    KEY_TARGET => options.target = non_empty(value),
+                    KEY_REQUEST_ID => options.request = non_empty(value),
                     KEY_PLATFORM => options.platform = parse_platform(value).map_err(error(key))?,
                     KEY_NETWORK => options.network = parse_network(value).map_err(error(key))?,
                     KEY_NO_CACHE => options.no_cache = parse_no_cache(value),
@@ -226,7 +231,7 @@ fn parse_image_context(name: &str, value: &str) -> Result<(String, String), Stri
     Ok((key, crate::image_ref::normalize(image)?))
 }
 
-fn parse_target(value: &str) -> Option<String> {
+fn non_empty(value: &str) -> Option<String> {
     Some(value.trim().to_string()).filter(|v| !v.is_empty())
 }
 

@@ -161,13 +161,19 @@ impl Client {
     }
 
     /// Ends the build with a result: `solved` plus metadata such as the image config.
+    /// Ends the build with `solved`, or with no ref (a subrequest's answer), and `metadata`.
     pub async fn return_result(
         &self,
-        solved: SolvedRef,
+        solved: Option<SolvedRef>,
         metadata: BTreeMap<String, Vec<u8>>,
     ) -> Result<(), tonic::Status> {
+        // No ref is a ref with an empty id, as BuildKit's own clients send it.
+        let result = solved.map_or_else(
+            || result::Result::Ref(gateway::Ref::default()),
+            |solved| solved.0,
+        );
         let result = gateway::Result {
-            result: Some(solved.0),
+            result: Some(result),
             metadata,
             ..gateway::Result::default()
         };

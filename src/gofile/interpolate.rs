@@ -6,14 +6,32 @@ use std::ops::Range;
 
 use crate::diagnostic::Diagnostic;
 
-/// Substitutes build args into `value`. `literal_start` is the byte offset in the Gofile of the
-/// string's first character when the literal has no escapes, so errors can point inside it;
-/// otherwise errors point at `value_span`, the whole literal.
+/// The build args `${NAME}` takes its value from.
+pub struct BuildArgs<'a> {
+    pub values: &'a BTreeMap<String, String>,
+    /// An undefined build arg without a default is empty rather than an error: for reading
+    /// what a Gofile declares, as `--print=outline` does, without building it.
+    pub undefined_is_empty: bool,
+}
+
+/// A `${NAME}` the Gofile uses, with its default when it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgUse {
+    pub name: String,
+    pub default: Option<String>,
+    pub span: Range<usize>,
+}
+
+/// Substitutes build args into `value`, noting each one it uses in `used`. `literal_start` is
+/// the byte offset in the Gofile of the string's first character when the literal has no
+/// escapes, so errors can point inside it; otherwise errors point at `value_span`, the whole
+/// literal.
 pub fn interpolate(
     value: &str,
     value_span: &Range<usize>,
     literal_start: Option<usize>,
-    args: &BTreeMap<String, String>,
+    args: &BuildArgs<'_>,
+    used: &mut Vec<ArgUse>,
 ) -> Result<String, Diagnostic> {
     let span_at = |from: usize, to: usize| match literal_start {
         Some(start) => start + from..start + to,
@@ -40,7 +58,7 @@ pub fn interpolate(
             };
             let body = &body_and_tail[..close];
             let end = at + 2 + close + 1;
-            out.push_str(&substitute(body, span_at(at, end), args)?);
+            out.push_str(&substitute(body, span_at(at, end), args, used)?);
             consumed = end;
             rest = &body_and_tail[close + 1..];
         } else {
@@ -56,7 +74,8 @@ pub fn interpolate(
 fn substitute(
     body: &str,
     span: Range<usize>,
-    args: &BTreeMap<String, String>,
+    args: &BuildArgs<'_>,
+    used: &mut Vec<ArgUse>,
 ) -> Result<String, Diagnostic> {
     let (name, default) = match body.split_once(":-") {
         Some((name, default)) => (name, Some(default)),
@@ -69,9 +88,15 @@ fn substitute(
             ),
         );
     }
-    match (args.get(name), default) {
+    used.push(ArgUse {
+        name: name.to_string(),
+        default: default.map(str::to_string),
+        span: span.clone(),
+    });
+    match (args.values.get(name), default) {
         (Some(value), _) => Ok(value.clone()),
         (None, Some(default)) => Ok(default.to_string()),
+        (None, None) if args.undefined_is_empty => Ok(String::new()),
         (None, None) => Err(
             Diagnostic::new(span, format!("build arg `{name}` is not defined")).with_help(format!(
                 "pass `--build-arg {name}=...`, or give a default: `${{{name}:-default}}`"
@@ -99,7 +124,41 @@ mod tests {
     }
 
     fn run(value: &str, pairs: &[(&str, &str)]) -> Result<String, Diagnostic> {
-        interpolate(value, &(0..value.len() + 2), Some(1), &args(pairs))
+        let values = args(pairs);
+        let args = BuildArgs {
+            values: &values,
+            undefined_is_empty: false,
+        };
+        interpolate(
+            value,
+            &(0..value.len() + 2),
+            Some(1),
+            &args,
+            &mut Vec::new(),
+        )
+    }
+
+    #[test]
+    fn records_each_build_arg_used_with_its_default() {
+        let mut used = Vec::new();
+        let values = args(&[("A", "1")]);
+        let args = BuildArgs {
+            values: &values,
+            undefined_is_empty: true,
+        };
+        let value = interpolate(
+            "${A}-${B:-dev}$${C}-${D}",
+            &(0..24),
+            Some(1),
+            &args,
+            &mut used,
+        );
+        assert_eq!(value.unwrap(), "1-dev${C}-");
+        let names: Vec<(&str, Option<&str>)> = used
+            .iter()
+            .map(|u| (u.name.as_str(), u.default.as_deref()))
+            .collect();
+        assert_eq!(names, [("A", None), ("B", Some("dev")), ("D", None)]);
     }
 
     #[test]

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use toml::de::{DeTable, DeValue};
 
-pub use interpolate::is_variable_name;
+use interpolate::BuildArgs;
+pub use interpolate::{ArgUse, is_variable_name};
 pub use model::{BuildSettings, Gofile, ImageSettings, Service, Spanned};
 use reader::{Place, Reader};
 
@@ -53,6 +54,31 @@ pub fn parse(
     source: &SourceFile,
     build_args: &BTreeMap<String, String>,
 ) -> Result<Gofile, Diagnostics> {
+    parse_with(
+        source,
+        BuildArgs {
+            values: build_args,
+            undefined_is_empty: false,
+        },
+    )
+}
+
+/// Parses a Gofile to read what it declares (services, build args) without building it: a
+/// build arg without a value or default is empty instead of an error.
+pub fn parse_declarations(
+    source: &SourceFile,
+    build_args: &BTreeMap<String, String>,
+) -> Result<Gofile, Diagnostics> {
+    parse_with(
+        source,
+        BuildArgs {
+            values: build_args,
+            undefined_is_empty: true,
+        },
+    )
+}
+
+fn parse_with(source: &SourceFile, build_args: BuildArgs<'_>) -> Result<Gofile, Diagnostics> {
     let root = DeTable::parse(source.text()).map_err(|err| {
         let span = err.span().unwrap_or(0..0);
         let message = err.message().trim().replace('\n', "; ");
@@ -64,7 +90,10 @@ pub fn parse(
     let mut reader = Reader::new(source, build_args);
     let gofile = read_gofile(&mut reader, root.get_ref());
     match gofile {
-        Some(gofile) if reader.diagnostics.is_empty() => Ok(gofile),
+        Some(mut gofile) if reader.diagnostics.is_empty() => {
+            gofile.build_args = reader.used_args;
+            Ok(gofile)
+        }
         _ => Err(Diagnostics::new(source.clone(), reader.diagnostics)),
     }
 }
@@ -99,6 +128,7 @@ fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
         vendor,
         workspace,
         source,
+        build_args: Vec::new(),
         build: defaults,
         services,
         services_span,

@@ -1,12 +1,11 @@
 //! Typed access to a spanned TOML table. Every mistake becomes a diagnostic and reading goes on,
 //! so one run of `gofrontend check` reports all of them.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 
 use toml::de::{DeTable, DeValue};
 
-use super::interpolate::interpolate;
+use super::interpolate::{ArgUse, BuildArgs, interpolate};
 use super::model::Spanned;
 use crate::diagnostic::{Diagnostic, SourceFile};
 
@@ -27,16 +26,19 @@ impl std::fmt::Display for Place<'_> {
 
 pub(super) struct Reader<'a> {
     source: &'a SourceFile,
-    args: &'a BTreeMap<String, String>,
+    args: BuildArgs<'a>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Every `${NAME}` read so far, in Gofile order.
+    pub used_args: Vec<ArgUse>,
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(source: &'a SourceFile, args: &'a BTreeMap<String, String>) -> Self {
+    pub fn new(source: &'a SourceFile, args: BuildArgs<'a>) -> Self {
         Self {
             source,
             args,
             diagnostics: Vec::new(),
+            used_args: Vec::new(),
         }
     }
 
@@ -161,7 +163,8 @@ impl<'a> Reader<'a> {
             return self.wrong_type(key, place, "a string", value);
         };
         let span = value.span();
-        match interpolate(text, &span, self.literal_start(text, &span), self.args) {
+        let literal_start = self.literal_start(text, &span);
+        match interpolate(text, &span, literal_start, &self.args, &mut self.used_args) {
             Ok(text) => Some(Spanned::new(text, span)),
             Err(diagnostic) => {
                 self.report(diagnostic);

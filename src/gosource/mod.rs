@@ -79,6 +79,8 @@ pub struct Package {
     pub unconstrained_imports: BTreeSet<String>,
     /// `//go:embed` patterns.
     pub embeds: Vec<String>,
+    /// The package clauses of its `.go` files (`main` for a command).
+    pub names: BTreeSet<String>,
     pub cgo: bool,
     /// Why this directory's inputs cannot be known exactly.
     pub unsure: Option<String>,
@@ -264,6 +266,7 @@ async fn read_package<S: SourceFiles>(
             }
         }
         package.cgo |= header.imports.iter().any(|i| i == "C");
+        package.names.insert(header.package.clone());
         if !header.constrained && !platform_specific(&name) {
             package
                 .unconstrained_imports

@@ -12,6 +12,7 @@ mod init;
 mod modules;
 mod private;
 mod stamps;
+mod subrequests;
 
 use std::path::Path;
 
