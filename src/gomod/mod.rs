@@ -66,6 +66,17 @@ impl GoMod {
     }
 }
 
+/// The module versions a go.sum vouches for the code of (`path version h1:...`), leaving out
+/// the lines that cover only a go.mod (`path version/go.mod h1:...`).
+pub fn go_sum_modules(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.lines().filter_map(|line| {
+        let mut fields = line.split_whitespace();
+        let (path, version) = (fields.next()?, fields.next()?);
+        fields.next()?;
+        (!version.ends_with("/go.mod")).then_some((path, version))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +133,15 @@ mod tests {
                 ("example.com/lib", "../lib", "../lib"),
                 ("example.com/x", "./third_party/x", "./third_party/x")
             ]
+        );
+    }
+
+    #[test]
+    fn go_sum_modules_are_the_versions_with_code() {
+        let text = "example.com/a v1.0.0 h1:x=\nexample.com/a v1.0.0/go.mod h1:y=\nexample.com/b v0.1.0/go.mod h1:z=\n\nbroken\n";
+        assert_eq!(
+            go_sum_modules(text).collect::<Vec<_>>(),
+            [("example.com/a", "v1.0.0")]
         );
     }
 

@@ -30,6 +30,8 @@ pub struct ModuleLayout {
     /// Every go.mod and go.sum of those modules, and go.work and go.work.sum, as far as they
     /// exist; sorted.
     pub files: Vec<String>,
+    /// How many module versions those go.sum files vouch for: about what the download fetches.
+    pub sum_modules: usize,
 }
 
 impl ModuleLayout {
@@ -43,6 +45,7 @@ impl ModuleLayout {
             others: Vec::new(),
             workfile: None,
             git_dir: None,
+            sum_modules: 0,
             files: vec![join(dir, "go.mod"), join(dir, "go.sum")],
         }
     }
@@ -211,6 +214,14 @@ pub async fn discover<S: SourceFiles>(
         }
     }
     layout.files.sort();
+    let mut modules = std::collections::BTreeSet::new();
+    for file in layout.files.iter().filter(|f| f.ends_with(".sum")) {
+        let text = read_text(files, file).await?;
+        modules.extend(
+            crate::gomod::go_sum_modules(&text).map(|(path, version)| format!("{path}@{version}")),
+        );
+    }
+    layout.sum_modules = modules.len();
     layout.workfile = workfile;
     Ok(layout)
 }

@@ -430,3 +430,23 @@ fn module_directories_outside_the_context_or_the_workspace_are_errors() {
         ["go.work:3:2: `./gone` has no go.mod in the build context"]
     );
 }
+
+#[test]
+fn the_layout_counts_the_module_versions_its_go_sum_files_vouch_for() {
+    let files = Files::new(&[
+        (
+            "app/go.mod",
+            "module example.com/app\nreplace example.com/lib => ../lib\n",
+        ),
+        (
+            "app/go.sum",
+            "example.com/a v1.0.0 h1:x=\nexample.com/a v1.0.0/go.mod h1:y=\n",
+        ),
+        ("lib/go.mod", "module example.com/lib\n"),
+        (
+            "lib/go.sum",
+            "example.com/a v1.0.0 h1:x=\nexample.com/b v1.2.0 h1:z=\nexample.com/c v0.1.0/go.mod h1:w=\n",
+        ),
+    ]);
+    assert_eq!(layout(&files, "app").unwrap().sum_modules, 2);
+}

@@ -84,7 +84,12 @@ pub fn download_step(
     env.set("SSH_AUTH_SOCK", SSH_AGENT_SOCKET);
     DownloadStep {
         command: Command {
-            name: format!("go mod download ({})", modules.main.path),
+            name: format!(
+                "go mod download ({}: {} module{})",
+                modules.main.path,
+                modules.sum_modules,
+                if modules.sum_modules == 1 { "" } else { "s" }
+            ),
             args: with_hints(["/bin/sh", "-c", &download_script()]),
             env: env.into_list(),
             cwd: module_workdir(&modules.main.dir),

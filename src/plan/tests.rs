@@ -287,7 +287,10 @@ fn the_download_sees_only_go_mod_and_go_sum_and_the_fetch_settings() {
     assert_eq!(download.inputs, ["backend/go.mod", "backend/go.sum"]);
     assert_eq!(download.command.cwd, "/src/backend");
     assert_eq!(download.command.network, NetworkMode::Host);
-    assert_eq!(download.command.name, "go mod download (example.com/shop)");
+    assert_eq!(
+        download.command.name,
+        "go mod download (example.com/shop: 0 modules)"
+    );
     assert_eq!(
         env_value(&download.command, "GOPROXY"),
         Some("http://127.0.0.1:8081")

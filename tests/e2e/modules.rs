@@ -52,6 +52,10 @@ fn a_local_replace_builds_and_keeps_the_download_cached_on_code_edits() {
         first.contains("[context] app/go.mod, app/go.sum, greeting/go.mod, greeting/go.sum"),
         "the download sees exactly both modules' go.mod and go.sum:\n{first}"
     );
+    assert!(
+        first.contains("go mod download (example.com/app: 1 module)"),
+        "the step names the module versions go.sum holds:\n{first}"
+    );
     assert_eq!(project.run("api"), "api: greeting Hello, world.\n");
     edits_in_the_other_module(&project, "greeting", "greeting.go", "greeting");
 }
