@@ -39,6 +39,8 @@ enum Command {
     Targets(GofileArg),
     /// Write a Gofile with one service per `package main` of the module in DIR.
     Init(InitArgs),
+    /// Print a docker-bake.json with one target per service (`docker buildx bake -f -`).
+    Bake(BakeArgs),
     /// Serve as a BuildKit frontend over stdin/stdout (the frontend image's entrypoint).
     #[command(hide = true)]
     Frontend,
@@ -54,6 +56,18 @@ struct GofileArg {
         default_value = "Gofile"
     )]
     file: PathBuf,
+}
+
+#[derive(Args)]
+struct BakeArgs {
+    #[command(flatten)]
+    gofile: GofileArg,
+    /// The build context of every target, as bake resolves it.
+    #[arg(long, default_value = ".")]
+    context: String,
+    /// Tag each image `<PREFIX><service>` [default: the Gofile's `tag_prefix`, else none].
+    #[arg(long = "tag-prefix", value_name = "PREFIX")]
+    tag_prefix: Option<String>,
 }
 
 #[derive(Args)]
@@ -120,6 +134,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Targets(args) => targets(args),
         Command::Init(args) => init(args),
+        Command::Bake(args) => bake(args),
         Command::Frontend => return crate::frontend::serve(),
     };
     match outcome {
@@ -249,18 +264,8 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
 
 fn targets(args: GofileArg) -> anyhow::Result<()> {
     let source = read_source(&args.file)?;
-    // Placeholders do not change which services exist; list them without requiring build args.
-    let gofile = gofile::parse(&source, &Default::default()).or_else(|err| {
-        if err
-            .items
-            .iter()
-            .all(|d| d.message.starts_with("build arg `"))
-        {
-            Ok(gofile::parse(&source, &placeholder_args(&source))?)
-        } else {
-            Err(anyhow::Error::new(err))
-        }
-    })?;
+    // Build args do not change which services exist: list them without requiring any.
+    let gofile = gofile::parse_declarations(&source, &Default::default())?;
     let column =
         |len: fn(&gofile::Service) -> usize| gofile.services.iter().map(len).max().unwrap_or(0);
     let width = column(|s| s.name.value.len());
@@ -278,16 +283,19 @@ fn targets(args: GofileArg) -> anyhow::Result<()> {
 }
 
 /// Fills every `${NAME}` with an empty value, for commands that only need the Gofile's shape.
-fn placeholder_args(source: &SourceFile) -> std::collections::BTreeMap<String, String> {
-    let text = source.text();
-    text.match_indices("${")
-        .filter_map(|(at, _)| {
-            let body = &text[at + 2..];
-            let end = body.find(['}', ':'])?;
-            Some((body[..end].to_string(), String::new()))
-        })
-        .filter(|(name, _)| gofile::is_variable_name(name))
-        .collect()
+fn bake(args: BakeArgs) -> anyhow::Result<()> {
+    let source = read_source(&args.gofile.file)?;
+    let gofile = gofile::parse_declarations(&source, &Default::default())?;
+    let file = crate::bake::bake_file(
+        &gofile,
+        &args.gofile.file.display().to_string(),
+        &args.context,
+        args.tag_prefix.as_deref(),
+    );
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, &file)?;
+    writeln!(stdout)?;
+    Ok(())
 }
 
 fn init(args: InitArgs) -> anyhow::Result<()> {

@@ -4,6 +4,7 @@
 //! Gofile text -> [`gofile`] (parse, validate) -> [`plan`] (what to build) -> [`llb`] (BuildKit ops)
 //! -> gateway (talking to BuildKit). Everything but the gateway is pure.
 
+pub mod bake;
 pub mod cli;
 pub mod diagnostic;
 pub mod dockerignore;

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use toml::de::{DeTable, DeValue};
 
+pub use interpolate::ArgUse;
 use interpolate::BuildArgs;
-pub use interpolate::{ArgUse, is_variable_name};
 pub use model::{BuildSettings, Gofile, ImageSettings, Service, Spanned};
 use reader::{Place, Reader};
 
@@ -25,6 +25,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "vendor",
     "workspace",
     "source",
+    "tag_prefix",
     "build",
     "services",
 ];
@@ -110,6 +111,8 @@ fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
     let vendor = r.spanned_bool(root, "vendor", top);
     let workspace = r.spanned_bool(root, "workspace", top);
     let source = checked_string(r, root, "source", top, no_control_characters).map(|s| s.value);
+    let tag_prefix =
+        checked_string(r, root, "tag_prefix", top, no_control_characters).map(|s| s.value);
     let defaults = match r.table(root, "build", top) {
         Some((table, _)) => {
             let place = Place(Some("build"));
@@ -128,6 +131,7 @@ fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
         vendor,
         workspace,
         source,
+        tag_prefix,
         build_args: Vec::new(),
         build: defaults,
         services,

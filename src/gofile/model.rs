@@ -39,6 +39,9 @@ pub struct Gofile {
     pub workspace: Option<Spanned<bool>>,
     /// Where the code lives (a repository URL): the images' `org.opencontainers.image.source`.
     pub source: Option<String>,
+    /// What `gofrontend bake` puts before each service's name to tag its image
+    /// (`registry.example.com/shop/`).
+    pub tag_prefix: Option<String>,
     /// The `${NAME}` build args the Gofile uses, in order, each time it uses one.
     #[serde(skip)]
     pub build_args: Vec<super::ArgUse>,

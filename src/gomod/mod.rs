@@ -20,6 +20,8 @@ pub struct GoMod {
     pub toolchain: Option<String>,
     /// `replace` directives whose target is a directory.
     pub local_replaces: Vec<LocalReplace>,
+    /// Whether it requires any module.
+    pub requires: bool,
 }
 
 impl GoMod {
@@ -28,6 +30,7 @@ impl GoMod {
         let mut go = None;
         let mut toolchain = None;
         let mut local_replaces = Vec::new();
+        let mut requires = false;
         for directive in directives(source.text()) {
             let first = directive.args[0].text.as_str();
             match directive.verb {
@@ -37,6 +40,7 @@ impl GoMod {
                     toolchain = Some(first.trim_start_matches("go").to_string())
                 }
                 "replace" => local_replaces.extend(local_replace(&directive)),
+                "require" => requires = true,
                 _ => {}
             }
         }
@@ -53,6 +57,7 @@ impl GoMod {
             go,
             toolchain,
             local_replaces,
+            requires,
         })
     }
 

@@ -339,6 +339,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
         download: (!vendor).then(|| {
             steps::download_step(
                 gofile,
+                gomod,
                 &tree.modules,
                 builder,
                 options,

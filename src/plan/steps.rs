@@ -3,6 +3,7 @@
 
 use super::{BuilderConfig, Command, DownloadStep};
 use crate::gofile::{Gofile, Service};
+use crate::gomod::GoMod;
 use crate::gosource::ModuleLayout;
 use crate::options::{ARG_GOFLAGS, BuildOptions, MODULE_FETCH_ARGS, NetworkMode, NoCache};
 use crate::platform::Platform;
@@ -57,6 +58,7 @@ fn download_script() -> String {
 
 pub fn download_step(
     gofile: &Gofile,
+    gomod: &GoMod,
     modules: &ModuleLayout,
     builder: &BuilderConfig,
     options: &BuildOptions,
@@ -93,12 +95,25 @@ pub fn download_step(
             args: with_hints(["/bin/sh", "-c", &download_script()]),
             env: env.into_list(),
             cwd: module_workdir(&modules.main.dir),
-            network: options.network,
+            network: if needs_no_modules(gomod, modules) {
+                NetworkMode::None
+            } else {
+                options.network
+            },
             ignore_cache: options.no_cache == NoCache::All,
         },
         inputs: modules.files.clone(),
         module_cache_id,
     }
+}
+
+/// A module that requires nothing, alone, downloads nothing: it needs no network, and builds
+/// where the daemon offers none.
+fn needs_no_modules(gomod: &GoMod, modules: &ModuleLayout) -> bool {
+    !gomod.requires
+        && modules.sum_modules == 0
+        && modules.others.is_empty()
+        && modules.workfile.is_none()
 }
 
 /// Every `go build` runs without paths that would make its results differ between machines.

@@ -279,10 +279,11 @@ fn build_commands_are_argv_with_every_setting() {
 #[test]
 fn the_download_sees_only_go_mod_and_go_sum_and_the_fetch_settings() {
     let text = "module = \"./backend\"\n[build]\nenv = { GOPRIVATE = \"corp.example\" }\n[services.api]\npackage = \".\"\n";
-    let plan = Case::new(text)
+    let mut case = Case::new(text)
         .opt("build-arg:GOPROXY", "http://127.0.0.1:8081")
-        .opt("force-network-mode", "host")
-        .ok();
+        .opt("force-network-mode", "host");
+    case.gomod = "module example.com/shop\ngo 1.24\nrequire example.com/quote v1.0.0\n";
+    let plan = case.ok();
     let download = plan.download.as_ref().unwrap();
     assert_eq!(download.inputs, ["backend/go.mod", "backend/go.sum"]);
     assert_eq!(download.command.cwd, "/src/backend");
@@ -1027,5 +1028,15 @@ fn oci_labels_come_from_the_gofile_and_build_args_under_explicit_labels() {
     assert_eq!(
         label(0, "source").as_deref(),
         Some("https://example.com/shop.git")
+    );
+}
+
+#[test]
+fn a_module_that_requires_nothing_downloads_offline() {
+    let text = "[services.api]\npackage = \".\"\n";
+    let plan = Case::new(text).opt("force-network-mode", "host").ok();
+    assert_eq!(
+        plan.download.as_ref().unwrap().command.network,
+        NetworkMode::None
     );
 }

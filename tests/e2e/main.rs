@@ -6,6 +6,7 @@
 #[allow(dead_code)]
 mod harness;
 
+mod bake;
 mod cgo;
 mod graph;
 mod init;

@@ -1,0 +1,67 @@
+//! `gofrontend bake` writes a bake file; `docker buildx bake` builds every service image from
+//! it in one command, and the module download runs once for all of them. (buildx 0.13's bake
+//! has no `network` key: the example requires no module, so its download needs no network.)
+
+use std::process::Command;
+
+use crate::harness::{
+    Engines, append, assert_ok, example_copy, run_command, run_image, stderr, unique, var,
+    vertex_lines,
+};
+
+#[test]
+fn buildx_bake_builds_every_service_and_downloads_once() {
+    let engines = Engines::from_env();
+    let dir = example_copy("microservices", "bake");
+    append(&dir.join("go.mod"), &format!("// run {}\n", unique()));
+    let written = Command::new(env!("CARGO_BIN_EXE_gofrontend"))
+        .args(["bake", "--tag-prefix", "gofrontend-e2e/bake-"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_ok(&written, "gofrontend bake");
+    std::fs::write(dir.join("docker-bake.json"), &written.stdout).unwrap();
+
+    let syntax = format!("*.args.BUILDKIT_SYNTAX={}", engines.frontend);
+    let base = format!(
+        "*.args.GOFRONTEND_BASE_IMAGE={}",
+        var("GOFRONTEND_DISTROLESS_IMAGE")
+    );
+    let mut bake = engines.docker_command(
+        &engines.docker26,
+        &[
+            "buildx",
+            "bake",
+            "-f",
+            "docker-bake.json",
+            "--progress=plain",
+            "--set",
+            &syntax,
+            "--set",
+            &base,
+            "--set",
+            "*.args.VERSION=2.0.0",
+        ],
+    );
+    bake.current_dir(&dir);
+    let output = run_command(bake);
+    assert_ok(&output, "docker buildx bake");
+    for service in ["api", "worker"] {
+        assert_eq!(
+            run_image(&engines, &format!("gofrontend-e2e/bake-{service}")),
+            format!("hello from {service} (version 2.0.0)\n")
+        );
+    }
+    let progress = stderr(&output);
+    let lines = vertex_lines(&progress, "go mod download");
+    let ran: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .filter(|line| line.ends_with(" DONE") || line.contains(" DONE "))
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        ran.len(),
+        1,
+        "the download ran once for both targets:\n{progress}"
+    );
+}
