@@ -12,6 +12,7 @@ mod graph;
 mod init;
 mod modules;
 mod private;
+mod reproducible;
 mod stamps;
 mod subrequests;
 
