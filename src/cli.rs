@@ -282,13 +282,12 @@ fn targets(args: GofileArg) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Fills every `${NAME}` with an empty value, for commands that only need the Gofile's shape.
 fn bake(args: BakeArgs) -> anyhow::Result<()> {
     let source = read_source(&args.gofile.file)?;
     let gofile = gofile::parse_declarations(&source, &Default::default())?;
     let file = crate::bake::bake_file(
         &gofile,
-        &args.gofile.file.display().to_string(),
+        &gofile_from_context(&args.gofile.file, &args.context)?,
         &args.context,
         args.tag_prefix.as_deref(),
     );
@@ -296,6 +295,24 @@ fn bake(args: BakeArgs) -> anyhow::Result<()> {
     serde_json::to_writer_pretty(&mut stdout, &file)?;
     writeln!(stdout)?;
     Ok(())
+}
+
+/// The Gofile's path as bake resolves it: relative to the context, or absolute when the
+/// Gofile is outside it.
+fn gofile_from_context(gofile: &Path, context: &str) -> anyhow::Result<String> {
+    if context == "." && gofile.is_relative() {
+        return Ok(gofile.display().to_string());
+    }
+    let absolute = |path: &Path| {
+        path.canonicalize()
+            .with_context(|| format!("cannot find `{}`", path.display()))
+    };
+    let gofile = absolute(gofile)?;
+    let context = absolute(Path::new(context))?;
+    Ok(gofile.strip_prefix(&context).map_or_else(
+        |_| gofile.display().to_string(),
+        |p| p.display().to_string(),
+    ))
 }
 
 fn init(args: InitArgs) -> anyhow::Result<()> {
@@ -321,29 +338,24 @@ fn init(args: InitArgs) -> anyhow::Result<()> {
         &SourceFile::new(gofile_path.display().to_string(), text.clone()),
         &Default::default(),
     )?;
-    if args.force {
-        // Written whole or not at all: a rename replaces the old file in one step.
-        let partial = args.dir.join(".Gofile.gofrontend-init");
-        std::fs::write(&partial, &text)
-            .with_context(|| format!("cannot write `{}`", partial.display()))?;
+    // Written whole or not at all: the text goes to a file of its own first, then a rename
+    // (--force) or a hard link (which never replaces a Gofile) puts it in place.
+    let partial = args.dir.join(".Gofile.gofrontend-init");
+    std::fs::write(&partial, &text)
+        .with_context(|| format!("cannot write `{}`", partial.display()))?;
+    let placed = if args.force {
         std::fs::rename(&partial, &gofile_path)
-            .with_context(|| format!("cannot write `{}`", gofile_path.display()))?;
     } else {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&gofile_path)
-            .map_err(|err| match err.kind() {
-                std::io::ErrorKind::AlreadyExists => anyhow::anyhow!(
-                    "`{}` already exists: pass --force to replace it",
-                    gofile_path.display()
-                ),
-                _ => anyhow::Error::new(err)
-                    .context(format!("cannot write `{}`", gofile_path.display())),
-            })?;
-        file.write_all(text.as_bytes())
-            .with_context(|| format!("cannot write `{}`", gofile_path.display()))?;
-    }
+        std::fs::hard_link(&partial, &gofile_path)
+    };
+    let _ = std::fs::remove_file(&partial);
+    placed.map_err(|err| match err.kind() {
+        std::io::ErrorKind::AlreadyExists => anyhow::anyhow!(
+            "`{}` already exists: pass --force to replace it",
+            gofile_path.display()
+        ),
+        _ => anyhow::Error::new(err).context(format!("cannot write `{}`", gofile_path.display())),
+    })?;
     let names: Vec<&str> = written
         .services
         .iter()
@@ -360,7 +372,8 @@ fn init(args: InitArgs) -> anyhow::Result<()> {
 }
 
 /// Module-relative directories under `dir` with a `package main` file that builds everywhere
-/// (a main file under a build constraint is usually a `//go:build ignore` generator). Skips
+/// (a main file under a build constraint is usually a `//go:build ignore` generator), the
+/// rule lint uses too. Skips
 /// what the go command skips (`vendor`, `testdata`, `.` and `_` directories) and nested
 /// modules.
 fn find_main_packages(root: &Path, dir: &str, mains: &mut Vec<String>) -> anyhow::Result<()> {
@@ -380,10 +393,10 @@ fn find_main_packages(root: &Path, dir: &str, mains: &mut Vec<String>) -> anyhow
             if !skipped && !root.join(&sub).join("go.mod").exists() {
                 find_main_packages(root, &sub, mains)?;
             }
-        } else if kind.is_file() && name.ends_with(".go") && !name.ends_with("_test.go") {
+        } else if kind.is_file() && gosource::is_go_source(&name) {
             let bytes = std::fs::read(entry.path())?;
             if let Ok(Parsed::Header(header)) = gosource::parse(&bytes, true) {
-                is_main |= header.package == "main" && !header.constrained;
+                is_main |= header.package == "main" && gosource::builds_everywhere(&name, &header);
             }
         }
     }

@@ -18,7 +18,7 @@ pub fn gofile_text(module_path: &str, main_dirs: &[String]) -> String {
          # Every key is in the README's \"The Gofile\"; [build] holds what all services share:\n\
          # [build]\n\
          # ldflags = \"-s -w -X main.version=${{VERSION:-dev}}\"\n",
-        first = names[0],
+        first = names.first().map_or("<service>", String::as_str),
     );
     for (name, dir) in names.iter().zip(dirs) {
         let package = if dir.as_str() == "." {

@@ -8,7 +8,10 @@ use serde_json::json;
 use crate::diagnostic::SourceFile;
 use crate::gofile::{Gofile, Service};
 use crate::gosource::SourceTree;
-use crate::options::{BuildOptions, MODULE_FETCH_ARGS};
+use crate::options::{
+    ARG_BASE_IMAGE, ARG_BUILDER_IMAGE, ARG_CACHE_MOUNT_NS, ARG_GOFLAGS, ARG_REVISION,
+    ARG_SOURCE_DATE_EPOCH, ARG_VERSION, BuildOptions, MODULE_FETCH_ARGS,
+};
 use crate::plan::{DOWNLOAD_SECRETS, SSH_AGENT_ID};
 
 pub const DESCRIBE: &str = "frontend.subrequests.describe";
@@ -183,13 +186,13 @@ pub fn outline(gofile: &Gofile, source: &SourceFile, options: &BuildOptions) -> 
         .iter()
         .map(|name| (*name, "module download only"))
         .chain([
-            ("GOFLAGS", "module download and every compile"),
-            ("VERSION", "org.opencontainers.image.version label"),
-            ("REVISION", "org.opencontainers.image.revision label"),
-            ("SOURCE_DATE_EPOCH", "image created time"),
-            ("GOFRONTEND_BUILDER_IMAGE", "builder image"),
-            ("GOFRONTEND_BASE_IMAGE", "base image of every service"),
-            ("BUILDKIT_CACHE_MOUNT_NS", "cache mount namespace"),
+            (ARG_GOFLAGS, "module download and every compile"),
+            (ARG_VERSION, "org.opencontainers.image.version label"),
+            (ARG_REVISION, "org.opencontainers.image.revision label"),
+            (ARG_SOURCE_DATE_EPOCH, "image created time"),
+            (ARG_BUILDER_IMAGE, "builder image"),
+            (ARG_BASE_IMAGE, "base image of every service"),
+            (ARG_CACHE_MOUNT_NS, "cache mount namespace"),
         ])
         .collect();
     for (name, description) in own {

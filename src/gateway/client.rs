@@ -160,7 +160,6 @@ impl Client {
             .config)
     }
 
-    /// Ends the build with a result: `solved` plus metadata such as the image config.
     /// Ends the build with `solved`, or with no ref (a subrequest's answer), and `metadata`.
     pub async fn return_result(
         &self,

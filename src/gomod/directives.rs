@@ -119,19 +119,22 @@ pub struct LocalReplace {
     pub span: Range<usize>,
 }
 
-/// Go's rule: a replacement is a directory when its path is absolute or starts with `./` or
-/// `../`; anything else is a module path and version, fetched like any other.
+/// Go's rule (`modfile.IsDirectoryPath`): a replacement is a directory when its path is
+/// absolute or starts with `./` or `../`, with either slash, or a drive letter; anything else
+/// is a module path and version, fetched like any other.
 pub fn local_replace(directive: &Directive<'_>) -> Option<LocalReplace> {
     let arrow = directive.args.iter().position(|a| a.text == "=>")?;
     let module = directive.args.first().filter(|_| arrow > 0)?;
     let target = directive.args.get(arrow + 1)?;
     let path = target.text.as_str();
-    let local = path.starts_with("./")
-        || path.starts_with("../")
-        || path == "."
+    let drive =
+        path.len() >= 2 && path.as_bytes()[1] == b':' && path.as_bytes()[0].is_ascii_alphabetic();
+    let local = path == "."
         || path == ".."
-        || path.starts_with('/')
-        || (cfg!(windows) && path.contains('\\'));
+        || ["./", "../", "/", ".\\", "..\\", "\\"]
+            .iter()
+            .any(|prefix| path.starts_with(prefix))
+        || drive;
     local.then(|| LocalReplace {
         module_path: module.text.clone(),
         dir: path.to_string(),
@@ -196,9 +199,9 @@ mod tests {
         };
         assert_eq!(
             replaces(
-                "replace (\n a => ../a\n b => example.com/b v1.0.0\n c v1 => ./c\n d =>\n => ./e\n)\n"
+                "replace (\n a => ../a\n b => example.com/b v1.0.0\n c v1 => ./c\n d =>\n => ./e\n f => ..\\f\n g => C:\\g\n)\n"
             ),
-            ["../a", "./c"]
+            ["../a", "./c", "..\\f", "C:\\g"]
         );
     }
 

@@ -32,7 +32,9 @@ impl GoMod {
         let mut local_replaces = Vec::new();
         let mut requires = false;
         for directive in directives(source.text()) {
-            let first = directive.args[0].text.as_str();
+            let Some(first) = directive.args.first().map(|a| a.text.as_str()) else {
+                continue;
+            };
             match directive.verb {
                 "module" => module_path = Some(first.to_string()),
                 "go" => go = Some(first.to_string()),

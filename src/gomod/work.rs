@@ -18,10 +18,12 @@ impl GoWork {
         let mut work = Self::default();
         for directive in directives(text) {
             match directive.verb {
-                "use" => {
-                    let dir = &directive.args[0];
-                    work.uses.push((dir.text.clone(), dir.span.clone()));
-                }
+                "use" => work.uses.extend(
+                    directive
+                        .args
+                        .first()
+                        .map(|dir| (dir.text.clone(), dir.span.clone())),
+                ),
                 "replace" => work.local_replaces.extend(local_replace(&directive)),
                 _ => {}
             }

@@ -79,7 +79,8 @@ pub struct Package {
     pub unconstrained_imports: BTreeSet<String>,
     /// `//go:embed` patterns.
     pub embeds: Vec<String>,
-    /// The package clauses of its `.go` files (`main` for a command).
+    /// The package clauses of its files that build everywhere (`main` for a command; a
+    /// `//go:build ignore` generator's `main` does not count).
     pub names: BTreeSet<String>,
     pub cgo: bool,
     /// Why this directory's inputs cannot be known exactly.
@@ -266,8 +267,8 @@ async fn read_package<S: SourceFiles>(
             }
         }
         package.cgo |= header.imports.iter().any(|i| i == "C");
-        package.names.insert(header.package.clone());
-        if !header.constrained && !platform_specific(&name) {
+        if builds_everywhere(&name, &header) {
+            package.names.insert(header.package.clone());
             package
                 .unconstrained_imports
                 .extend(header.imports.iter().cloned());
@@ -278,8 +279,15 @@ async fn read_package<S: SourceFiles>(
 }
 
 /// Go compiles `.go` files whose names do not start with `_` or `.`.
-fn is_go_source(name: &str) -> bool {
-    name.ends_with(".go") && !name.starts_with(['_', '.'])
+/// A file the go command compiles: `.go`, not a test, not starting with `_` or `.`.
+pub fn is_go_source(name: &str) -> bool {
+    name.ends_with(".go") && !name.ends_with("_test.go") && !name.starts_with(['_', '.'])
+}
+
+/// Whether a Go file builds on every platform and with any tags: no build constraint, no
+/// `_GOOS`/`_GOARCH` suffix.
+pub fn builds_everywhere(name: &str, header: &Header) -> bool {
+    !header.constrained && !platform_specific(name)
 }
 
 const KNOWN_OS: &[&str] = &[

@@ -196,6 +196,16 @@ pub async fn discover<S: SourceFiles>(
         None => replaces.extend(in_file(&gomod.local_replaces, module_dir, gomod_source)),
     }
     for (declared_in, replace, source) in replaces {
+        if replace.dir.contains('\\') || replace.dir.as_bytes().get(1) == Some(&b':') {
+            return Err(LayoutError::Source(Diagnostics::single(
+                source,
+                Diagnostic::new(
+                    replace.span,
+                    format!("`replace` points at `{}`, a Windows path", replace.dir),
+                )
+                .with_help("write the directory with `/`, relative to go.mod, like `../lib`"),
+            )));
+        }
         let Some(dir) = resolve(&declared_in, &replace.dir) else {
             return Err(outside(&source, replace.span, &replace.dir, "replace"));
         };

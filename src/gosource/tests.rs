@@ -410,6 +410,11 @@ fn module_directories_outside_the_context_or_the_workspace_are_errors() {
         "module m\nreplace example.com/lib => /home/me/lib\n",
     )]);
     assert!(layout(&absolute, ".").is_err());
+    let windows = Files::new(&[("go.mod", "module m\nreplace example.com/lib => ..\\lib\n")]);
+    assert_eq!(
+        layout(&windows, ".").unwrap_err().headlines(),
+        ["go.mod:2:28: `replace` points at `..\\lib`, a Windows path"]
+    );
     let not_used = Files::new(&[
         ("go.work", "use ./lib\n"),
         ("lib/go.mod", "module example.com/lib\n"),

@@ -157,6 +157,7 @@ pub fn builder_image(
     }
     if let Some(image) = options.build_arg(ARG_BUILDER_IMAGE) {
         return image_ref::normalize(image)
+            .map(|reference| named_context(options, reference))
             .map_err(|message| build_arg_error(ARG_BUILDER_IMAGE, message));
     }
     if let Some(builder) = &gofile.builder {

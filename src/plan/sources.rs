@@ -77,8 +77,9 @@ fn embed_leaves(pattern: &str) -> bool {
 }
 
 /// The files of `dirs`, the subdirectories their `//go:embed` patterns name, the module files
-/// and, when building from it, `vendor/`, and when stamping VCS information, `.git`; or the
-/// whole context when the reach is unsure.
+/// and, when building from it, `vendor/`; or the whole context when the reach is unsure or
+/// when stamping VCS information (git compares the whole checkout with `.git`: a partial one
+/// would stamp every build `vcs.modified`).
 pub fn step_sources(
     tree: &SourceTree,
     dirs: &BTreeSet<String>,
@@ -91,13 +92,15 @@ pub fn step_sources(
             reason: reason.to_string(),
         };
     }
+    if vcs {
+        return StepSources::Whole {
+            reason: "buildvcs stamps the whole checkout".to_string(),
+        };
+    }
     let mut files: BTreeSet<String> = tree.modules.files.iter().cloned().collect();
     let mut embedded = BTreeSet::new();
     if vendor {
         embedded.insert(join(&tree.modules.main.dir, "vendor"));
-    }
-    if vcs {
-        embedded.extend(tree.modules.git_dir.clone());
     }
     for dir in dirs {
         let Some(Some(package)) = tree.packages.get(dir) else {

@@ -197,7 +197,7 @@ pub fn compile_settings(
 /// arguments reach it only as `"$@"`.
 fn go_with_hints_script() -> String {
     [
-        "exec 3>&1; { \"$@\" 2>&1 >&3 3>&-; echo $? >/tmp/go.status; } | tee /tmp/go.log >&2",
+        "mkdir -p /tmp; exec 3>&1; { \"$@\" 2>&1 >&3 3>&-; echo $? >/tmp/go.status; } | tee /tmp/go.log >&2",
         "[ \"$(cat /tmp/go.status)\" = 0 ] && exit 0",
         "grep -qe 'missing go.sum entry' -e 'updates to go.mod needed' -e 'no required module provides' /tmp/go.log \
          && echo 'gofrontend: run `go mod tidy` in the module and commit go.mod and go.sum' >&2",

@@ -912,10 +912,12 @@ fn vcs_stamps_are_opt_in_and_bring_git_into_the_step() {
     let api = &stamped.services[0];
     assert!(api.build.args.contains(&"-buildvcs=true".to_string()));
     assert_eq!(env_value(&api.build, "GIT_CONFIG_VALUE_0"), Some("*"));
-    let StepSources::Selected { dirs, .. } = &api.sources else {
-        panic!("{:?}", api.sources)
-    };
-    assert_eq!(dirs, &[".git"]);
+    assert_eq!(
+        api.sources,
+        StepSources::Whole {
+            reason: "buildvcs stamps the whole checkout".into()
+        }
+    );
 
     let err = Case::new("[services.api]\npackage = \".\"\nbuildvcs = true\n")
         .plan()

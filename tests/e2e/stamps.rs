@@ -37,6 +37,8 @@ fn build_args_stamp_the_version_and_vcs_stamps_are_opt_in() {
     let project = Project::new("tests/fixtures/stamped", "go.mod", "stamped");
     let dir = &project.dir;
     git(dir, &["init", "-q"]);
+    // The exported binaries land in the checkout: ignored, they leave it unmodified.
+    std::fs::write(dir.join(".gitignore"), "out/\n").unwrap();
     let first = commit(dir, "first");
     // A checkout owned by another user than the build's, as on CI runners: stamps must not
     // depend on who owns the files.
@@ -66,7 +68,7 @@ fn build_args_stamp_the_version_and_vcs_stamps_are_opt_in() {
     build("the first build", &first);
     assert_eq!(
         project.run("stamped"),
-        format!("version 1.2.3 revision {first} vcs none\n")
+        format!("version 1.2.3 revision {first} vcs none modified none\n")
     );
 
     append(
@@ -86,7 +88,7 @@ fn build_args_stamp_the_version_and_vcs_stamps_are_opt_in() {
     build("a build with buildvcs = true", &third);
     assert_eq!(
         project.run("stamped"),
-        format!("version 1.2.3 revision {third} vcs {third}\n")
+        format!("version 1.2.3 revision {third} vcs {third} modified false\n")
     );
 
     append(&dir.join("docs/notes.md"), "another commit\n");
@@ -95,6 +97,6 @@ fn build_args_stamp_the_version_and_vcs_stamps_are_opt_in() {
     assert!(!was_cached(&progress, BUILD), "{progress}");
     assert_eq!(
         project.run("stamped"),
-        format!("version 1.2.3 revision {fourth} vcs {fourth}\n")
+        format!("version 1.2.3 revision {fourth} vcs {fourth} modified false\n")
     );
 }
