@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
 use crate::gomod::{GoMod, GoWork, LocalReplace};
 
-use super::{EntryKind, SourceFiles, join};
+use super::{Entry, EntryKind, SourceFiles, join};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LocalModule {
@@ -119,6 +119,8 @@ pub async fn discover<S: SourceFiles>(
     module_dir: &str,
     use_workspace: bool,
 ) -> Result<ModuleLayout, LayoutError<S::Error>> {
+    // The module's directory and its parents are looked at for several names.
+    let files = &Listed::new(files);
     let mut layout = ModuleLayout {
         main: LocalModule {
             path: gomod.module_path.clone(),
@@ -262,6 +264,40 @@ fn outside<E>(
             "build from a directory holding every local module (e.g. the repository root: `docker buildx build -f path/to/Gofile .`) and set the Gofile's `module` to the main module's directory",
         ),
     ))
+}
+
+/// Lists each directory once: every other call answers from the first.
+struct Listed<'f, S> {
+    files: &'f S,
+    listings: std::cell::RefCell<std::collections::HashMap<String, Option<Vec<Entry>>>>,
+}
+
+impl<'f, S: SourceFiles> Listed<'f, S> {
+    fn new(files: &'f S) -> Self {
+        Self {
+            files,
+            listings: Default::default(),
+        }
+    }
+}
+
+impl<S: SourceFiles> SourceFiles for Listed<'_, S> {
+    type Error = S::Error;
+
+    async fn list(&self, dir: &str) -> Result<Option<Vec<Entry>>, S::Error> {
+        if let Some(entries) = self.listings.borrow().get(dir) {
+            return Ok(entries.clone());
+        }
+        let entries = self.files.list(dir).await?;
+        self.listings
+            .borrow_mut()
+            .insert(dir.to_string(), entries.clone());
+        Ok(entries)
+    }
+
+    async fn read(&self, path: &str, limit: Option<usize>) -> Result<Vec<u8>, S::Error> {
+        self.files.read(path, limit).await
+    }
 }
 
 /// The nearest `name` of that kind in the module directory or above it, inside the context.

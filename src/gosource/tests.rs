@@ -455,3 +455,42 @@ fn the_layout_counts_the_module_versions_its_go_sum_files_vouch_for() {
     ]);
     assert_eq!(layout(&files, "app").unwrap().sum_modules, 2);
 }
+
+/// Records every directory listed.
+struct Counting<'a>(&'a Files, std::cell::RefCell<Vec<String>>);
+
+impl SourceFiles for Counting<'_> {
+    type Error = Infallible;
+
+    async fn list(&self, dir: &str) -> Result<Option<Vec<Entry>>, Infallible> {
+        self.1.borrow_mut().push(dir.to_string());
+        self.0.list(dir).await
+    }
+
+    async fn read(&self, path: &str, limit: Option<usize>) -> Result<Vec<u8>, Infallible> {
+        self.0.read(path, limit).await
+    }
+}
+
+#[test]
+fn discovery_lists_each_directory_once() {
+    let files = Files::new(&[
+        ("go.work", "use ./app\n"),
+        ("app/go.mod", "module example.com/app\n"),
+        ("app/go.sum", "example.com/a v1.0.0 h1:x=\n"),
+    ]);
+    let counting = Counting(&files, Default::default());
+    let source = SourceFile::new("app/go.mod", "module example.com/app\n");
+    let gomod = GoMod::parse(&source).unwrap();
+    let layout = match block_on(discover(&counting, &gomod, &source, "app", true)) {
+        Ok(layout) => layout,
+        Err(LayoutError::Source(err)) => panic!("{err}"),
+        Err(LayoutError::Read(never)) => match never {},
+    };
+    assert_eq!(layout.sum_modules, 1);
+    let mut listed = counting.1.into_inner();
+    let all = listed.len();
+    listed.sort();
+    listed.dedup();
+    assert_eq!(all, listed.len(), "{listed:?}");
+}
