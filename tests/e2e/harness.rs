@@ -169,11 +169,17 @@ pub fn inspect(engines: &Engines, image: &str) -> serde_json::Value {
     all[0].clone()
 }
 
-/// Runs an image on the 26.1 engine, without network, and returns what it printed.
+/// Runs an image on the 26.1 engine, without network, and returns what it printed. The
+/// output comes from the container's log, not from attaching: under load, an attached
+/// `docker run` of a container that exits at once sometimes prints nothing.
 pub fn run_image(engines: &Engines, image: &str) -> String {
-    let out = engines.docker(&["run", "--rm", "--network=none", image]);
-    assert_ok(&out, &format!("docker run {image}"));
-    stdout(&out)
+    let name = format!("gofrontend-run-{}", unique());
+    let run = engines.docker(&["run", "--name", &name, "--network=none", image]);
+    let logs = engines.docker(&["logs", &name]);
+    let _ = engines.docker(&["rm", &name]);
+    assert_ok(&run, &format!("docker run {image}"));
+    assert_ok(&logs, &format!("docker logs {name}"));
+    stdout(&logs)
 }
 
 /// A private copy of an example, so a test may edit it.
