@@ -20,6 +20,22 @@ pub struct Position {
 }
 
 impl SourceFile {
+    /// BuildKit's `pb.SourceInfo` of this file as JSON, as source errors and lint results
+    /// carry it.
+    pub fn source_info(&self) -> serde_json::Value {
+        use base64::Engine;
+        let language = if self.name().ends_with("go.mod") || self.name().ends_with("go.work") {
+            "go.mod"
+        } else {
+            "TOML"
+        };
+        serde_json::json!({
+            "filename": self.name(),
+            "data": base64::engine::general_purpose::STANDARD.encode(self.text()),
+            "language": language,
+        })
+    }
+
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
         let line_starts = std::iter::once(0)

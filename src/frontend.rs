@@ -95,14 +95,8 @@ impl FrontendError {
 const SOURCE_ERROR_TYPE: &str = "github.com/moby/buildkit/errdefs.Source+json";
 
 fn source_details(diagnostics: &Diagnostics) -> Vec<prost_types::Any> {
-    use base64::Engine;
     let file = &diagnostics.file;
-    let data = base64::engine::general_purpose::STANDARD.encode(file.text());
-    let language = if file.name().ends_with("go.mod") || file.name().ends_with("go.work") {
-        "go.mod"
-    } else {
-        "TOML"
-    };
+    let info = file.source_info();
     diagnostics
         .items
         .iter()
@@ -112,7 +106,7 @@ fn source_details(diagnostics: &Diagnostics) -> Vec<prost_types::Any> {
                 serde_json::json!({"line": at.line, "character": at.column - 1})
             };
             let source = serde_json::json!({
-                "info": {"filename": file.name(), "data": data, "language": language},
+                "info": info,
                 "ranges": [{"start": position(diagnostic.span.start), "end": position(diagnostic.span.end)}],
             });
             prost_types::Any {
@@ -229,12 +223,7 @@ async fn build(client: &Client, started: Instant) -> Result<Outcome, FrontendErr
     let gofile = gofile::parse(&source, &options.build_args).map_err(FrontendError::Source)?;
     let (gomod, gomod_source, context_ignore) =
         read_context_files(client, &sources, context_session.clone(), &gofile).await?;
-    let excludes = dockerignore::parse(&String::from_utf8_lossy(
-        beside_ignore
-            .or(context_ignore)
-            .as_deref()
-            .unwrap_or_default(),
-    ));
+    let excludes = excludes(beside_ignore, context_ignore);
 
     let build_platform = client
         .worker_platform()
@@ -387,13 +376,7 @@ async fn answer(
         subrequests::LINT => {
             let (gomod, gomod_source, context_ignore) =
                 read_context_files(client, loaded.sources, loaded.session.clone(), &gofile).await?;
-            let excludes = dockerignore::parse(&String::from_utf8_lossy(
-                loaded
-                    .beside_ignore
-                    .or(context_ignore)
-                    .as_deref()
-                    .unwrap_or_default(),
-            ));
+            let excludes = excludes(loaded.beside_ignore, context_ignore);
             let context_source = ContextSource {
                 name: loaded.sources.context_local.clone(),
                 session_id: loaded.session,
@@ -409,6 +392,13 @@ async fn answer(
         other => return Err(FrontendError::UnsupportedRequest(other.to_string())),
     };
     Ok(answer.metadata().into_iter().collect())
+}
+
+/// The `.dockerignore` patterns: the file beside the Gofile wins over the context's.
+fn excludes(beside_gofile: Option<Vec<u8>>, in_context: Option<Vec<u8>>) -> Vec<String> {
+    dockerignore::parse(&String::from_utf8_lossy(
+        beside_gofile.or(in_context).as_deref().unwrap_or_default(),
+    ))
 }
 
 async fn solve_context(

@@ -288,14 +288,8 @@ pub fn lint(gofile: &Gofile, source: &SourceFile, tree: &SourceTree) -> Answer {
         1 => "Check complete, 1 warning has been found!\n".to_string(),
         n => format!("Check complete, {n} warnings have been found!\n"),
     });
-    use base64::Engine;
-    let source_info = json!([{
-        "filename": source.name(),
-        "data": base64::engine::general_purpose::STANDARD.encode(source.text()),
-        "language": "TOML",
-    }]);
     Answer {
-        json: json!({"warnings": json_warnings, "sources": source_info}),
+        json: json!({"warnings": json_warnings, "sources": [source.source_info()]}),
         text,
         status_code: Some(u8::from(!warnings.is_empty())),
     }

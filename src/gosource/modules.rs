@@ -72,22 +72,9 @@ impl ModuleLayout {
 
     /// The import path of a context directory (the innermost module holding it decides).
     pub fn import_path(&self, dir: &str) -> String {
-        let rest_in = |module: &LocalModule| -> Option<String> {
-            if module.dir == "." {
-                return Some(if dir == "." { "" } else { dir }.to_string());
-            }
-            if dir == module.dir {
-                return Some(String::new());
-            }
-            Some(
-                dir.strip_prefix(&module.dir)?
-                    .strip_prefix('/')?
-                    .to_string(),
-            )
-        };
         let innermost = self
             .modules()
-            .filter_map(|module| rest_in(module).map(|rest| (module, rest)))
+            .filter_map(|module| within(&module.dir, dir).map(|rest| (module, rest)))
             .max_by_key(|(module, _)| {
                 if module.dir == "." {
                     0
@@ -96,7 +83,7 @@ impl ModuleLayout {
                 }
             });
         match innermost {
-            Some((module, rest)) if rest.is_empty() => module.path.clone(),
+            Some((module, "")) => module.path.clone(),
             Some((module, rest)) => format!("{}/{rest}", module.path),
             None => format!("{}/{dir}", self.main.path),
         }
@@ -380,16 +367,20 @@ pub fn resolve(base: &str, relative: &str) -> Option<String> {
 
 /// How `go work use` would name `dir`, run in `base`.
 fn relative_to(base: &str, dir: &str) -> String {
-    let rest = if base == "." {
-        Some(dir)
-    } else if dir == base {
-        Some(".")
-    } else {
-        dir.strip_prefix(base).and_then(|r| r.strip_prefix('/'))
-    };
-    match rest {
-        Some(".") => ".".to_string(),
+    match within(base, dir) {
+        Some("") => ".".to_string(),
         Some(rest) => format!("./{rest}"),
         None => dir.to_string(),
+    }
+}
+
+/// `dir` relative to `base` (both context-relative, `.` for the root): `""` for `base`
+/// itself, `None` when `dir` is not inside it.
+fn within<'d>(base: &str, dir: &'d str) -> Option<&'d str> {
+    match (base, dir) {
+        (".", ".") => Some(""),
+        (".", dir) => Some(dir),
+        (base, dir) if base == dir => Some(""),
+        (base, dir) => dir.strip_prefix(base)?.strip_prefix('/'),
     }
 }

@@ -66,6 +66,18 @@ pub struct Exec {
     pub mounts: Vec<Mount>,
 }
 
+/// A mount the daemon provides itself (a cache, a secret, an agent socket): no input from
+/// the graph and no output to it.
+fn from_daemon(dest: &str, mount_type: pb::MountType) -> pb::Mount {
+    pb::Mount {
+        input: -1,
+        dest: dest.to_string(),
+        output: -1,
+        mount_type: mount_type as i32,
+        ..pb::Mount::default()
+    }
+}
+
 /// The outputs of a built exec, one per writable bind mount.
 pub struct ExecOutputs {
     outputs: Vec<(String, Output)>,
@@ -124,10 +136,6 @@ impl Exec {
                     meta.caps
                         .extend(["exec.mount.cache", "exec.mount.cache.sharing"]);
                     pb::Mount {
-                        input: -1,
-                        dest: dest.clone(),
-                        output: -1,
-                        mount_type: pb::MountType::Cache as i32,
                         cache_opt: Some(pb::CacheOpt {
                             id: id.clone(),
                             sharing: match sharing {
@@ -136,16 +144,12 @@ impl Exec {
                                 CacheSharing::Locked => pb::CacheSharingOpt::Locked,
                             } as i32,
                         }),
-                        ..pb::Mount::default()
+                        ..from_daemon(dest, pb::MountType::Cache)
                     }
                 }
                 Mount::Ssh { dest, id } => {
                     meta.caps.insert("exec.mount.ssh");
                     pb::Mount {
-                        input: -1,
-                        dest: dest.clone(),
-                        output: -1,
-                        mount_type: pb::MountType::Ssh as i32,
                         ssh_opt: Some(pb::SshOpt {
                             id: id.clone(),
                             uid: 0,
@@ -153,16 +157,12 @@ impl Exec {
                             mode: 0o600,
                             optional: true,
                         }),
-                        ..pb::Mount::default()
+                        ..from_daemon(dest, pb::MountType::Ssh)
                     }
                 }
                 Mount::Secret { dest, id } => {
                     meta.caps.insert("exec.mount.secret");
                     pb::Mount {
-                        input: -1,
-                        dest: dest.clone(),
-                        output: -1,
-                        mount_type: pb::MountType::Secret as i32,
                         secret_opt: Some(pb::SecretOpt {
                             id: id.clone(),
                             uid: 0,
@@ -170,7 +170,7 @@ impl Exec {
                             mode: 0o400,
                             optional: true,
                         }),
-                        ..pb::Mount::default()
+                        ..from_daemon(dest, pb::MountType::Secret)
                     }
                 }
             };

@@ -314,21 +314,15 @@ pub fn standard_library_command(
     options: &BuildOptions,
 ) -> Command {
     // Outside any module: a workspace file in the context is not mounted here.
-    let env = settings
-        .env
-        .iter()
-        .map(|entry| match entry.split_once('=') {
-            Some(("GOWORK", _)) => "GOWORK=off".to_string(),
-            _ => entry.clone(),
-        })
-        .collect();
+    let mut env = Env::from_entries(&settings.env);
+    env.set("GOWORK", "off");
     Command {
         name: format!(
             "[{label}] go build {} standard library packages",
             packages.len()
         ),
         args: precompile_args(&["-trimpath"], settings, packages),
-        env,
+        env: env.into_list(),
         cwd: "/".to_string(),
         network: NetworkMode::None,
         ignore_cache: options.no_cache == NoCache::All,
@@ -384,8 +378,13 @@ struct Env(Vec<(String, String)>);
 
 impl Env {
     fn from_builder(builder: &BuilderConfig) -> Self {
+        Self::from_entries(&builder.env)
+    }
+
+    /// From `NAME=value` entries.
+    fn from_entries(entries: &[String]) -> Self {
         let mut env = Self(Vec::new());
-        for entry in &builder.env {
+        for entry in entries {
             let (name, value) = entry.split_once('=').unwrap_or((entry, ""));
             env.set(name, value);
         }

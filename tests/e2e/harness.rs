@@ -332,6 +332,25 @@ impl Project {
     }
 }
 
+/// `git ARGS` in `dir` as a fixed test author, whoever owns the checkout; its trimmed stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "safe.directory=*",
+            "-c",
+            "user.name=gofrontend",
+            "-c",
+            "user.email=tests@gofrontend.invalid",
+        ])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert_ok(&output, &format!("git {args:?}"));
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
 /// Appends `text` to the file, creating it if needed.
 pub fn append(path: &Path, text: &str) {
     let mut content = std::fs::read_to_string(path).unwrap_or_default();

@@ -6,7 +6,9 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use crate::harness::{Project, assert_ok, run_image, scratch_dir, stderr, unique, var, was_cached};
+use crate::harness::{
+    Project, assert_ok, git, run_image, scratch_dir, stderr, unique, var, was_cached,
+};
 
 /// `tests/support/auth-goproxy.py` serving the fixture modules over HTTPS with basic auth.
 struct AuthProxy {
@@ -169,24 +171,14 @@ impl GitOverSsh {
         for (name, content) in SECRET_FILES {
             std::fs::write(repo.join(name), content).unwrap();
         }
-        let git = |args: &[&str]| {
-            let output = Command::new("git")
-                .current_dir(&repo)
-                .args([
-                    "-c",
-                    "user.name=gofrontend",
-                    "-c",
-                    "user.email=tests@gofrontend.invalid",
-                ])
-                .args(args)
-                .output()
-                .expect("git runs");
-            assert_ok(&output, &format!("git {args:?}"));
-        };
-        git(&["init", "-q"]);
-        git(&["add", "-A"]);
-        git(&["commit", "-q", "-m", "v1"]);
-        git(&["tag", "v1.0.0"]);
+        for args in [
+            &["init", "-q"][..],
+            &["add", "-A"],
+            &["commit", "-q", "-m", "v1"],
+            &["tag", "v1.0.0"],
+        ] {
+            git(&repo, args);
+        }
         run("git", &["clone", "-q", "--bare", "work", "secretlib.git"]);
 
         let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -4,27 +4,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::harness::{Project, append, assert_ok, stderr, was_cached};
+use crate::harness::{Project, append, assert_ok, git, stderr, was_cached};
 
 const BUILD: &str = "[stamped] go build";
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "safe.directory=*",
-            "-c",
-            "user.name=gofrontend",
-            "-c",
-            "user.email=tests@gofrontend.invalid",
-        ])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert_ok(&output, &format!("git {args:?}"));
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
 
 fn commit(dir: &Path, message: &str) -> String {
     git(dir, &["add", "-A"]);
