@@ -73,6 +73,7 @@ fn gofile_to_definition(
         options,
         builder,
         build_platform: Platform::linux("amd64"),
+        target_platform: Platform::linux("amd64"),
         excludes: Vec::new(),
         sources: tree,
     })

@@ -100,7 +100,8 @@ struct LlbArgs {
     /// A build arg, as `docker buildx build --build-arg`.
     #[arg(long = "build-arg", value_name = "NAME=VALUE")]
     build_args: Vec<String>,
-    /// The target platform, like linux/arm64 [default: this machine's].
+    /// The target platform, like linux/arm64 [default: this machine's]; one, as `llb` prints
+    /// one definition.
     #[arg(long)]
     platform: Option<String>,
     /// Any other frontend option, as BuildKit passes it (`force-network-mode=host`, `no-cache=`).
@@ -214,13 +215,23 @@ fn llb(args: LlbArgs) -> anyhow::Result<()> {
                 .await
                 .context("reading the Go sources of the context")
         })?;
+    let build_platform = Platform::host();
+    let target_platform = match options.target_platforms(&build_platform).as_slice() {
+        [one] => one.clone(),
+        several => bail!(
+            "--platform names {} platforms, and `llb` prints one definition; pass one platform \
+             (the frontend builds several at once)",
+            several.len()
+        ),
+    };
     let plan = plan::plan(PlanInputs {
         gofile: &gofile,
         gofile_source: &source,
         gomod: &gomod,
         options: &options,
         builder: &builder,
-        build_platform: Platform::host(),
+        build_platform,
+        target_platform,
         excludes,
         sources: &tree,
     })

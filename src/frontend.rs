@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use futures_util::future::try_join_all;
+
 use crate::diagnostic::{Diagnostics, SourceFile};
 use crate::dockerignore;
 use crate::gateway::{Client, ContextFiles, SolvedRef, stdio_channel};
@@ -275,23 +277,79 @@ async fn build(client: &Client, started: Instant) -> Result<Outcome, FrontendErr
         })?
         .with_os_release(&os_release?);
 
-    let plan = plan::plan(PlanInputs {
-        gofile: &gofile,
-        gofile_source: &source,
-        gomod: &gomod,
-        options: &options,
-        builder: &builder,
-        build_platform,
-        excludes,
-        sources: &tree,
-    })?;
-    let definition = lower::lower(&plan, &context_source);
+    // One plan per platform: the module download and the builder are the same op in each,
+    // so BuildKit runs them once; the compiles differ in GOOS/GOARCH.
+    let plans = options
+        .target_platforms(&build_platform)
+        .into_iter()
+        .map(|target_platform| {
+            plan::plan(PlanInputs {
+                gofile: &gofile,
+                gofile_source: &source,
+                gomod: &gomod,
+                options: &options,
+                builder: &builder,
+                build_platform: build_platform.clone(),
+                target_platform,
+                excludes: excludes.clone(),
+                sources: &tree,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut images = try_join_all(
+        plans
+            .iter()
+            .map(|plan| build_image(client, plan, &options, &context_source, started)),
+    )
+    .await?;
+    // Options never ask for one image of several platforms (they refuse `multi-platform=false`
+    // with several).
+    if !options.returns_platform_map()
+        && images.len() == 1
+        && let Some((solved, config)) = images.pop()
+    {
+        let metadata = BTreeMap::from([(EXPORTER_IMAGE_CONFIG.to_string(), config)]);
+        return Ok(Outcome::Image(solved, metadata));
+    }
+    let mut metadata = BTreeMap::new();
+    let mut refs = Vec::with_capacity(images.len());
+    let mut listed = Vec::with_capacity(images.len());
+    for (plan, (solved, config)) in plans.iter().zip(images) {
+        let id = plan.target_platform.to_string();
+        metadata.insert(format!("{EXPORTER_IMAGE_CONFIG}/{id}"), config);
+        listed.push(serde_json::json!({"ID": id, "Platform": plan.target_platform}));
+        refs.push((id, solved));
+    }
+    metadata.insert(
+        EXPORTER_PLATFORMS.to_string(),
+        serde_json::json!({ "Platforms": listed })
+            .to_string()
+            .into_bytes(),
+    );
+    Ok(Outcome::Image(SolvedRef::map(refs), metadata))
+}
+
+/// Metadata keys the image exporters read: the image config (one per platform, suffixed
+/// with the platform, in a multi-platform result) and the list of platforms.
+const EXPORTER_IMAGE_CONFIG: &str = "containerimage.config";
+const EXPORTER_PLATFORMS: &str = "refs.platforms";
+
+/// Solves one platform's plan and makes its image config.
+async fn build_image(
+    client: &Client,
+    plan: &plan::Plan,
+    options: &BuildOptions,
+    context_source: &ContextSource,
+    started: Instant,
+) -> Result<(SolvedRef, Vec<u8>), FrontendError> {
+    let definition = lower::lower(plan, context_source);
     let definition_bytes = definition.encoded_len();
     // BuildKit sends a frontend's stderr to the daemon log: the benchmarks read this line there.
     eprintln!(
-        "gofrontend: solve sent {} ms after start ({} services, {definition_bytes} bytes of LLB)",
+        "gofrontend: solve sent {} ms after start ({} services, {definition_bytes} bytes of LLB, {})",
         started.elapsed().as_millis(),
         plan.services.len(),
+        plan.target_platform,
     );
     let solved = client.solve(definition.0).await.map_err(|source| {
         if source.code() == tonic::Code::ResourceExhausted {
@@ -323,7 +381,10 @@ async fn build(client: &Client, started: Instant) -> Result<Outcome, FrontendErr
                     &format!("[internal] load metadata for {reference}"),
                 )
                 .await
-                .map_err(gateway(format!("resolving the base image {reference}")))?,
+                .map_err(gateway(format!(
+                    "resolving the base image {reference} for {}",
+                    plan.target_platform
+                )))?,
         ),
     };
     let copied: Vec<String> = plan
@@ -341,8 +402,7 @@ async fn build(client: &Client, started: Instant) -> Result<Outcome, FrontendErr
     .map_err(|err| {
         FrontendError::Input(format!("the base image has an unreadable config: {err}"))
     })?;
-    let metadata = BTreeMap::from([("containerimage.config".to_string(), config)]);
-    Ok(Outcome::Image(solved, metadata))
+    Ok((solved, config))
 }
 
 /// What a run of the frontend returns: an image, or the answer to a subrequest.

@@ -154,11 +154,17 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
             copy_binaries(
                 plan,
                 &service.base,
-                &format!("[{}] ", service.name),
+                &format!("[{}] ", plan.step_label(&service.name)),
                 &binaries[..1],
             )
         }
-        ResultPlan::AllBinaries { base } => copy_binaries(plan, base, "", &binaries),
+        ResultPlan::AllBinaries { base } => {
+            let prefix = match &plan.named_platform {
+                Some(platform) => format!("[{platform}] "),
+                None => String::new(),
+            };
+            copy_binaries(plan, base, &prefix, &binaries)
+        }
     };
     Definition::marshal(&result)
 }
@@ -177,7 +183,7 @@ fn copy_binaries(
                 reference,
                 &plan.target_platform,
                 plan.image_resolve_mode,
-                &format!("[base] {reference}"),
+                &format!("[{}] {reference}", plan.step_label("base")),
             )),
             reference.clone(),
         ),

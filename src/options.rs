@@ -12,6 +12,8 @@ pub const KEY_TARGET: &str = "target";
 /// A subrequest instead of a build (`--print=targets`): `frontend.targets`, ...
 pub const KEY_REQUEST_ID: &str = "requestid";
 pub const KEY_PLATFORM: &str = "platform";
+/// Whether to return one image per platform (an index) even for one platform.
+pub const KEY_MULTI_PLATFORM: &str = "multi-platform";
 pub const KEY_NETWORK: &str = "force-network-mode";
 pub const KEY_NO_CACHE: &str = "no-cache";
 pub const KEY_IMAGE_RESOLVE_MODE: &str = "image-resolve-mode";
@@ -31,6 +33,8 @@ pub const ARG_BUILDER_IMAGE: &str = "GOFRONTEND_BUILDER_IMAGE";
 pub const ARG_BASE_IMAGE: &str = "GOFRONTEND_BASE_IMAGE";
 pub const ARG_CACHE_MOUNT_NS: &str = "BUILDKIT_CACHE_MOUNT_NS";
 pub const ARG_SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
+/// `KEY_MULTI_PLATFORM` as a build arg, for clients that cannot send frontend options.
+pub const ARG_MULTI_PLATFORM: &str = "BUILDKIT_MULTI_PLATFORM";
 /// Flags for every go command: the download's and the compiles' (they change compilation).
 pub const ARG_GOFLAGS: &str = "GOFLAGS";
 /// The version and VCS revision being built, for the images' labels.
@@ -96,7 +100,10 @@ pub enum NoCache {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BuildOptions {
     pub target: Option<String>,
-    pub platform: Option<Platform>,
+    /// The target platforms, in the order given, each once; empty means the worker's.
+    pub platforms: Vec<Platform>,
+    /// `multi-platform` as given; without it, several platforms mean a multi-platform result.
+    pub multi_platform: Option<bool>,
     pub network: NetworkMode,
     pub no_cache: NoCache,
     pub image_resolve_mode: ResolveMode,
@@ -131,7 +138,12 @@ impl BuildOptions {
                 match key {
                     KEY_TARGET => options.target = non_empty(value),
                     KEY_REQUEST_ID => options.request = non_empty(value),
-                    KEY_PLATFORM => options.platform = parse_platform(value).map_err(error(key))?,
+                    KEY_PLATFORM => {
+                        options.platforms = parse_platforms(value).map_err(error(key))?
+                    }
+                    KEY_MULTI_PLATFORM => {
+                        options.multi_platform = parse_bool(value).map_err(error(key))?
+                    }
                     KEY_NETWORK => options.network = parse_network(value).map_err(error(key))?,
                     KEY_NO_CACHE => options.no_cache = parse_no_cache(value),
                     KEY_IMAGE_RESOLVE_MODE => {
@@ -142,7 +154,35 @@ impl BuildOptions {
                 }
             }
         }
+        // The Dockerfile frontend lets the build arg win over the option.
+        if let Some(value) = options.build_args.get(ARG_MULTI_PLATFORM) {
+            let key = format!("{PREFIX_BUILD_ARG}{ARG_MULTI_PLATFORM}");
+            options.multi_platform = parse_bool(value).map_err(error(&key))?;
+        }
+        if options.multi_platform == Some(false) && options.platforms.len() > 1 {
+            return Err(OptionError {
+                key: KEY_MULTI_PLATFORM.to_string(),
+                message: format!(
+                    "`false` asks for one image, but `{KEY_PLATFORM}` names {} platforms; drop one of them",
+                    options.platforms.len()
+                ),
+            });
+        }
         Ok(options)
+    }
+
+    /// The platforms to build for: those asked for, or the worker's own.
+    pub fn target_platforms(&self, build_platform: &Platform) -> Vec<Platform> {
+        if self.platforms.is_empty() {
+            vec![build_platform.clone()]
+        } else {
+            self.platforms.clone()
+        }
+    }
+
+    /// Whether the result is a multi-platform image (one image per platform), not one image.
+    pub fn returns_platform_map(&self) -> bool {
+        self.multi_platform.unwrap_or(self.platforms.len() > 1)
     }
 
     pub fn build_arg(&self, name: &str) -> Option<&str> {
@@ -235,19 +275,23 @@ fn non_empty(value: &str) -> Option<String> {
     Some(value.trim().to_string()).filter(|v| !v.is_empty())
 }
 
-fn parse_platform(value: &str) -> Result<Option<Platform>, String> {
-    let platforms: Vec<&str> = value
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
-    match platforms.as_slice() {
-        [] => Ok(None),
-        [one] => Platform::parse(one).map(Some),
-        _ => Err(format!(
-            "`{value}` names {} platforms; build one platform per invocation for now",
-            platforms.len()
-        )),
+fn parse_platforms(value: &str) -> Result<Vec<Platform>, String> {
+    let mut platforms: Vec<Platform> = Vec::new();
+    for text in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let platform = Platform::parse(text)?;
+        if !platforms.contains(&platform) {
+            platforms.push(platform);
+        }
+    }
+    Ok(platforms)
+}
+
+fn parse_bool(value: &str) -> Result<Option<bool>, String> {
+    match value.trim() {
+        "" => Ok(None),
+        "1" | "true" | "TRUE" | "True" | "t" => Ok(Some(true)),
+        "0" | "false" | "FALSE" | "False" | "f" => Ok(Some(false)),
+        other => Err(format!("`{other}` is not a boolean; use true or false")),
     }
 }
 
@@ -304,7 +348,8 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(options.target.as_deref(), Some("api"));
-        assert_eq!(options.platform, Some(Platform::linux("arm64")));
+        assert_eq!(options.platforms, [Platform::linux("arm64")]);
+        assert!(!options.returns_platform_map());
         assert_eq!(options.network, NetworkMode::Host);
         assert_eq!(options.image_resolve_mode, ResolveMode::Local);
         assert_eq!(options.build_arg("VERSION"), Some("1.2.3"));
@@ -323,7 +368,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(options.target, None);
-        assert_eq!(options.platform, None);
+        assert!(options.platforms.is_empty());
         assert_eq!(options.network, NetworkMode::Sandbox);
         assert_eq!(options.no_cache, NoCache::All);
         let named = BuildOptions::from_pairs([("no-cache", "api,worker")]).unwrap();
@@ -331,6 +376,27 @@ mod tests {
             named.no_cache,
             NoCache::Services(vec!["api".into(), "worker".into()])
         );
+    }
+
+    #[test]
+    fn several_platforms_make_a_platform_map() {
+        let options = BuildOptions::from_pairs([(
+            "platform",
+            "linux/amd64, linux/arm64,linux/arm/v7,linux/amd64",
+        )])
+        .unwrap();
+        let names: Vec<String> = options.platforms.iter().map(|p| p.to_string()).collect();
+        assert_eq!(names, ["linux/amd64", "linux/arm64", "linux/arm/v7"]);
+        assert!(options.returns_platform_map());
+        let one = BuildOptions::from_pairs([
+            ("platform", "linux/arm64"),
+            ("build-arg:BUILDKIT_MULTI_PLATFORM", "1"),
+        ])
+        .unwrap();
+        assert!(one.returns_platform_map());
+        let host = Platform::linux("amd64");
+        assert_eq!(one.target_platforms(&host), [Platform::linux("arm64")]);
+        assert_eq!(BuildOptions::default().target_platforms(&host), [host]);
     }
 
     #[test]
@@ -397,8 +463,17 @@ mod tests {
             err.to_string(),
             "option `force-network-mode`: `bridge` is not a network mode; use sandbox, host or none"
         );
-        let err = BuildOptions::from_pairs([("platform", "linux/amd64,linux/arm64")]).unwrap_err();
+        let err = BuildOptions::from_pairs([("platform", "linux/amd64,linux/sparc")]).unwrap_err();
         assert_eq!(err.key, "platform");
+        let err = BuildOptions::from_pairs([
+            ("platform", "linux/amd64,linux/arm64"),
+            ("multi-platform", "false"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.key, "multi-platform");
+        let err =
+            BuildOptions::from_pairs([("build-arg:BUILDKIT_MULTI_PLATFORM", "yes")]).unwrap_err();
+        assert_eq!(err.key, "build-arg:BUILDKIT_MULTI_PLATFORM");
         let epoch =
             BuildOptions::from_pairs([("build-arg:SOURCE_DATE_EPOCH", "yesterday")]).unwrap();
         assert_eq!(

@@ -336,6 +336,19 @@ fn llb_errors_name_the_gofile_position_or_the_option() {
         stderr.contains("option `platform`: `windows/amd64`: only linux platforms"),
         "{stderr}"
     );
+    let out = gofrontend(&[
+        "llb",
+        "--platform",
+        "linux/amd64,linux/arm64",
+        "--json",
+        context,
+    ]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("--platform names 2 platforms, and `llb` prints one definition"),
+        "{stderr}"
+    );
 
     let missing = tempdir("no-gomod");
     std::fs::write(missing.join("Gofile"), "[services.api]\npackage = \".\"\n").unwrap();

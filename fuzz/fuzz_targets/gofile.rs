@@ -75,23 +75,27 @@ fuzz_target!(|data: &[u8]| {
         packages,
         vendored: false,
     };
-    let result = plan::plan(PlanInputs {
-        gofile: &gofile,
-        gofile_source: &source,
-        gomod: &gomod,
-        options: &options,
-        builder: &BuilderConfig::official_golang(),
-        build_platform: Platform::linux("amd64"),
-        excludes: dockerignore::parse(ignore_text),
-        sources: &tree,
-    });
-    match result {
-        Ok(plan) => {
-            let definition = lower(&plan, &ContextSource::default());
-            assert!(!definition.to_bytes().is_empty());
-        }
-        Err(err) => {
-            let _ = err.to_string();
+    let build_platform = Platform::linux("amd64");
+    for target_platform in options.target_platforms(&build_platform) {
+        let result = plan::plan(PlanInputs {
+            gofile: &gofile,
+            gofile_source: &source,
+            gomod: &gomod,
+            options: &options,
+            builder: &BuilderConfig::official_golang(),
+            build_platform: build_platform.clone(),
+            target_platform,
+            excludes: dockerignore::parse(ignore_text),
+            sources: &tree,
+        });
+        match result {
+            Ok(plan) => {
+                let definition = lower(&plan, &ContextSource::default());
+                assert!(!definition.to_bytes().is_empty());
+            }
+            Err(err) => {
+                let _ = err.to_string();
+            }
         }
     }
 });

@@ -27,6 +27,37 @@ pub struct Client {
 pub struct SolvedRef(result::Result);
 
 impl SolvedRef {
+    /// One result holding a solved ref per key (a multi-platform image, keyed by platform), in
+    /// the form the refs were solved in: daemons without `proto.refarray` take the old map.
+    pub fn map(refs: Vec<(String, SolvedRef)>) -> SolvedRef {
+        let deprecated = refs
+            .iter()
+            .any(|(_, solved)| matches!(solved.0, result::Result::RefDeprecated(_)));
+        if deprecated {
+            let refs = refs
+                .into_iter()
+                .map(|(key, solved)| (key, solved.id()))
+                .collect();
+            return SolvedRef(result::Result::RefsDeprecated(gateway::RefMapDeprecated {
+                refs,
+            }));
+        }
+        let refs = refs
+            .into_iter()
+            .map(|(key, solved)| {
+                let solved_ref = match solved.0 {
+                    result::Result::Ref(r) => r,
+                    other => gateway::Ref {
+                        id: SolvedRef(other).id(),
+                        def: None,
+                    },
+                };
+                (key, solved_ref)
+            })
+            .collect();
+        SolvedRef(result::Result::Refs(gateway::RefMap { refs }))
+    }
+
     fn id(&self) -> String {
         match &self.0 {
             result::Result::RefDeprecated(id) => id.clone(),

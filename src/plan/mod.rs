@@ -47,6 +47,9 @@ pub struct Plan {
     /// Where the builder runs; it cross-compiles for `target_platform`.
     pub build_platform: Platform,
     pub target_platform: Platform,
+    /// Set when the build makes images for several platforms: step names then say which.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub named_platform: Option<Platform>,
     pub image_resolve_mode: ResolveMode,
     pub context: ContextPlan,
     /// `None` when building from `vendor/`.
@@ -145,6 +148,21 @@ pub enum ResultPlan {
     AllBinaries { base: Base },
 }
 
+/// What a step's name says it is for: `api`, or `linux/arm64 api` when the build makes images
+/// for several platforms (their steps would otherwise read the same).
+pub fn step_label(platform: Option<&Platform>, name: &str) -> String {
+    match platform {
+        Some(platform) => format!("{platform} {name}"),
+        None => name.to_string(),
+    }
+}
+
+impl Plan {
+    pub fn step_label(&self, name: &str) -> String {
+        step_label(self.named_platform.as_ref(), name)
+    }
+}
+
 /// The builder image the plan will need, so its config can be resolved before planning.
 pub fn builder_image(
     gofile: &Gofile,
@@ -198,6 +216,8 @@ pub struct PlanInputs<'a> {
     pub builder: &'a BuilderConfig,
     /// The platform of the BuildKit worker, where the builder runs.
     pub build_platform: Platform,
+    /// The platform this plan's images are for: one of [`BuildOptions::target_platforms`].
+    pub target_platform: Platform,
     pub excludes: Vec<String>,
     /// The packages the selected services reach, from [`scan_roots`].
     pub sources: &'a SourceTree,
@@ -234,13 +254,13 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
         options,
         builder,
         build_platform,
+        target_platform,
         excludes,
         sources: tree,
     } = inputs;
-    let target_platform = options
-        .platform
-        .clone()
-        .unwrap_or_else(|| build_platform.clone());
+    let named_platform =
+        (options.target_platforms(&build_platform).len() > 1).then(|| target_platform.clone());
+    let label = |name: &str| step_label(named_platform.as_ref(), name);
     let selected = select_services(gofile, gofile_source, options)?;
     let cache_ids = CacheIds::new(gofile, gomod, options);
     let module_dir = gofile.module.value.clone();
@@ -303,6 +323,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
             binary: service.binary.clone(),
             build: steps::build_command(
                 service,
+                &label(&service.name.value),
                 &service_settings,
                 &module_dir,
                 options,
@@ -318,6 +339,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
         reaches.push((root, reach));
     }
     let precompile = precompile_steps(
+        &label,
         tree,
         &settings,
         &reaches,
@@ -336,6 +358,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
         builder_image: builder_image(gofile, gomod, options, gofile_source)?,
         build_platform,
         target_platform,
+        named_platform,
         image_resolve_mode: options.image_resolve_mode,
         download: (!vendor).then(|| {
             steps::download_step(
@@ -423,7 +446,9 @@ impl CacheIds {
 /// Groups the services by compile settings; gives each group a step compiling the standard
 /// library packages it imports and, for two or more services, a step compiling what they
 /// share. Each group's services wait for the last of its steps.
+#[allow(clippy::too_many_arguments)]
 fn precompile_steps(
+    step_label: &dyn Fn(&str) -> String,
     tree: &SourceTree,
     settings: &[steps::CompileSettings],
     reaches: &[(String, sources::Reach)],
@@ -447,9 +472,9 @@ fn precompile_steps(
     for (number, group) in groups.iter().enumerate() {
         let label = |kind: &str| {
             if several_groups {
-                format!("{kind} {}", number + 1)
+                step_label(&format!("{kind} {}", number + 1))
             } else {
-                kind.to_string()
+                step_label(kind)
             }
         };
         let group_settings = &settings[group[0]];

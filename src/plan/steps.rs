@@ -228,6 +228,7 @@ fn with_hints<'a>(command: impl IntoIterator<Item = &'a str>) -> Vec<String> {
 
 pub fn build_command(
     service: &Service,
+    label: &str,
     settings: &CompileSettings,
     module_dir: &str,
     options: &BuildOptions,
@@ -253,10 +254,7 @@ pub fn build_command(
         NoCache::All => true,
         NoCache::Services(names) => names.contains(&service.name.value),
     };
-    let mut name = format!(
-        "[{}] go build {}",
-        service.name.value, service.package.value
-    );
+    let mut name = format!("[{label}] go build {}", service.package.value);
     if let Some(reason) = whole_context_reason {
         name.push_str(&format!(" (whole context: {reason})"));
     }

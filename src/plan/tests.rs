@@ -36,6 +36,11 @@ impl Case {
     }
 
     fn plan(&self) -> Result<Plan, PlanError> {
+        self.plans().map(|mut plans| plans.remove(0))
+    }
+
+    /// One plan per target platform, as the frontend makes them.
+    fn plans(&self) -> Result<Vec<Plan>, PlanError> {
         let source = SourceFile::new("Gofile", self.gofile);
         let options = BuildOptions::from_pairs(self.options.iter().copied()).unwrap();
         let gofile = gofile::parse(&source, &options.build_args).unwrap();
@@ -58,16 +63,24 @@ impl Case {
         let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
         let use_workspace = gofile.workspace.as_ref().is_none_or(|w| w.value);
         let tree = scan_with(&files, &gofile.module.value, &roots, use_workspace);
-        plan(PlanInputs {
-            gofile: &gofile,
-            gofile_source: &source,
-            gomod: &gomod,
-            options: &options,
-            builder: &BuilderConfig::official_golang(),
-            build_platform: Platform::linux("amd64"),
-            excludes: vec!["bin".into()],
-            sources: &tree,
-        })
+        let build_platform = Platform::linux("amd64");
+        options
+            .target_platforms(&build_platform)
+            .into_iter()
+            .map(|target_platform| {
+                plan(PlanInputs {
+                    gofile: &gofile,
+                    gofile_source: &source,
+                    gomod: &gomod,
+                    options: &options,
+                    builder: &BuilderConfig::official_golang(),
+                    build_platform: build_platform.clone(),
+                    target_platform,
+                    excludes: vec!["bin".into()],
+                    sources: &tree,
+                })
+            })
+            .collect()
     }
 
     fn ok(&self) -> Plan {
@@ -274,6 +287,39 @@ fn build_commands_are_argv_with_every_setting() {
     );
     assert_eq!(plan.target_platform.to_string(), "linux/arm/v7");
     assert_eq!(plan.build_platform.to_string(), "linux/amd64");
+}
+
+#[test]
+fn several_platforms_share_the_download_and_name_their_compiles() {
+    let plans = Case::new(TWO_SERVICES)
+        .opt("platform", "linux/amd64,linux/arm64,linux/arm/v7")
+        .plans()
+        .unwrap();
+    let download = |plan: &Plan| serde_json::to_string(&plan.download).unwrap();
+    assert_eq!(plans.len(), 3);
+    assert!(plans.iter().all(|p| download(p) == download(&plans[0])));
+    let arm = &plans[2];
+    assert_eq!(arm.target_platform.to_string(), "linux/arm/v7");
+    assert_eq!(arm.build_platform.to_string(), "linux/amd64");
+    let api = &arm.services[0].build;
+    assert_eq!(api.name, "[linux/arm/v7 api] go build ./cmd/api");
+    assert_eq!(env_value(api, "GOARCH"), Some("arm"));
+    assert_eq!(env_value(api, "GOARM"), Some("7"));
+    assert!(
+        arm.precompile
+            .iter()
+            .all(|step| step.command.name.starts_with("[linux/arm/v7 ")),
+        "{:?}",
+        arm.precompile
+            .iter()
+            .map(|s| &s.command.name)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(arm.step_label("api"), "linux/arm/v7 api");
+
+    let one = Case::new(TWO_SERVICES).opt("platform", "linux/arm64").ok();
+    assert_eq!(one.services[0].build.name, "[api] go build ./cmd/api");
+    assert_eq!(one.step_label("api"), "api");
 }
 
 #[test]
@@ -946,6 +992,7 @@ fn the_cgo_base_follows_the_builder_s_debian_release() {
             options,
             builder,
             build_platform: Platform::linux("amd64"),
+            target_platform: Platform::linux("amd64"),
             excludes: vec![],
             sources: &tree,
         })

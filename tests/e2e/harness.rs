@@ -220,6 +220,11 @@ pub fn fixture_go_sum(modules: &[&str]) -> String {
         .collect()
 }
 
+/// The proxy's access log, from `offset` on: what this build fetched.
+pub fn fetched_since(log: &str, offset: usize) -> String {
+    std::fs::read_to_string(log).unwrap()[offset..].to_string()
+}
+
 /// A value no earlier run used.
 pub fn unique() -> u128 {
     std::time::SystemTime::now()

@@ -11,6 +11,7 @@ mod cgo;
 mod graph;
 mod init;
 mod modules;
+mod platforms;
 mod private;
 mod reproducible;
 mod stamps;
@@ -19,8 +20,8 @@ mod subrequests;
 use std::path::Path;
 
 use harness::{
-    Engines, assert_ok, example_copy, inspect, run_image, stderr, stdout, unique, vertex_lines,
-    was_cached,
+    Engines, assert_ok, example_copy, fetched_since, inspect, run_image, stderr, stdout, unique,
+    vertex_lines, was_cached,
 };
 
 #[test]
@@ -383,11 +384,6 @@ fn a_remote_daemon_builds_from_another_directory() {
         run_image(&engines, "gofrontend-e2e/hello:remote"),
         "hello from gofrontend\n"
     );
-}
-
-/// The proxy's access log, from `offset` on: what this build fetched.
-fn fetched_since(log: &str, offset: usize) -> String {
-    std::fs::read_to_string(log).unwrap()[offset..].to_string()
 }
 
 #[test]
