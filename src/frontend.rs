@@ -199,6 +199,8 @@ async fn build(client: &Client, started: Instant) -> Result<Outcome, FrontendErr
     let pairs = options_from_env();
     let pairs = || pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let options = BuildOptions::from_pairs(pairs())?;
+    let importing = client.importing(&options.cache_imports);
+    let client = &importing;
     let sources = SourceOptions::from_pairs(pairs());
     let session = |local: &str| {
         sources

@@ -3,9 +3,9 @@
 
 use crate::llb::{Access, CacheSharing, CopyOp, Definition, Exec, Local, Mount, Output, image};
 use crate::plan::{
-    BUILD_CACHE_DIR, Base, Command, DOWNLOAD_SECRETS, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR,
-    PRECOMPILE_OUTPUT_DIR, Plan, ResultPlan, SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET,
-    ServicePlan, StepSources, WAIT_MARKER_DIR, binary_path,
+    BUILD_CACHE_DIR, Base, CACHE_SEED_DIR, Command, DOWNLOAD_SECRETS, MODULE_CACHE_DIR,
+    MODULES_DIR, OUTPUT_DIR, PRECOMPILE_OUTPUT_DIR, Plan, ResultPlan, SOURCE_DIR, SSH_AGENT_ID,
+    SSH_AGENT_SOCKET, ServicePlan, StepSources, WAIT_MARKER_DIR, binary_path,
 };
 use crate::platform::Platform;
 
@@ -112,9 +112,7 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
             ));
             mounts.extend(modules.iter().map(|m| read_only(MODULES_DIR, m)));
         }
-        if let Some(marker) = step.after.and_then(|i| markers.get(i)) {
-            mounts.push(read_only(WAIT_MARKER_DIR, marker));
-        }
+        mounts.extend(waits(plan, step.after, &markers));
         mounts.push(scratch(PRECOMPILE_OUTPUT_DIR));
         markers.push(
             go_step(&step.command, &builder, &plan.build_platform, mounts)
@@ -136,9 +134,7 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
                 cache(BUILD_CACHE_DIR, &service.build_cache_id),
                 scratch(OUTPUT_DIR),
             ]);
-            if let Some(marker) = service.after.and_then(|i| markers.get(i)) {
-                mounts.push(read_only(WAIT_MARKER_DIR, marker));
-            }
+            mounts.extend(waits(plan, service.after, &markers));
             let outputs = go_step(&service.build, &builder, &plan.build_platform, mounts);
             (
                 service,
@@ -167,6 +163,24 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
         }
     };
     Definition::marshal(&result)
+}
+
+/// What a step mounts of the precompile steps before it: the marker of the last one, or,
+/// with cache layers, every one's GOCACHE entries, along the chain to the first.
+fn waits(plan: &Plan, after: Option<usize>, outputs: &[Output]) -> Vec<Mount> {
+    if !plan.cache_layers {
+        return after
+            .and_then(|i| outputs.get(i))
+            .map(|marker| read_only(WAIT_MARKER_DIR, marker))
+            .into_iter()
+            .collect();
+    }
+    let chain = std::iter::successors(after, |&i| plan.precompile.get(i).and_then(|s| s.after));
+    chain
+        .filter_map(|i| outputs.get(i))
+        .enumerate()
+        .map(|(n, layer)| read_only(&format!("{CACHE_SEED_DIR}/{n}"), layer))
+        .collect()
 }
 
 /// One copy op putting every binary on the base: the image's only new layer.

@@ -17,6 +17,10 @@ pub const KEY_MULTI_PLATFORM: &str = "multi-platform";
 pub const KEY_NETWORK: &str = "force-network-mode";
 pub const KEY_NO_CACHE: &str = "no-cache";
 pub const KEY_IMAGE_RESOLVE_MODE: &str = "image-resolve-mode";
+/// Caches to import (`--cache-from`), as JSON `[{"Type":"registry","Attrs":{"ref":...}}]`.
+pub const KEY_CACHE_IMPORTS: &str = "cache-imports";
+/// Older clients' form of the same: comma-separated registry references.
+pub const KEY_CACHE_FROM: &str = "cache-from";
 pub const PREFIX_BUILD_ARG: &str = "build-arg:";
 pub const PREFIX_LABEL: &str = "label:";
 pub const KEY_FILENAME: &str = "filename";
@@ -33,6 +37,8 @@ pub const ARG_BUILDER_IMAGE: &str = "GOFRONTEND_BUILDER_IMAGE";
 pub const ARG_BASE_IMAGE: &str = "GOFRONTEND_BASE_IMAGE";
 pub const ARG_CACHE_MOUNT_NS: &str = "BUILDKIT_CACHE_MOUNT_NS";
 pub const ARG_SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
+/// `false` keeps GOCACHE out of layers (see `CACHE_SEED_DIR`), for builds that export no cache.
+pub const ARG_CACHE_LAYERS: &str = "GOFRONTEND_CACHE_LAYERS";
 /// `KEY_MULTI_PLATFORM` as a build arg, for clients that cannot send frontend options.
 pub const ARG_MULTI_PLATFORM: &str = "BUILDKIT_MULTI_PLATFORM";
 /// Flags for every go command: the download's and the compiles' (they change compilation).
@@ -88,6 +94,15 @@ impl ResolveMode {
     }
 }
 
+/// A cache to import, as the client describes it (`type=registry,ref=...`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct CacheImport {
+    #[serde(rename = "Type", alias = "type")]
+    pub kind: String,
+    #[serde(rename = "Attrs", alias = "attrs", default)]
+    pub attrs: BTreeMap<String, String>,
+}
+
 /// Which steps must run even when BuildKit has them cached.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub enum NoCache {
@@ -115,6 +130,8 @@ pub struct BuildOptions {
     pub image_contexts: BTreeMap<String, String>,
     /// A subrequest to answer instead of building.
     pub request: Option<String>,
+    /// Caches every solve imports: a frontend's solves import only what it passes on.
+    pub cache_imports: Vec<CacheImport>,
 }
 
 impl BuildOptions {
@@ -141,6 +158,19 @@ impl BuildOptions {
                     KEY_PLATFORM => {
                         options.platforms = parse_platforms(value).map_err(error(key))?
                     }
+                    KEY_CACHE_IMPORTS => options
+                        .cache_imports
+                        .extend(parse_cache_imports(value).map_err(error(key))?),
+                    KEY_CACHE_FROM => options.cache_imports.extend(
+                        value
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|r| !r.is_empty())
+                            .map(|reference| CacheImport {
+                                kind: "registry".to_string(),
+                                attrs: BTreeMap::from([("ref".to_string(), reference.to_string())]),
+                            }),
+                    ),
                     KEY_MULTI_PLATFORM => {
                         options.multi_platform = parse_bool(value).map_err(error(key))?
                     }
@@ -169,6 +199,14 @@ impl BuildOptions {
             });
         }
         Ok(options)
+    }
+
+    /// Whether compiled packages travel in layers (on unless `GOFRONTEND_CACHE_LAYERS=false`).
+    pub fn cache_layers(&self) -> Result<bool, OptionError> {
+        let value = self.build_arg(ARG_CACHE_LAYERS).unwrap_or_default();
+        parse_bool(value)
+            .map(|set| set.unwrap_or(true))
+            .map_err(error(&format!("{PREFIX_BUILD_ARG}{ARG_CACHE_LAYERS}")))
     }
 
     /// The platforms to build for: those asked for, or the worker's own.
@@ -286,6 +324,15 @@ fn parse_platforms(value: &str) -> Result<Vec<Platform>, String> {
     Ok(platforms)
 }
 
+fn parse_cache_imports(value: &str) -> Result<Vec<CacheImport>, String> {
+    if value.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    serde_json::from_str(value).map_err(|err| {
+        format!("`{value}` is not a list of caches like [{{\"Type\":\"registry\",\"Attrs\":{{\"ref\":\"...\"}}}}]: {err}")
+    })
+}
+
 fn parse_bool(value: &str) -> Result<Option<bool>, String> {
     match value.trim() {
         "" => Ok(None),
@@ -375,6 +422,46 @@ mod tests {
         assert_eq!(
             named.no_cache,
             NoCache::Services(vec!["api".into(), "worker".into()])
+        );
+    }
+
+    #[test]
+    fn cache_imports_come_as_json_or_as_registry_references() {
+        let options = BuildOptions::from_pairs([
+            (
+                "cache-imports",
+                r#"[{"Type":"registry","Attrs":{"ref":"localhost:5000/cache:main","mode":"max"}},{"type":"gha"}]"#,
+            ),
+            ("cache-from", "localhost:5000/old:1, localhost:5000/old:2"),
+        ])
+        .unwrap();
+        let described: Vec<(&str, Option<&str>)> = options
+            .cache_imports
+            .iter()
+            .map(|c| (c.kind.as_str(), c.attrs.get("ref").map(String::as_str)))
+            .collect();
+        assert_eq!(
+            described,
+            [
+                ("registry", Some("localhost:5000/cache:main")),
+                ("gha", None),
+                ("registry", Some("localhost:5000/old:1")),
+                ("registry", Some("localhost:5000/old:2")),
+            ]
+        );
+        let err = BuildOptions::from_pairs([("cache-imports", "registry")]).unwrap_err();
+        assert_eq!(err.key, "cache-imports");
+    }
+
+    #[test]
+    fn cache_layers_are_on_unless_turned_off() {
+        assert!(BuildOptions::default().cache_layers().unwrap());
+        let off = BuildOptions::from_pairs([("build-arg:GOFRONTEND_CACHE_LAYERS", "false")]);
+        assert!(!off.unwrap().cache_layers().unwrap());
+        let bad = BuildOptions::from_pairs([("build-arg:GOFRONTEND_CACHE_LAYERS", "off")]);
+        assert_eq!(
+            bad.unwrap().cache_layers().unwrap_err().to_string(),
+            "option `build-arg:GOFRONTEND_CACHE_LAYERS`: `off` is not a boolean; use true or false"
         );
     }
 

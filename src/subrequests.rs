@@ -9,8 +9,8 @@ use crate::diagnostic::SourceFile;
 use crate::gofile::{Gofile, Service};
 use crate::gosource::SourceTree;
 use crate::options::{
-    ARG_BASE_IMAGE, ARG_BUILDER_IMAGE, ARG_CACHE_MOUNT_NS, ARG_GOFLAGS, ARG_REVISION,
-    ARG_SOURCE_DATE_EPOCH, ARG_VERSION, BuildOptions, MODULE_FETCH_ARGS,
+    ARG_BASE_IMAGE, ARG_BUILDER_IMAGE, ARG_CACHE_LAYERS, ARG_CACHE_MOUNT_NS, ARG_GOFLAGS,
+    ARG_REVISION, ARG_SOURCE_DATE_EPOCH, ARG_VERSION, BuildOptions, MODULE_FETCH_ARGS,
 };
 use crate::plan::{DOWNLOAD_SECRETS, SSH_AGENT_ID};
 
@@ -193,6 +193,10 @@ pub fn outline(gofile: &Gofile, source: &SourceFile, options: &BuildOptions) -> 
             (ARG_BUILDER_IMAGE, "builder image"),
             (ARG_BASE_IMAGE, "base image of every service"),
             (ARG_CACHE_MOUNT_NS, "cache mount namespace"),
+            (
+                ARG_CACHE_LAYERS,
+                "false keeps compiled packages out of layers (and the registry cache)",
+            ),
         ])
         .collect();
     for (name, description) in own {

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tonic::transport::Channel;
 
+use crate::options::CacheImport;
 use crate::proto::gateway::llb_bridge_client::LlbBridgeClient;
 use crate::proto::gateway::{self, result};
 use crate::proto::google::rpc::Status;
@@ -12,6 +13,7 @@ use crate::proto::pb;
 /// Capabilities we depend on, by their BuildKit ids.
 pub const CAP_REF_ARRAY: &str = "proto.refarray";
 pub const CAP_INLINE_RETURN: &str = "solve.inlinereturn";
+pub const CAP_IMPORT_CACHES: &str = "importcaches";
 
 /// A cheap, cloneable handle to the gateway (no lock: tonic clients are cloneable).
 #[derive(Clone)]
@@ -20,6 +22,7 @@ pub struct Client {
     frontend_caps: BTreeSet<String>,
     llb_caps: BTreeSet<String>,
     worker_platforms: Vec<pb::Platform>,
+    cache_imports: Vec<gateway::CacheOptionsEntry>,
 }
 
 /// A solved result as the daemon returned it, to read files from or to return.
@@ -85,6 +88,7 @@ impl Client {
             frontend_caps: enabled(&pong.frontend_api_caps),
             llb_caps: enabled(&pong.llb_caps),
             worker_platforms: pong.workers.into_iter().flat_map(|w| w.platforms).collect(),
+            cache_imports: Vec::new(),
             bridge,
         })
     }
@@ -102,9 +106,26 @@ impl Client {
         self.worker_platforms.first()
     }
 
+    /// This client, its solves importing `caches` (the client's `--cache-from`): without them
+    /// a frontend's solves never look at an imported cache.
+    pub fn importing(&self, caches: &[CacheImport]) -> Self {
+        let mut client = self.clone();
+        if self.has_frontend_cap(CAP_IMPORT_CACHES) {
+            client.cache_imports = caches
+                .iter()
+                .map(|cache| gateway::CacheOptionsEntry {
+                    r#type: cache.kind.clone(),
+                    attrs: cache.attrs.clone().into_iter().collect(),
+                })
+                .collect();
+        }
+        client
+    }
+
     pub async fn solve(&self, definition: pb::Definition) -> Result<SolvedRef, tonic::Status> {
         let request = gateway::SolveRequest {
             definition: Some(definition),
+            cache_imports: self.cache_imports.clone(),
             allow_result_return: self.has_frontend_cap(CAP_INLINE_RETURN),
             allow_result_array_ref: self.has_frontend_cap(CAP_REF_ARRAY),
             ..gateway::SolveRequest::default()

@@ -13,7 +13,7 @@ use serde::Serialize;
 pub use builder::BuilderConfig;
 pub use sources::StepSources;
 pub use steps::{
-    BUILD_CACHE_DIR, DOWNLOAD_SECRETS, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR,
+    BUILD_CACHE_DIR, CACHE_SEED_DIR, DOWNLOAD_SECRETS, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR,
     PRECOMPILE_OUTPUT_DIR, SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, WAIT_MARKER_DIR,
 };
 
@@ -50,6 +50,9 @@ pub struct Plan {
     /// Set when the build makes images for several platforms: step names then say which.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub named_platform: Option<Platform>,
+    /// Whether precompile steps output their GOCACHE entries as layers for the steps after
+    /// them, instead of a marker.
+    pub cache_layers: bool,
     pub image_resolve_mode: ResolveMode,
     pub context: ContextPlan,
     /// `None` when building from `vendor/`.
@@ -261,6 +264,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
     let named_platform =
         (options.target_platforms(&build_platform).len() > 1).then(|| target_platform.clone());
     let label = |name: &str| step_label(named_platform.as_ref(), name);
+    let cache_layers = options.cache_layers()?;
     let selected = select_services(gofile, gofile_source, options)?;
     let cache_ids = CacheIds::new(gofile, gomod, options);
     let module_dir = gofile.module.value.clone();
@@ -292,6 +296,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
             &tree.modules,
             vendor,
             options.build_arg(ARG_GOFLAGS),
+            cache_layers,
         );
         if let Some(buildvcs) = service.build.buildvcs.as_ref().filter(|b| b.value)
             && tree.modules.git_dir.is_none()
@@ -359,6 +364,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
         build_platform,
         target_platform,
         named_platform,
+        cache_layers,
         image_resolve_mode: options.image_resolve_mode,
         download: (!vendor).then(|| {
             steps::download_step(
@@ -484,6 +490,7 @@ fn precompile_steps(
             .collect();
         let packages = sources::precompiled_packages(tree, &members);
         let mut last = None;
+        let mut shared_step = None;
         if !packages.standard.is_empty() {
             let label = label("stdlib");
             steps.push(PrecompileStep {
@@ -522,10 +529,15 @@ fn precompile_steps(
                 after: last,
                 build_cache_id: cache_ids.build_cache.clone(),
             });
-            last = Some(steps.len() - 1);
+            shared_step = Some(steps.len() - 1);
         }
+        // A service none of whose packages are compiled in the shared step neither waits for
+        // it nor takes its layer: editing a shared package leaves that service cached.
         for &i in group {
-            services[i].after = last;
+            services[i].after = match shared_step {
+                Some(step) if sources::uses_any(tree, &reaches[i].1, &packages) => Some(step),
+                _ => last,
+            };
         }
     }
     steps

@@ -36,6 +36,11 @@ pub const OUTPUT_DIR: &str = "/out";
 pub const PRECOMPILE_OUTPUT_DIR: &str = "/var/lib/gofrontend/precompiled";
 /// Where a step mounts the marker of the precompile step it waits for.
 pub const WAIT_MARKER_DIR: &str = "/var/lib/gofrontend/after";
+/// Where a step mounts, read-only, the GOCACHE entries of the precompile steps before it
+/// (`0`, `1`, ...), to copy into GOCACHE before it compiles. They are layers: `--cache-to
+/// mode=max` exports them and a fresh builder imports them, which it cannot do for the GOCACHE
+/// cache mount.
+pub const CACHE_SEED_DIR: &str = "/var/lib/gofrontend/gocache-seeds";
 
 /// Downloads into the persistent cache mount (so modules fetched by any earlier build are not
 /// fetched again), then copies exactly what this go.sum needs from it into the step's own
@@ -133,6 +138,9 @@ pub struct CompileSettings {
     pub vcs_flag: &'static str,
     /// `go build` flags besides [`COMMON_FLAGS`], `-ldflags`, `-o` and the package.
     pub flags: Vec<String>,
+    /// Whether GOCACHE travels in layers: precompile steps output the entries they used, and
+    /// the steps after them copy those into GOCACHE first (see [`CACHE_SEED_DIR`]).
+    pub cache_layers: bool,
 }
 
 pub fn compile_settings(
@@ -142,6 +150,7 @@ pub fn compile_settings(
     modules: &ModuleLayout,
     vendor: bool,
     goflags: Option<&str>,
+    cache_layers: bool,
 ) -> CompileSettings {
     let settings = &service.build;
     let mut env = Env::from_builder(builder);
@@ -188,6 +197,7 @@ pub fn compile_settings(
             NO_VCS_STAMP
         },
         flags,
+        cache_layers,
     }
 }
 
@@ -218,10 +228,18 @@ const GO_WRAPPER_NAME: &str = "gofrontend-go";
 
 /// `command` run under [`go_with_hints_script`].
 fn with_hints<'a>(command: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    with_hints_after("", command)
+}
+
+/// `command` run under [`go_with_hints_script`], after the fixed `prelude`.
+fn with_hints_after<'a>(prelude: &str, command: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     ["/bin/sh", "-c"]
         .into_iter()
         .map(str::to_string)
-        .chain([go_with_hints_script(), GO_WRAPPER_NAME.to_string()])
+        .chain([
+            format!("{prelude}{}", go_with_hints_script()),
+            GO_WRAPPER_NAME.to_string(),
+        ])
         .chain(command.into_iter().map(str::to_string))
         .collect()
 }
@@ -234,12 +252,15 @@ pub fn build_command(
     options: &BuildOptions,
     whole_context_reason: Option<&str>,
 ) -> Command {
-    let mut args = with_hints(
-        ["go", "build", settings.module_flag]
-            .into_iter()
-            .chain(COMMON_FLAGS.iter().copied())
-            .chain([settings.vcs_flag]),
-    );
+    let go_build = ["go", "build", settings.module_flag]
+        .into_iter()
+        .chain(COMMON_FLAGS.iter().copied())
+        .chain([settings.vcs_flag]);
+    let mut args = if settings.cache_layers {
+        with_hints_after(&seed_script(), go_build)
+    } else {
+        with_hints(go_build)
+    };
     let ldflags = &service.build.ldflags;
     if !ldflags.is_empty() {
         args.push(format!("-ldflags={ldflags}"));
@@ -268,14 +289,51 @@ pub fn build_command(
     }
 }
 
+/// Copies the GOCACHE entries of the layers under [`CACHE_SEED_DIR`] that GOCACHE lacks into
+/// it (a warm builder copies nothing); outputs before the action entries naming them, so a go
+/// command running beside it never finds an entry whose output is still being written. Go
+/// checks each output's size against its entry, and entries are keyed by everything that went
+/// into them, so a copied entry is used exactly for the inputs that produced it. Best effort:
+/// if the builder image lacks GNU tar, the packages compile here instead.
+fn seed_script() -> String {
+    format!(
+        "for seed in {CACHE_SEED_DIR}/*/; do\n\
+         [ -d \"$seed\" ] || continue\n\
+         (cd \"$seed\" && find . -type f | sort) > /tmp/gofrontend-seed\n\
+         (mkdir -p \"$GOCACHE\" && cd \"$GOCACHE\" && find . -type f | sort) > /tmp/gofrontend-have\n\
+         comm -23 /tmp/gofrontend-seed /tmp/gofrontend-have > /tmp/gofrontend-missing\n\
+         {{ grep -ve '-a$' /tmp/gofrontend-missing; grep -e '-a$' /tmp/gofrontend-missing; }} \\\n\
+         | tar -C \"$seed\" -cf - --no-recursion -T - | tar -C \"$GOCACHE\" -xf - --skip-old-files \\\n\
+         || echo 'gofrontend: could not copy precompiled packages into GOCACHE; compiling them here' >&2\n\
+         done\n"
+    )
+}
+
 /// Compiles packages into GOCACHE ahead of the services. A package that fails to compile here
 /// fails again, with its error, in the services that import it; so this step never fails the
-/// build. It writes a constant marker that the service steps mount: they wait for it without
-/// their cache keys depending on its own.
-fn precompile_script() -> String {
+/// build.
+///
+/// Without cache layers it writes a constant marker that the service steps mount: they wait
+/// for it without their cache keys depending on its own. With them, its output is the GOCACHE
+/// entries this compile used or wrote, minus those its seeds hold. Go refreshes an entry's
+/// time when it uses one older than an hour, so entries younger than that are first set two
+/// hours back, under Go's five-day trim: the times after the start then name what was used.
+fn precompile_script(cache_layers: bool) -> String {
+    let compile = "\"$@\" || echo 'gofrontend: some packages did not compile here; the services that import them will report it' >&2\n";
+    if !cache_layers {
+        return format!("{compile}echo compiled > {PRECOMPILE_OUTPUT_DIR}/done\n");
+    }
     format!(
-        "\"$@\" || echo 'gofrontend: some packages did not compile here; the services that import them will report it' >&2\n\
-         echo compiled > {PRECOMPILE_OUTPUT_DIR}/done\n"
+        "{seed}\
+         find \"$GOCACHE\" -type f -name '*-[ad]' -mmin -65 -exec touch -d '2 hours ago' {{}} + 2>/dev/null\n\
+         touch /tmp/gofrontend-start\n\
+         {compile}\
+         cd \"$GOCACHE\" && find . -type f -name '*-[ad]' -newer /tmp/gofrontend-start | sort > /tmp/gofrontend-used\n\
+         for seed in {CACHE_SEED_DIR}/*/; do [ -d \"$seed\" ] && (cd \"$seed\" && find . -type f); done | sort -u > /tmp/gofrontend-seeded\n\
+         comm -23 /tmp/gofrontend-used /tmp/gofrontend-seeded \\\n\
+         | tar -C \"$GOCACHE\" -cf - --no-recursion -T - | tar -C {PRECOMPILE_OUTPUT_DIR} -xf - \\\n\
+         || echo 'gofrontend: could not keep the compiled packages in a layer; a builder without GOCACHE compiles them again' >&2\n",
+        seed = seed_script(),
     )
 }
 
@@ -284,7 +342,7 @@ fn precompile_args(
     settings: &CompileSettings,
     packages: &[String],
 ) -> Vec<String> {
-    let script = precompile_script();
+    let script = precompile_script(settings.cache_layers);
     let mut args: Vec<String> = [
         "/bin/sh",
         "-c",

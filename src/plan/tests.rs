@@ -1089,3 +1089,74 @@ fn a_module_that_requires_nothing_downloads_offline() {
         NetworkMode::None
     );
 }
+
+#[test]
+fn compiled_packages_travel_in_layers_unless_turned_off() {
+    let script = |command: &Command| command.args[2].clone();
+    let files: &[(&str, &str)] = &[
+        ("go.mod", "module example.com/shop\n\ngo 1.24\n"),
+        (
+            "cmd/api/main.go",
+            "package main\nimport (\n\"fmt\"\n\"example.com/shop/lib\"\n)\n",
+        ),
+        (
+            "cmd/worker/main.go",
+            "package main\nimport (\n\"os\"\n\"example.com/shop/lib\"\n)\n",
+        ),
+        ("lib/lib.go", "package lib\nimport \"strings\"\n"),
+    ];
+    let plan = Case::new(TWO_SERVICES).files(files).ok();
+    assert!(plan.cache_layers);
+    assert_eq!(plan.precompile.len(), 2, "stdlib and shared");
+    for step in &plan.precompile {
+        let text = script(&step.command);
+        assert!(text.contains(CACHE_SEED_DIR), "{text}");
+        assert!(text.contains("-newer /tmp/gofrontend-start"), "{text}");
+        assert!(!text.contains("echo compiled"), "{text}");
+    }
+    assert!(
+        plan.services
+            .iter()
+            .all(|s| script(&s.build).starts_with(&format!("for seed in {CACHE_SEED_DIR}/*/")))
+    );
+
+    let off = Case::new(TWO_SERVICES)
+        .files(files)
+        .opt("build-arg:GOFRONTEND_CACHE_LAYERS", "false")
+        .ok();
+    assert!(!off.cache_layers);
+    assert!(
+        off.precompile
+            .iter()
+            .all(|s| script(&s.command).contains("echo compiled")
+                && !script(&s.command).contains(CACHE_SEED_DIR))
+    );
+    assert!(
+        off.services
+            .iter()
+            .all(|s| !script(&s.build).contains(CACHE_SEED_DIR))
+    );
+}
+
+#[test]
+fn a_service_sharing_nothing_waits_only_for_the_standard_library() {
+    let gofile = "[services.api]\npackage = \"./cmd/api\"\n[services.worker]\npackage = \"./cmd/worker\"\n[services.tool]\npackage = \"./cmd/tool\"\n";
+    let plan = Case::new(gofile)
+        .files(&[
+            ("go.mod", "module example.com/shop\n\ngo 1.24\n"),
+            (
+                "cmd/api/main.go",
+                "package main\nimport (\n\"fmt\"\n\"example.com/shop/lib\"\n)\n",
+            ),
+            (
+                "cmd/worker/main.go",
+                "package main\nimport \"example.com/shop/lib\"\n",
+            ),
+            ("cmd/tool/main.go", "package main\nimport \"os\"\n"),
+            ("lib/lib.go", "package lib\nimport \"strings\"\n"),
+        ])
+        .ok();
+    assert_eq!(plan.precompile.len(), 2, "stdlib and shared");
+    let after: Vec<Option<usize>> = plan.services.iter().map(|s| s.after).collect();
+    assert_eq!(after, [Some(1), Some(1), Some(0)]);
+}

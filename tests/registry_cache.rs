@@ -1,0 +1,154 @@
+//! CI-proof caching: a builder pruned empty, importing the registry cache an earlier build
+//! exported with `mode=max`, rebuilds an edit in one service without fetching a module and
+//! without compiling anything but the edited package: the compiled standard library, shared
+//! packages and dependencies come from the cache's layers, since BuildKit does not export
+//! cache mounts. With `GOFRONTEND_CACHE_LAYERS=false` the same rebuild compiles them again.
+//! It prunes the containerd-store engine's whole build cache, so it runs in a test binary of
+//! its own (test binaries run one at a time).
+
+// The harness serves several test crates; this one uses part of it.
+#[allow(dead_code)]
+#[path = "e2e/harness.rs"]
+mod harness;
+
+use std::path::Path;
+
+use harness::{
+    Engines, assert_ok, example_copy, fetched_since, fixture_go_sum, run_command, stderr, unique,
+    var, vertex_lines,
+};
+
+/// The microservices example with a module dependency in the worker, `go build -v` (which
+/// names the packages it compiles, and only those), and code new to the daemon.
+fn workload(test: &str, run: u128) -> std::path::PathBuf {
+    let context = example_copy("microservices", test);
+    std::fs::write(
+        context.join("go.mod"),
+        format!(
+            "module example.com/microservices\n\ngo 1.24\n\nrequire example.com/quote v1.1.0\n\n// run {run}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        context.join("go.sum"),
+        fixture_go_sum(&["example.com/quote"]),
+    )
+    .unwrap();
+    std::fs::write(
+        context.join("cmd/worker/main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/microservices/internal/greeting\"\n\t\"example.com/quote\"\n)\n\n\
+         func main() {\n\tfmt.Println(greeting.Line(\"worker\"), quote.Hello())\n}\n",
+    )
+    .unwrap();
+    harness::replace(
+        &context.join("Gofile"),
+        "[build]\n",
+        "[build]\nflags = [\"-v\"]\n",
+    );
+    context
+}
+
+/// Build every service of `context` on the containerd-store engine, binaries to `out`.
+fn build(engines: &Engines, context: &Path, out: &str, extra: &[&str]) -> String {
+    let dest = format!("type=local,dest={}", context.join(out).display());
+    let proxy = format!("GOPROXY={}", var("GOFRONTEND_GOPROXY"));
+    let mut args = vec!["--output", &dest, "--build-arg", &proxy];
+    args.extend(extra);
+    let output = run_command(engines.buildx_command(&engines.docker26cs, context, &args));
+    assert_ok(&output, &format!("the build into {out}"));
+    stderr(&output)
+}
+
+/// The packages the step named `step` compiled, from `go build -v` (nothing when BuildKit
+/// restored the step from the cache instead of running it).
+fn compiled(progress: &str, step: &str) -> Vec<String> {
+    vertex_lines(progress, step)
+        .iter()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace().skip(1);
+            let (time, package) = (fields.next()?, fields.next()?);
+            (time.parse::<f64>().is_ok() && fields.next().is_none() && !package.contains(':'))
+                .then(|| package.to_string())
+        })
+        .collect()
+}
+
+/// Exports the cache, prunes the builder, edits the api, rebuilds importing the cache; returns
+/// the rebuild's progress after checking what every user of CI sees either way.
+fn fresh_builder_rebuild(test: &str, extra: &[&str]) -> String {
+    let engines = Engines::from_env();
+    let run = unique();
+    let context = workload(test, run);
+    let cache = format!(
+        "{}/gofrontend-e2e/cache:{test}-{run}",
+        var("GOFRONTEND_REGISTRY")
+    );
+    let to = format!("type=registry,ref={cache},mode=max");
+    let mut first = vec!["--cache-to", to.as_str()];
+    first.extend(extra);
+    build(&engines, &context, "first", &first);
+
+    let pruned = engines.docker_on(&engines.docker26cs, &["builder", "prune", "-af"]);
+    assert_ok(&pruned, "pruning the builder");
+    harness::replace(
+        &context.join("cmd/api/main.go"),
+        "greeting.Line(\"api\"))",
+        &format!("greeting.Line(\"api-{run}\"))"),
+    );
+    let log = var("GOFRONTEND_GOPROXY_LOG");
+    let offset = std::fs::read_to_string(&log).unwrap().len();
+    let from = format!("type=registry,ref={cache}");
+    let mut again = vec!["--cache-from", from.as_str()];
+    again.extend(extra);
+    let progress = build(&engines, &context, "again", &again);
+
+    assert_eq!(
+        fetched_since(&log, offset),
+        "",
+        "no module is fetched on the fresh builder"
+    );
+    // Restored steps run nothing (a remote cache hit shows its layer's download, not CACHED).
+    for restored in [
+        "[stdlib] go build",
+        "[shared] go build",
+        "[worker] go build",
+    ] {
+        assert_eq!(
+            compiled(&progress, restored),
+            Vec::<String>::new(),
+            "{restored} is restored:\n{progress}"
+        );
+    }
+    let api = std::process::Command::new(context.join("again/usr/local/bin/api"))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&api.stdout).contains(&format!("api-{run}")),
+        "the edit reached the binary"
+    );
+    progress
+}
+
+#[test]
+fn a_fresh_builder_compiles_only_the_edited_package_from_the_registry_cache() {
+    let progress = fresh_builder_rebuild("layers", &[]);
+    assert_eq!(
+        compiled(&progress, "[api] go build"),
+        ["example.com/microservices/cmd/api"],
+        "the standard library and the shared package come from the cache's layers:\n{progress}"
+    );
+
+    // Without the layers the imported cache has no compiled packages: the api compiles the
+    // standard library and the shared package again.
+    let progress = fresh_builder_rebuild(
+        "no-layers",
+        &["--build-arg", "GOFRONTEND_CACHE_LAYERS=false"],
+    );
+    let api = compiled(&progress, "[api] go build");
+    for package in ["net/http", "example.com/microservices/internal/greeting"] {
+        assert!(
+            api.iter().any(|p| p == package),
+            "{package} compiles again without layers: {api:?}"
+        );
+    }
+}
