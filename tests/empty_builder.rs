@@ -16,16 +16,7 @@ fn a_builder_with_empty_cache_mounts_compiles_from_the_module_layer_offline() {
     let log = var("GOFRONTEND_GOPROXY_LOG");
     let context = example_copy("microservices", "empty-builder");
     let run = unique();
-    std::fs::write(
-        context.join("go.mod"),
-        format!("module example.com/microservices\n\ngo 1.24\n\nrequire example.com/quote v1.1.0\n\n// run {run}\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        context.join("go.sum"),
-        harness::fixture_go_sum(&["example.com/quote"]),
-    )
-    .unwrap();
+    harness::require_quote(&context, "example.com/microservices", run);
     let worker = context.join("cmd/worker/main.go");
     let program = |nonce: &str| {
         format!(

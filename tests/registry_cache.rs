@@ -14,26 +14,15 @@ mod harness;
 use std::path::Path;
 
 use harness::{
-    Engines, assert_ok, example_copy, fetched_since, fixture_go_sum, run_command, stderr, unique,
-    var, vertex_lines,
+    Engines, assert_ok, example_copy, fetched_since, run_command, stderr, unique, var,
+    vertex_lines, was_cached,
 };
 
 /// The microservices example with a module dependency in the worker, `go build -v` (which
 /// names the packages it compiles, and only those), and code new to the daemon.
 fn workload(test: &str, run: u128) -> std::path::PathBuf {
     let context = example_copy("microservices", test);
-    std::fs::write(
-        context.join("go.mod"),
-        format!(
-            "module example.com/microservices\n\ngo 1.24\n\nrequire example.com/quote v1.1.0\n\n// run {run}\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        context.join("go.sum"),
-        fixture_go_sum(&["example.com/quote"]),
-    )
-    .unwrap();
+    harness::require_quote(&context, "example.com/microservices", run);
     std::fs::write(
         context.join("cmd/worker/main.go"),
         "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/microservices/internal/greeting\"\n\t\"example.com/quote\"\n)\n\n\
@@ -83,15 +72,26 @@ fn fresh_builder_rebuild(test: &str, extra: &[&str]) -> String {
         "{}/gofrontend-e2e/cache:{test}-{run}",
         var("GOFRONTEND_REGISTRY")
     );
+    // The exporting build runs on a warm builder: its standard library step, re-run for a new
+    // import, finds every package in GOCACHE, and its layer must still hold what it used.
+    build(&engines, &context, "warm", extra);
+    let api = context.join("cmd/api/main.go");
+    harness::replace(&api, "\t\"net/http\"\n", "\t\"net/http\"\n\t\"strings\"\n");
+    harness::append(&api, "\nvar _ = strings.ToUpper\n");
     let to = format!("type=registry,ref={cache},mode=max");
     let mut first = vec!["--cache-to", to.as_str()];
     first.extend(extra);
-    build(&engines, &context, "first", &first);
+    let exporting = build(&engines, &context, "first", &first);
+    assert!(
+        !was_cached(&exporting, "[stdlib] go build")
+            && compiled(&exporting, "[stdlib] go build").is_empty(),
+        "the standard library step re-ran, all from GOCACHE:\n{exporting}"
+    );
 
     let pruned = engines.docker_on(&engines.docker26cs, &["builder", "prune", "-af"]);
     assert_ok(&pruned, "pruning the builder");
     harness::replace(
-        &context.join("cmd/api/main.go"),
+        &api,
         "greeting.Line(\"api\"))",
         &format!("greeting.Line(\"api-{run}\"))"),
     );

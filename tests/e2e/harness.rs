@@ -211,6 +211,21 @@ pub fn write_files(root: &Path, files: &[(&str, &str)]) {
     }
 }
 
+/// Makes `context` the module `module` requiring the proxy's example.com/quote v1.1.0, its
+/// go.mod new to the daemon (`run`).
+pub fn require_quote(context: &Path, module: &str, run: u128) {
+    std::fs::write(
+        context.join("go.mod"),
+        format!("module {module}\n\ngo 1.24\n\nrequire example.com/quote v1.1.0\n\n// run {run}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        context.join("go.sum"),
+        fixture_go_sum(&["example.com/quote"]),
+    )
+    .unwrap();
+}
+
 /// The go.sum lines of the loopback proxy's fixture modules, for the modules named.
 pub fn fixture_go_sum(modules: &[&str]) -> String {
     let sums = std::fs::read_to_string(var("GOFRONTEND_GOPROXY_SUMS")).unwrap();

@@ -5,7 +5,7 @@
 use std::process::Command;
 
 use crate::harness::{
-    Engines, assert_ok, example_copy, fixture_go_sum, run_command, stderr, stdout, unique, var,
+    Engines, assert_ok, example_copy, require_quote, run_command, stderr, stdout, unique, var,
     vertex_lines,
 };
 
@@ -55,19 +55,7 @@ const TARGETS: [Target; 3] = [
 /// A copy of the hello example that needs a module from the proxy and prints its GOARCH.
 fn context_with_a_dependency(test: &str) -> std::path::PathBuf {
     let context = example_copy("hello", test);
-    std::fs::write(
-        context.join("go.mod"),
-        format!(
-            "module example.com/hello\n\ngo 1.24\n\nrequire example.com/quote v1.1.0\n// run {}\n",
-            unique()
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        context.join("go.sum"),
-        fixture_go_sum(&["example.com/quote"]),
-    )
-    .unwrap();
+    require_quote(&context, "example.com/hello", unique());
     std::fs::write(
         context.join("main.go"),
         "package main\n\nimport (\n\t\"fmt\"\n\t\"runtime\"\n\n\t\"example.com/quote\"\n)\n\n\
