@@ -85,7 +85,11 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
         .output(&format!("[context] {}", download.inputs.join(", ")));
         let mut mounts = vec![
             read_only(SOURCE_DIR, &module_files),
-            cache(MODULE_CACHE_DIR, &download.module_cache_id),
+            cache(
+                MODULE_CACHE_DIR,
+                &download.module_cache_id,
+                CacheSharing::Shared,
+            ),
             scratch(MODULES_DIR),
             Mount::Ssh {
                 dest: SSH_AGENT_SOCKET.to_string(),
@@ -101,9 +105,17 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
             .expect("the module mount is writable")
     });
     let sources = context(context_source, &plan.context.excludes);
-    let mut markers: Vec<Output> = Vec::with_capacity(plan.precompile.len());
+    // Each precompile step's output: its marker, or with cache layers its GOCACHE entries.
+    let mut precompiled: Vec<Output> = Vec::with_capacity(plan.precompile.len());
     for step in &plan.precompile {
-        let mut mounts = vec![cache(BUILD_CACHE_DIR, &step.build_cache_id)];
+        // With cache layers each precompile step has a GOCACHE of its own: locked, so a
+        // concurrent build's run of the same step cannot write into it meanwhile.
+        let sharing = if plan.cache_layers {
+            CacheSharing::Locked
+        } else {
+            CacheSharing::Shared
+        };
+        let mut mounts = vec![cache(BUILD_CACHE_DIR, &step.build_cache_id, sharing)];
         if let Some(step_sources) = &step.sources {
             let prefix = format!("[{}] ", step.label);
             mounts.push(read_only(
@@ -112,12 +124,12 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
             ));
             mounts.extend(modules.iter().map(|m| read_only(MODULES_DIR, m)));
         }
-        mounts.extend(waits(plan, step.after, &markers));
+        mounts.extend(waits(plan, step.after, &precompiled));
         mounts.push(scratch(PRECOMPILE_OUTPUT_DIR));
-        markers.push(
+        precompiled.push(
             go_step(&step.command, &builder, &plan.build_platform, mounts)
                 .output(PRECOMPILE_OUTPUT_DIR)
-                .expect("the marker mount is writable"),
+                .expect("the precompile output mount is writable"),
         );
     }
     let binaries: Vec<(&ServicePlan, Output)> = plan
@@ -131,10 +143,14 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
             )];
             mounts.extend(modules.iter().map(|m| read_only(MODULES_DIR, m)));
             mounts.extend([
-                cache(BUILD_CACHE_DIR, &service.build_cache_id),
+                cache(
+                    BUILD_CACHE_DIR,
+                    &service.build_cache_id,
+                    CacheSharing::Shared,
+                ),
                 scratch(OUTPUT_DIR),
             ]);
-            mounts.extend(waits(plan, service.after, &markers));
+            mounts.extend(waits(plan, service.after, &precompiled));
             let outputs = go_step(&service.build, &builder, &plan.build_platform, mounts);
             (
                 service,
@@ -261,10 +277,10 @@ fn scratch(dest: &str) -> Mount {
     }
 }
 
-fn cache(dest: &str, id: &str) -> Mount {
+fn cache(dest: &str, id: &str, sharing: CacheSharing) -> Mount {
     Mount::Cache {
         dest: dest.to_string(),
         id: id.to_string(),
-        sharing: CacheSharing::Shared,
+        sharing,
     }
 }

@@ -185,7 +185,7 @@ impl BuildOptions {
             }
         }
         // The Dockerfile frontend lets the build arg win over the option.
-        if let Some(value) = options.build_args.get(ARG_MULTI_PLATFORM) {
+        if let Some(value) = options.build_arg(ARG_MULTI_PLATFORM) {
             let key = format!("{PREFIX_BUILD_ARG}{ARG_MULTI_PLATFORM}");
             options.multi_platform = parse_bool(value).map_err(error(&key))?;
         }
@@ -336,8 +336,9 @@ fn parse_cache_imports(value: &str) -> Result<Vec<CacheImport>, String> {
 fn parse_bool(value: &str) -> Result<Option<bool>, String> {
     match value.trim() {
         "" => Ok(None),
-        "1" | "true" | "TRUE" | "True" | "t" => Ok(Some(true)),
-        "0" | "false" | "FALSE" | "False" | "f" => Ok(Some(false)),
+        // Go's strconv.ParseBool, as BuildKit's frontends read these.
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(Some(true)),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(Some(false)),
         other => Err(format!("`{other}` is not a boolean; use true or false")),
     }
 }

@@ -17,6 +17,8 @@ pub use steps::{
     PRECOMPILE_OUTPUT_DIR, SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, WAIT_MARKER_DIR,
 };
 
+use sha2::{Digest, Sha256};
+
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
 use crate::gofile::{Gofile, Service};
 use crate::gomod::GoMod;
@@ -97,7 +99,8 @@ pub struct DownloadStep {
 /// runs while the modules download), and what two or more services of a group share.
 #[derive(Debug, Clone, Serialize)]
 pub struct PrecompileStep {
-    /// `stdlib`, `shared`, with a group number when there are several groups.
+    /// `stdlib`, `shared`, with a group number when there are several groups; the command's
+    /// name also names the platform when the build makes several.
     pub label: String,
     pub command: Command,
     /// The context files it sees; `None` for the standard library, which needs none and does
@@ -432,6 +435,33 @@ struct CacheIds {
 }
 
 impl CacheIds {
+    /// A precompile step's GOCACHE with cache layers: a mount of its own, since its output is
+    /// what its compile used and only a GOCACHE no other step writes to tells that exactly.
+    /// Keyed by the kind of step and the compile settings, not the package list, so a step
+    /// compiling a new import finds the packages of its earlier runs.
+    fn precompile(&self, kind: &str, settings: &steps::CompileSettings) -> String {
+        let mut hasher = Sha256::new();
+        let settings_parts = settings
+            .env
+            .iter()
+            .chain(&settings.flags)
+            .map(String::as_str);
+        for part in settings_parts.chain([settings.module_flag, settings.vcs_flag]) {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        let digest = hex::encode(hasher.finalize());
+        format!("{}:{kind}:{}", self.build_cache, &digest[..16])
+    }
+
+    fn precompile_or_shared(&self, kind: &str, settings: &steps::CompileSettings) -> String {
+        if settings.cache_layers {
+            self.precompile(kind, settings)
+        } else {
+            self.build_cache.clone()
+        }
+    }
+
     fn new(gofile: &Gofile, gomod: &GoMod, options: &BuildOptions) -> Self {
         let namespace = options
             .build_arg(ARG_CACHE_MOUNT_NS)
@@ -451,7 +481,8 @@ impl CacheIds {
 
 /// Groups the services by compile settings; gives each group a step compiling the standard
 /// library packages it imports and, for two or more services, a step compiling what they
-/// share. Each group's services wait for the last of its steps.
+/// share. Each group's services wait for the shared step when they use what it compiles, else
+/// for the standard library step.
 #[allow(clippy::too_many_arguments)]
 fn precompile_steps(
     step_label: &dyn Fn(&str) -> String,
@@ -478,9 +509,9 @@ fn precompile_steps(
     for (number, group) in groups.iter().enumerate() {
         let label = |kind: &str| {
             if several_groups {
-                step_label(&format!("{kind} {}", number + 1))
+                format!("{kind} {}", number + 1)
             } else {
-                step_label(kind)
+                kind.to_string()
             }
         };
         let group_settings = &settings[group[0]];
@@ -495,7 +526,7 @@ fn precompile_steps(
             let label = label("stdlib");
             steps.push(PrecompileStep {
                 command: steps::standard_library_command(
-                    &label,
+                    &step_label(&label),
                     group_settings,
                     &packages.standard,
                     options,
@@ -503,7 +534,7 @@ fn precompile_steps(
                 label,
                 sources: None,
                 after: None,
-                build_cache_id: cache_ids.build_cache.clone(),
+                build_cache_id: cache_ids.precompile_or_shared("stdlib", group_settings),
             });
             last = Some(steps.len() - 1);
         }
@@ -511,7 +542,7 @@ fn precompile_steps(
             let label = label("shared");
             steps.push(PrecompileStep {
                 command: steps::shared_command(
-                    &label,
+                    &step_label(&label),
                     group_settings,
                     &packages.shared,
                     group.len(),
@@ -527,7 +558,7 @@ fn precompile_steps(
                 )),
                 label,
                 after: last,
-                build_cache_id: cache_ids.build_cache.clone(),
+                build_cache_id: cache_ids.precompile_or_shared("shared", group_settings),
             });
             shared_step = Some(steps.len() - 1);
         }

@@ -290,22 +290,25 @@ pub fn build_command(
 }
 
 /// Copies the GOCACHE entries of the layers under [`CACHE_SEED_DIR`] that GOCACHE lacks into
-/// it (a warm builder copies nothing); outputs before the action entries naming them, so a go
-/// command running beside it never finds an entry whose output is still being written. Go
-/// checks each output's size against its entry, and entries are keyed by everything that went
-/// into them, so a copied entry is used exactly for the inputs that produced it. Best effort:
-/// if the builder image lacks GNU tar, the packages compile here instead.
+/// it (a warm builder copies nothing), with the copy's time as their time so Go's trim of
+/// entries unused for five days never takes them. Outputs go first, from every layer, then the
+/// action entries naming them: Go checks each output's size against its entry and compiles
+/// again on a mismatch, so a step copying beside another only costs time. Go keys each entry
+/// by everything that went into it, so a copied entry is used only for the inputs that
+/// produced it. Plain POSIX tools and tar's `-T` and `-m`, which busybox has too.
 fn seed_script() -> String {
     format!(
-        "for seed in {CACHE_SEED_DIR}/*/; do\n\
+        "mkdir -p /tmp \"$GOCACHE\"\n\
+         for kind in d a; do\n\
+         for seed in {CACHE_SEED_DIR}/*/; do\n\
          [ -d \"$seed\" ] || continue\n\
-         (cd \"$seed\" && find . -type f | sort) > /tmp/gofrontend-seed\n\
-         (mkdir -p \"$GOCACHE\" && cd \"$GOCACHE\" && find . -type f | sort) > /tmp/gofrontend-have\n\
-         comm -23 /tmp/gofrontend-seed /tmp/gofrontend-have > /tmp/gofrontend-missing\n\
-         {{ grep -ve '-a$' /tmp/gofrontend-missing; grep -e '-a$' /tmp/gofrontend-missing; }} \\\n\
-         | tar -C \"$seed\" -cf - --no-recursion -T - | tar -C \"$GOCACHE\" -xf - --skip-old-files \\\n\
+         (cd \"$seed\" && find . -type f -name \"*-$kind\" | while read -r f; do [ -e \"$GOCACHE/$f\" ] || echo \"$f\"; done) > /tmp/gofrontend-missing\n\
+         [ -s /tmp/gofrontend-missing ] || continue\n\
+         tar -C \"$seed\" -cf - -T /tmp/gofrontend-missing | tar -C \"$GOCACHE\" -xmf - \\\n\
          || echo 'gofrontend: could not copy precompiled packages into GOCACHE; compiling them here' >&2\n\
-         done\n"
+         done\n\
+         done\n\
+         rm -f /tmp/gofrontend-missing\n"
     )
 }
 
@@ -314,10 +317,11 @@ fn seed_script() -> String {
 /// build.
 ///
 /// Without cache layers it writes a constant marker that the service steps mount: they wait
-/// for it without their cache keys depending on its own. With them, its output is the GOCACHE
+/// for it without their cache keys depending on its own. With them, its GOCACHE is a cache
+/// mount of its own (locked, so no other step writes there meanwhile), and its output is the
 /// entries this compile used or wrote, minus those its seeds hold. Go refreshes an entry's
 /// time when it uses one older than an hour, so entries younger than that are first set two
-/// hours back, under Go's five-day trim: the times after the start then name what was used.
+/// hours back (under Go's five-day trim): the times after the start then name what was used.
 fn precompile_script(cache_layers: bool) -> String {
     let compile = "\"$@\" || echo 'gofrontend: some packages did not compile here; the services that import them will report it' >&2\n";
     if !cache_layers {
@@ -325,14 +329,17 @@ fn precompile_script(cache_layers: bool) -> String {
     }
     format!(
         "{seed}\
-         find \"$GOCACHE\" -type f -name '*-[ad]' -mmin -65 -exec touch -d '2 hours ago' {{}} + 2>/dev/null\n\
+         TZ=UTC0 find \"$GOCACHE\" -type f -name '*-[ad]' -mmin -65 -exec touch -t \"$(TZ=UTC+2 date +%Y%m%d%H%M.%S)\" {{}} +\n\
          touch /tmp/gofrontend-start\n\
          {compile}\
-         cd \"$GOCACHE\" && find . -type f -name '*-[ad]' -newer /tmp/gofrontend-start | sort > /tmp/gofrontend-used\n\
-         for seed in {CACHE_SEED_DIR}/*/; do [ -d \"$seed\" ] && (cd \"$seed\" && find . -type f); done | sort -u > /tmp/gofrontend-seeded\n\
-         comm -23 /tmp/gofrontend-used /tmp/gofrontend-seeded \\\n\
-         | tar -C \"$GOCACHE\" -cf - --no-recursion -T - | tar -C {PRECOMPILE_OUTPUT_DIR} -xf - \\\n\
-         || echo 'gofrontend: could not keep the compiled packages in a layer; a builder without GOCACHE compiles them again' >&2\n",
+         (cd \"$GOCACHE\" && find . -type f -name '*-[ad]' -newer /tmp/gofrontend-start) > /tmp/gofrontend-used\n\
+         while read -r f; do\n\
+         for seed in {CACHE_SEED_DIR}/*/; do [ -e \"$seed/$f\" ] && continue 2; done\n\
+         echo \"$f\"\n\
+         done < /tmp/gofrontend-used > /tmp/gofrontend-kept\n\
+         [ ! -s /tmp/gofrontend-kept ] || tar -C \"$GOCACHE\" -cf - -T /tmp/gofrontend-kept | tar -C {PRECOMPILE_OUTPUT_DIR} -xf - \\\n\
+         || echo 'gofrontend: could not keep the compiled packages in a layer; a builder without GOCACHE compiles them again' >&2\n\
+         rm -f /tmp/gofrontend-start /tmp/gofrontend-used /tmp/gofrontend-kept\n",
         seed = seed_script(),
     )
 }

@@ -1117,14 +1117,28 @@ fn compiled_packages_travel_in_layers_unless_turned_off() {
     assert!(
         plan.services
             .iter()
-            .all(|s| script(&s.build).starts_with(&format!("for seed in {CACHE_SEED_DIR}/*/")))
+            .all(|s| script(&s.build).contains(&format!("for seed in {CACHE_SEED_DIR}/*/")))
     );
+    // Each precompile step has a GOCACHE of its own, the services share one.
+    let ids: std::collections::BTreeSet<&str> = plan
+        .precompile
+        .iter()
+        .map(|s| s.build_cache_id.as_str())
+        .chain(plan.services.iter().map(|s| s.build_cache_id.as_str()))
+        .collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    assert!(plan.precompile[0].build_cache_id.contains(":stdlib:"));
 
     let off = Case::new(TWO_SERVICES)
         .files(files)
         .opt("build-arg:GOFRONTEND_CACHE_LAYERS", "false")
         .ok();
     assert!(!off.cache_layers);
+    assert!(
+        off.precompile
+            .iter()
+            .all(|s| s.build_cache_id == off.services[0].build_cache_id)
+    );
     assert!(
         off.precompile
             .iter()
