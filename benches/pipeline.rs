@@ -66,18 +66,17 @@ fn gofile_to_definition(
 ) -> Vec<u8> {
     let source = SourceFile::new("Gofile", text);
     let gofile = gofile::parse(&source, &BTreeMap::new()).expect("valid Gofile");
-    let plan = plan::plan(PlanInputs {
+    let inputs = PlanInputs {
         gofile: &gofile,
         gofile_source: &source,
         gomod,
         options,
         builder,
         build_platform: Platform::linux("amd64"),
-        target_platform: Platform::linux("amd64"),
         excludes: Vec::new(),
         sources: tree,
-    })
-    .expect("valid plan");
+    };
+    let plan = plan::plan(&inputs, Platform::linux("amd64")).expect("valid plan");
     lower(&plan, &ContextSource::default()).to_bytes()
 }
 

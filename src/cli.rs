@@ -224,18 +224,17 @@ fn llb(args: LlbArgs) -> anyhow::Result<()> {
             several.len()
         ),
     };
-    let plan = plan::plan(PlanInputs {
+    let inputs = PlanInputs {
         gofile: &gofile,
         gofile_source: &source,
         gomod: &gomod,
         options: &options,
         builder: &builder,
         build_platform,
-        target_platform,
         excludes,
         sources: &tree,
-    })
-    .map_err(|err| match err {
+    };
+    let plan = plan::plan(&inputs, target_platform).map_err(|err| match err {
         PlanError::Gofile(diagnostics) => anyhow::Error::new(diagnostics),
         PlanError::Option(err) => err.into(),
     })?;

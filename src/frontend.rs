@@ -279,25 +279,16 @@ async fn build(client: &Client, started: Instant) -> Result<Outcome, FrontendErr
         })?
         .with_os_release(&os_release?);
 
-    // One plan per platform: the module download and the builder are the same op in each,
-    // so BuildKit runs them once; the compiles differ in GOOS/GOARCH.
-    let plans = options
-        .target_platforms(&build_platform)
-        .into_iter()
-        .map(|target_platform| {
-            plan::plan(PlanInputs {
-                gofile: &gofile,
-                gofile_source: &source,
-                gomod: &gomod,
-                options: &options,
-                builder: &builder,
-                build_platform: build_platform.clone(),
-                target_platform,
-                excludes: excludes.clone(),
-                sources: &tree,
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let plans = plan::plan_platforms(&PlanInputs {
+        gofile: &gofile,
+        gofile_source: &source,
+        gomod: &gomod,
+        options: &options,
+        builder: &builder,
+        build_platform,
+        excludes,
+        sources: &tree,
+    })?;
     let mut images = try_join_all(
         plans
             .iter()

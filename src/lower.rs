@@ -171,7 +171,7 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
             )
         }
         ResultPlan::AllBinaries { base } => {
-            let prefix = match &plan.named_platform {
+            let prefix = match plan.named_platform() {
                 Some(platform) => format!("[{platform}] "),
                 None => String::new(),
             };

@@ -75,27 +75,25 @@ fuzz_target!(|data: &[u8]| {
         packages,
         vendored: false,
     };
-    let build_platform = Platform::linux("amd64");
-    for target_platform in options.target_platforms(&build_platform) {
-        let result = plan::plan(PlanInputs {
-            gofile: &gofile,
-            gofile_source: &source,
-            gomod: &gomod,
-            options: &options,
-            builder: &BuilderConfig::official_golang(),
-            build_platform: build_platform.clone(),
-            target_platform,
-            excludes: dockerignore::parse(ignore_text),
-            sources: &tree,
-        });
-        match result {
-            Ok(plan) => {
+    let result = plan::plan_platforms(&PlanInputs {
+        gofile: &gofile,
+        gofile_source: &source,
+        gomod: &gomod,
+        options: &options,
+        builder: &BuilderConfig::official_golang(),
+        build_platform: Platform::linux("amd64"),
+        excludes: dockerignore::parse(ignore_text),
+        sources: &tree,
+    });
+    match result {
+        Ok(plans) => {
+            for plan in plans {
                 let definition = lower(&plan, &ContextSource::default());
                 assert!(!definition.to_bytes().is_empty());
             }
-            Err(err) => {
-                let _ = err.to_string();
-            }
+        }
+        Err(err) => {
+            let _ = err.to_string();
         }
     }
 });

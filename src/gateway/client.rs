@@ -48,12 +48,10 @@ impl SolvedRef {
         let refs = refs
             .into_iter()
             .map(|(key, solved)| {
+                let id = solved.id();
                 let solved_ref = match solved.0 {
                     result::Result::Ref(r) => r,
-                    other => gateway::Ref {
-                        id: SolvedRef(other).id(),
-                        def: None,
-                    },
+                    _ => gateway::Ref { id, def: None },
                 };
                 (key, solved_ref)
             })

@@ -49,9 +49,9 @@ pub struct Plan {
     /// Where the builder runs; it cross-compiles for `target_platform`.
     pub build_platform: Platform,
     pub target_platform: Platform,
-    /// Set when the build makes images for several platforms: step names then say which.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub named_platform: Option<Platform>,
+    /// Whether the build makes images for several platforms: step names then say which.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub several_platforms: bool,
     /// Whether precompile steps output their GOCACHE entries as layers for the steps after
     /// them, instead of a marker.
     pub cache_layers: bool,
@@ -165,7 +165,12 @@ pub fn step_label(platform: Option<&Platform>, name: &str) -> String {
 
 impl Plan {
     pub fn step_label(&self, name: &str) -> String {
-        step_label(self.named_platform.as_ref(), name)
+        step_label(self.named_platform(), name)
+    }
+
+    /// The platform step names carry, when there are several.
+    pub fn named_platform(&self) -> Option<&Platform> {
+        self.several_platforms.then_some(&self.target_platform)
     }
 }
 
@@ -222,8 +227,6 @@ pub struct PlanInputs<'a> {
     pub builder: &'a BuilderConfig,
     /// The platform of the BuildKit worker, where the builder runs.
     pub build_platform: Platform,
-    /// The platform this plan's images are for: one of [`BuildOptions::target_platforms`].
-    pub target_platform: Platform,
     pub excludes: Vec<String>,
     /// The packages the selected services reach, from [`scan_roots`].
     pub sources: &'a SourceTree,
@@ -252,21 +255,33 @@ fn package_dir(module_dir: &str, service: &Service) -> String {
     join(module_dir, if relative == "." { "" } else { relative })
 }
 
-pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
-    let PlanInputs {
+/// One plan per platform the options target (the worker's when they name none). The builder
+/// and the module download are the same ops in each, so BuildKit runs them once; the compiles
+/// differ in GOOS/GOARCH.
+pub fn plan_platforms(inputs: &PlanInputs<'_>) -> Result<Vec<Plan>, PlanError> {
+    inputs
+        .options
+        .target_platforms(&inputs.build_platform)
+        .into_iter()
+        .map(|target_platform| plan(inputs, target_platform))
+        .collect()
+}
+
+/// The plan for the images of `target_platform`, one of [`BuildOptions::target_platforms`].
+pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, PlanError> {
+    let &PlanInputs {
         gofile,
         gofile_source,
         gomod,
         options,
         builder,
-        build_platform,
-        target_platform,
-        excludes,
+        ref build_platform,
+        ref excludes,
         sources: tree,
     } = inputs;
-    let named_platform =
-        (options.target_platforms(&build_platform).len() > 1).then(|| target_platform.clone());
-    let label = |name: &str| step_label(named_platform.as_ref(), name);
+    let several_platforms = options.target_platforms(build_platform).len() > 1;
+    let named_platform = several_platforms.then_some(&target_platform);
+    let label = |name: &str| step_label(named_platform, name);
     let cache_layers = options.cache_layers()?;
     let selected = select_services(gofile, gofile_source, options)?;
     let cache_ids = CacheIds::new(gofile, gomod, options);
@@ -277,7 +292,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
     let mut settings = Vec::with_capacity(selected.len());
     let mut reaches = Vec::with_capacity(selected.len());
     for service in &selected {
-        if service.build.cgo && target_platform != build_platform {
+        if service.build.cgo && target_platform != *build_platform {
             return Err(gofile_error(
                 gofile_source,
                 Diagnostic::new(
@@ -364,9 +379,9 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
     };
     Ok(Plan {
         builder_image: builder_image(gofile, gomod, options, gofile_source)?,
-        build_platform,
+        build_platform: build_platform.clone(),
+        several_platforms,
         target_platform,
-        named_platform,
         cache_layers,
         image_resolve_mode: options.image_resolve_mode,
         download: (!vendor).then(|| {
@@ -382,7 +397,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Result<Plan, PlanError> {
         precompile,
         context: ContextPlan {
             module_dir,
-            excludes,
+            excludes: excludes.clone(),
         },
         services,
         result,

@@ -63,24 +63,16 @@ impl Case {
         let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
         let use_workspace = gofile.workspace.as_ref().is_none_or(|w| w.value);
         let tree = scan_with(&files, &gofile.module.value, &roots, use_workspace);
-        let build_platform = Platform::linux("amd64");
-        options
-            .target_platforms(&build_platform)
-            .into_iter()
-            .map(|target_platform| {
-                plan(PlanInputs {
-                    gofile: &gofile,
-                    gofile_source: &source,
-                    gomod: &gomod,
-                    options: &options,
-                    builder: &BuilderConfig::official_golang(),
-                    build_platform: build_platform.clone(),
-                    target_platform,
-                    excludes: vec!["bin".into()],
-                    sources: &tree,
-                })
-            })
-            .collect()
+        plan_platforms(&PlanInputs {
+            gofile: &gofile,
+            gofile_source: &source,
+            gomod: &gomod,
+            options: &options,
+            builder: &BuilderConfig::official_golang(),
+            build_platform: Platform::linux("amd64"),
+            excludes: vec!["bin".into()],
+            sources: &tree,
+        })
     }
 
     fn ok(&self) -> Plan {
@@ -985,17 +977,17 @@ fn the_cgo_base_follows_the_builder_s_debian_release() {
     let gomod = GoMod::parse(&SourceFile::new("go.mod", "module m\ngo 1.24\n")).unwrap();
     let tree = SourceTree::unscanned(ModuleLayout::single("m", "."), &[".".into()], "test");
     let plan_with = |builder: &BuilderConfig, options: &BuildOptions| {
-        plan(PlanInputs {
+        let inputs = PlanInputs {
             gofile: &gofile,
             gofile_source: &source,
             gomod: &gomod,
             options,
             builder,
             build_platform: Platform::linux("amd64"),
-            target_platform: Platform::linux("amd64"),
             excludes: vec![],
             sources: &tree,
-        })
+        };
+        plan(&inputs, Platform::linux("amd64"))
     };
     let bookworm =
         BuilderConfig::official_golang().with_os_release("ID=debian\nVERSION_ID=\"12\"\n");
