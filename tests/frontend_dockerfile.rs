@@ -30,11 +30,11 @@ const MAX_FRONTEND_SIZE: u64 = 8_000_000;
 /// is unreachable from the local engines, so the test needs one in the local registry.
 fn rust_image() -> String {
     std::env::var("GOFRONTEND_RUST_IMAGE").unwrap_or_else(|_| {
-        panic!(
+        harness::exit_unconfigured(
             "GOFRONTEND_RUST_IMAGE is not set: this test builds frontend.Dockerfile with a Rust \
-             builder image from the local registry. Build it from this machine's toolchain with \
-             `export GOFRONTEND_RUST_IMAGE=$(scripts/rust-builder-image)` (it pushes \
-             localhost:5000/gofrontend-rust:host)."
+             builder image from the local registry; run `scripts/test`, or build it from this \
+             machine's toolchain with `export GOFRONTEND_RUST_IMAGE=$(scripts/rust-builder-image)` \
+             (it pushes localhost:5000/gofrontend-rust:host)",
         )
     })
 }

@@ -2,6 +2,7 @@
 
 mod interpolate;
 mod model;
+mod quoted;
 mod reader;
 mod validate;
 
@@ -79,7 +80,20 @@ pub fn parse_declarations(
     )
 }
 
+/// A UTF-8 byte order mark, which some Windows editors write first.
+const BYTE_ORDER_MARK: char = '\u{feff}';
+
 fn parse_with(source: &SourceFile, build_args: BuildArgs<'_>) -> Result<Gofile, Diagnostics> {
+    if source.text().starts_with(BYTE_ORDER_MARK) {
+        return Err(Diagnostics::single(
+            source.clone(),
+            Diagnostic::new(
+                0..BYTE_ORDER_MARK.len_utf8(),
+                "the Gofile starts with a byte order mark (U+FEFF)",
+            )
+            .with_help("BuildKit reads `# syntax=` only from the file's first byte, so it would not run gofrontend; save the Gofile as UTF-8 without a BOM"),
+        ));
+    }
     let root = DeTable::parse(source.text()).map_err(|err| {
         let span = err.span().unwrap_or(0..0);
         let message = err.message().trim().replace('\n', "; ");
@@ -112,7 +126,7 @@ fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
     let workspace = r.spanned_bool(root, "workspace", top);
     let source = checked_string(r, root, "source", top, no_control_characters).map(|s| s.value);
     let tag_prefix =
-        checked_string(r, root, "tag_prefix", top, no_control_characters).map(|s| s.value);
+        checked_string(r, root, "tag_prefix", top, validate::tag_prefix).map(|s| s.value);
     let defaults = match r.table(root, "build", top) {
         Some((table, _)) => {
             let place = Place(Some("build"));
@@ -207,6 +221,25 @@ fn read_service(
     };
     let base = checked_string(r, body, "base", place, |v| validate::image(v, true));
     let build = read_build_settings(r, body, place, "build_env", defaults);
+    if !build.cgo {
+        for flag in &build.flags {
+            let flag_name = validate::flag_name(&flag.value);
+            if validate::CGO_FLAGS.contains(&flag_name) && validate::flag_is_on(&flag.value) {
+                r.report(
+                    Diagnostic::new(
+                        flag.span.clone(),
+                        format!(
+                            "`-{flag_name}` needs cgo, and service `{}` builds without it",
+                            name.value
+                        ),
+                    )
+                    .with_help(
+                        "set `cgo = true` for this service (or in [build]), or remove the flag",
+                    ),
+                );
+            }
+        }
+    }
     let image = read_image_settings(r, body, place);
     Some(Service {
         package: package?,
@@ -228,8 +261,10 @@ fn read_build_settings(
     let cgo = r.bool(table, "cgo", place).unwrap_or(defaults.cgo);
     let tags = checked_strings(r, table, "tags", place, validate::build_tag)
         .unwrap_or_else(|| defaults.tags.clone());
-    let ldflags = checked_string(r, table, "ldflags", place, no_control_characters)
-        .map_or_else(|| defaults.ldflags.clone(), |s| s.value);
+    let ldflags = r
+        .go_flag_list(table, "ldflags", place)
+        .and_then(|s| r.check(no_control_characters(&s)))
+        .unwrap_or_else(|| defaults.ldflags.clone());
     let flags = checked_strings(r, table, "flags", place, validate::build_flag)
         .unwrap_or_else(|| defaults.flags.clone());
     let buildvcs = r
@@ -264,7 +299,8 @@ fn read_image_settings(r: &mut Reader<'_>, table: &DeTable<'_>, place: Place<'_>
         workdir: checked_string(r, table, "workdir", place, validate::workdir).map(|s| s.value),
         ports: read_ports(r, table, place),
         labels: checked_table(r, table, "labels", place, |_| Ok(())),
-        stop_signal: text(r, "stop_signal"),
+        stop_signal: checked_string(r, table, "stop_signal", place, validate::stop_signal)
+            .map(|s| s.value),
         description: text(r, "description"),
     }
 }

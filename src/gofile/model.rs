@@ -76,7 +76,9 @@ pub struct BuildSettings {
     pub cgo: bool,
     pub tags: Vec<String>,
     pub ldflags: String,
-    pub flags: Vec<String>,
+    /// Extra `go build` flags, each with where it was written (for errors that depend on
+    /// other settings, like `-race` without cgo).
+    pub flags: Vec<Spanned<String>>,
     /// Stamp the binary with the VCS revision (`-buildvcs=true`, the `.git` directory in the
     /// step's context); off by default, since every commit would then re-run the compile.
     pub buildvcs: Option<Spanned<bool>>,

@@ -7,6 +7,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::interpolate::{ArgUse, BuildArgs, interpolate};
 use super::model::Spanned;
+use super::quoted;
 use crate::diagnostic::{Diagnostic, SourceFile};
 
 type TomlValue<'i> = toml::Spanned<DeValue<'i>>;
@@ -171,6 +172,76 @@ impl<'a> Reader<'a> {
                 None
             }
         }
+    }
+
+    /// A flag list Go splits into fields (`ldflags`): each field is filled in on its own and
+    /// quoted again where a build arg's value needs it (`-X 'main.v=1.0 beta'`), so no value
+    /// can add or split a flag.
+    pub fn go_flag_list(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        place: Place<'_>,
+    ) -> Option<Spanned<String>> {
+        let value = lookup(table, key)?;
+        let DeValue::String(text) = value.get_ref() else {
+            return self.wrong_type(key, place, "a string", value);
+        };
+        let span = value.span();
+        let literal_start = self.literal_start(text, &span);
+        let fields = match quoted::split_template(text) {
+            Ok(fields) => fields,
+            Err(quote) => {
+                self.report(
+                    Diagnostic::new(span, format!("`{key}` has an unterminated {quote} quote"))
+                        .with_help("Go splits it at spaces and reads a field starting with a quote up to the same quote; close it"),
+                );
+                return None;
+            }
+        };
+        let mut filled = Vec::with_capacity(fields.len());
+        for field in fields {
+            let used_before = self.used_args.len();
+            let field_text = &text[field.start..field.end];
+            let result = interpolate(
+                field_text,
+                &span,
+                literal_start.map(|start| start + field.start),
+                &self.args,
+                &mut self.used_args,
+            );
+            let field_value = match result {
+                Ok(value) => value,
+                Err(diagnostic) => {
+                    self.report(diagnostic);
+                    return None;
+                }
+            };
+            let Some(quoted) = quoted::quote(&field_value) else {
+                let names: Vec<String> = self.used_args[used_before..]
+                    .iter()
+                    .map(|arg| format!("`{}`", arg.name))
+                    .collect();
+                let field_span = literal_start
+                    .map_or(span.clone(), |start| start + field.start..start + field.end);
+                self.report(
+                    Diagnostic::new(
+                        field_span,
+                        format!(
+                            "`{key}` field `{field_value}` holds both `'` and `\"`, and Go cannot quote it as one field"
+                        ),
+                    )
+                    .with_help(if names.is_empty() {
+                        "remove one kind of quote".to_string()
+                    } else {
+                        format!("remove one kind of quote from the value of build arg {}", names.join(", "))
+                    }),
+                );
+                return None;
+            };
+            filled.push(quoted);
+        }
+        Some(Spanned::new(filled.join(" "), span))
     }
 
     pub fn wrong_type<T>(

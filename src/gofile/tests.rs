@@ -243,6 +243,38 @@ fn build_args_fill_placeholders() {
     assert_eq!(api.image.user.as_deref(), Some("65532"));
 }
 
+/// Go splits `-ldflags` at spaces (with `'` or `"` around a field): a value with spaces or
+/// quotes stays in its field, and one holding both quotes is refused with the build arg.
+#[test]
+fn build_args_in_ldflags_stay_in_their_field() {
+    let text =
+        format!("{API}ldflags = \"-s -X main.version=${{VERSION}} -X 'main.note=${{NOTE}}'\"\n");
+    let ldflags = |version: &str, note: &str| {
+        parse_with(&text, &[("VERSION", version), ("NOTE", note)])
+            .map(|gofile| gofile.service("api").unwrap().build.ldflags.clone())
+    };
+    assert_eq!(
+        ldflags("1.2", "x").unwrap(),
+        "-s -X main.version=1.2 -X main.note=x"
+    );
+    assert_eq!(
+        ldflags("1.0 beta", "it's").unwrap(),
+        "-s -X 'main.version=1.0 beta' -X main.note=it's"
+    );
+    assert_eq!(
+        ldflags("-X main.evil=1", "").unwrap(),
+        "-s -X 'main.version=-X main.evil=1' -X main.note="
+    );
+    let err = ldflags("say \"it's\"", "x").unwrap_err();
+    assert_eq!(
+        err.headlines(),
+        [
+            "Gofile:3:18: `ldflags` field `main.version=say \"it's\"` holds both `'` and `\"`, and Go cannot quote it as one field"
+        ]
+    );
+    assert!(err.to_string().contains("build arg `VERSION`"));
+}
+
 #[test]
 fn an_undefined_build_arg_points_at_the_placeholder() {
     let text = format!("{API}ldflags = \"-X main.version=${{VERSION}}\"\n");

@@ -7,8 +7,21 @@ use crate::diagnostic::Diagnostic;
 
 type Checked<T> = Result<T, Diagnostic>;
 
+/// The names of gofrontend's own steps in the progress output (`[stdlib] go build ...`).
+const RESERVED_SERVICE_NAMES: &[&str] = &["stdlib", "shared"];
+
 /// Service names double as build targets and default binary names.
 pub fn service_name(name: &Spanned<String>) -> Checked<()> {
+    if RESERVED_SERVICE_NAMES.contains(&name.value.as_str()) {
+        return Err(Diagnostic::new(
+            name.span.clone(),
+            format!(
+                "`{}` is the name of gofrontend's own precompile step: this service's progress lines would read like it",
+                name.value
+            ),
+        )
+        .with_help("rename the service (its name is the build target and the default binary name)"));
+    }
     let valid = (1..=63).contains(&name.value.len())
         && name
             .value
@@ -49,6 +62,14 @@ pub fn package(package: &Spanned<String>) -> Checked<String> {
         .with_help("a service builds one main package; declare one service per binary"));
     }
     let Some(relative) = value.strip_prefix("./").or((value == ".").then_some("")) else {
+        if looks_like_import_path(value) {
+            return Err(
+                err(format!("package `{value}` is an import path, not a directory")).with_help(
+                    "write the package's directory relative to the module's go.mod, starting with `./`: \
+                     its import path without the module path, like `./cmd/api`",
+                ),
+            );
+        }
         return Err(
             err(format!("package `{value}` must start with `./`")).with_help(format!(
                 "Go reads `{value}` as an import path, not a directory; did you mean `./{value}`?"
@@ -56,11 +77,30 @@ pub fn package(package: &Spanned<String>) -> Checked<String> {
         );
     };
     let components = clean_components(relative, &package.span, "package")?;
+    if let Some(file) = components.last().filter(|name| name.ends_with(".go")) {
+        let dir = match &components[..components.len() - 1] {
+            [] => ".".to_string(),
+            parents => format!("./{}", parents.join("/")),
+        };
+        return Err(err(format!(
+            "package `{value}` names the file `{file}`: a service builds a package, which is a directory"
+        ))
+        .with_help(format!("write `package = \"{dir}\"`")));
+    }
     Ok(if components.is_empty() {
         ".".to_string()
     } else {
         format!("./{}", components.join("/"))
     })
+}
+
+/// `example.com/app/cmd/api`: a first path element with a dot is a domain, as in module paths.
+fn looks_like_import_path(value: &str) -> bool {
+    value
+        .split('/')
+        .next()
+        .is_some_and(|first| first.contains('.') && !first.starts_with('.'))
+        && value.contains('/')
 }
 
 /// The module directory, relative to the build context, returned without `./` (`.` for the root).
@@ -206,20 +246,92 @@ pub fn build_tag(tag: &Spanned<String>) -> Checked<String> {
 /// `go build` flags gofrontend sets itself, with the Gofile key that controls each.
 const MANAGED_FLAGS: &[(&str, &str)] = &[
     (
-        "-o",
+        "o",
         "the output path is managed by gofrontend; rename the binary with `binary`",
     ),
-    ("-ldflags", "use the `ldflags` key"),
-    ("-tags", "use the `tags` key"),
+    ("ldflags", "use the `ldflags` key"),
+    ("tags", "use the `tags` key"),
+    ("mod", "modules are always read-only from the download step"),
+    ("modfile", "the module is the one in `module`"),
+    ("buildvcs", "use the `buildvcs` key"),
     (
-        "-mod",
-        "modules are always read-only from the download step",
+        "C",
+        "the package is relative to the module; set `module` and `package` instead",
     ),
-    ("-modfile", "the module is the one in `module`"),
-    ("-buildvcs", "use the `buildvcs` key"),
 ];
 
-pub fn build_flag(flag: &Spanned<String>) -> Checked<String> {
+/// `go build` flags that would build something other than a binary that runs in the image.
+const REFUSED_FLAGS: &[(&str, &str)] = &[
+    (
+        "n",
+        "`-n` prints the commands without running them, so there would be no binary",
+    ),
+    (
+        "linkshared",
+        "`-linkshared` links against shared Go libraries that the image does not have",
+    ),
+    (
+        "msan",
+        "`-msan` needs clang, which the golang images do not have; use `-asan` with `cgo = true`",
+    ),
+];
+
+/// `go build`'s boolean flags (`go help build`), besides the managed and refused ones.
+const BOOL_FLAGS: &[&str] = &[
+    "a",
+    "race",
+    "asan",
+    "cover",
+    "v",
+    "work",
+    "x",
+    "json",
+    "modcacherw",
+    "trimpath",
+];
+/// `go build`'s flags that take a value, written `-name=value` in `flags`.
+const VALUE_FLAGS: &[&str] = &[
+    "p",
+    "covermode",
+    "coverpkg",
+    "asmflags",
+    "buildmode",
+    "compiler",
+    "gccgoflags",
+    "gcflags",
+    "installsuffix",
+    "overlay",
+    "pgo",
+    "pkgdir",
+    "toolexec",
+];
+/// Flags whose binaries need cgo on Linux.
+pub const CGO_FLAGS: &[&str] = &["race", "asan"];
+/// `-buildmode` values that make an executable.
+const EXECUTABLE_BUILD_MODES: &[&str] = &["default", "exe", "pie"];
+
+/// The values Go's `strconv.ParseBool` accepts, which `go build` uses for boolean flags.
+fn parse_go_bool(value: &str) -> Option<bool> {
+    match value {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// A flag's name without its dashes and value: `race` for `--race=true`.
+pub fn flag_name(flag: &str) -> &str {
+    let name = flag.trim_start_matches('-');
+    name.split('=').next().unwrap_or(name)
+}
+
+/// Whether a boolean flag is on: `-race`, `-race=true`, not `-race=false`.
+pub fn flag_is_on(flag: &str) -> bool {
+    flag.split_once('=')
+        .is_none_or(|(_, value)| parse_go_bool(value) == Some(true))
+}
+
+pub fn build_flag(flag: &Spanned<String>) -> Checked<Spanned<String>> {
     let value = &flag.value;
     let err = |message: String| Diagnostic::new(flag.span.clone(), message);
     if !value.starts_with('-') {
@@ -242,15 +354,92 @@ pub fn build_flag(flag: &Spanned<String>) -> Checked<String> {
             value.escape_debug()
         )));
     }
-    let name = value.trim_start_matches('-');
-    let name = name.split('=').next().unwrap_or(name);
-    if let Some((_, help)) = MANAGED_FLAGS
-        .iter()
-        .find(|(managed, _)| managed.trim_start_matches('-') == name)
-    {
+    let name = flag_name(value);
+    if let Some((_, help)) = MANAGED_FLAGS.iter().find(|(managed, _)| *managed == name) {
         return Err(err(format!("flag `{value}` is set by gofrontend")).with_help(*help));
     }
-    Ok(value.clone())
+    if let Some((_, why)) = REFUSED_FLAGS.iter().find(|(refused, _)| *refused == name) {
+        return Err(
+            err(format!("flag `{value}` cannot build a service's image"))
+                .with_help(format!("{why}; remove it")),
+        );
+    }
+    let given = value.split_once('=').map(|(_, v)| v);
+    if BOOL_FLAGS.contains(&name) {
+        if let Some(given) = given.filter(|v| parse_go_bool(v).is_none()) {
+            return Err(
+                err(format!("flag `-{name}` is true or false, not `{given}`"))
+                    .with_help(format!("write `-{name}` or `-{name}=false`")),
+            );
+        }
+        return Ok(flag.clone());
+    }
+    if VALUE_FLAGS.contains(&name) {
+        let Some(given) = given else {
+            return Err(
+                err(format!("flag `{value}` needs a value")).with_help(format!(
+                    "write the flag and its value as one string: `-{name}=...`"
+                )),
+            );
+        };
+        if name == "buildmode" && !EXECUTABLE_BUILD_MODES.contains(&given) {
+            return Err(err(format!(
+                "`-buildmode={given}` does not build an executable for the image"
+            ))
+            .with_help("use `-buildmode=pie` or `-buildmode=exe`, or remove the flag"));
+        }
+        if name == "compiler" && given != "gc" {
+            return Err(err(format!(
+                "`-compiler={given}`: the golang images have only the gc compiler"
+            ))
+            .with_help("remove the flag"));
+        }
+        return Ok(flag.clone());
+    }
+    let known: Vec<&str> = BOOL_FLAGS.iter().chain(VALUE_FLAGS).copied().collect();
+    let mut diagnostic = err(format!("`{value}` is not a `go build` flag"));
+    diagnostic = match known
+        .iter()
+        .min_by_key(|known| strsim::damerau_levenshtein(name, known))
+        .filter(|known| strsim::damerau_levenshtein(name, known) <= (known.len() / 3).max(1))
+    {
+        Some(close) => diagnostic.with_help(format!("did you mean `-{close}`?")),
+        None => diagnostic.with_help("see `go help build` for the flags it takes"),
+    };
+    Err(diagnostic)
+}
+
+/// Signal names Docker's `ParseSignal` knows on Linux, without `SIG`.
+const SIGNALS: &[&str] = &[
+    "ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO", "IOT", "KILL",
+    "PIPE", "POLL", "PROF", "PWR", "QUIT", "SEGV", "STKFLT", "STOP", "SYS", "TERM", "TRAP", "TSTP",
+    "TTIN", "TTOU", "URG", "USR1", "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ", "RTMIN", "RTMAX",
+];
+
+/// `STOPSIGNAL` as Docker reads it: a name with or without `SIG` (`SIGTERM`, `term`,
+/// `SIGRTMIN+3`) or a number.
+pub fn stop_signal(signal: &Spanned<String>) -> Checked<String> {
+    let value = &signal.value;
+    let upper = value.to_ascii_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    let realtime = |base: &str, sign: char| {
+        name.strip_prefix(base)
+            .and_then(|rest| rest.strip_prefix(sign))
+            .and_then(|n| n.parse::<u8>().ok())
+            .is_some_and(|n| (1..=15).contains(&n) && !(sign == '-' && n == 15))
+    };
+    let valid = value.parse::<u8>().is_ok_and(|n| (1..=64).contains(&n))
+        || SIGNALS.contains(&name)
+        || realtime("RTMIN", '+')
+        || realtime("RTMAX", '-');
+    if valid {
+        return Ok(value.clone());
+    }
+    Err(Diagnostic::new(
+        signal.span.clone(),
+        format!("`{}` is not a signal Docker knows", value.escape_debug()),
+    )
+    .with_help("write a signal name like `SIGTERM` or `SIGINT`, or its number"))
 }
 
 /// `8080`, `"8080"`, `"53/udp"` -> `8080/tcp`, `53/udp`.
@@ -305,6 +494,30 @@ pub fn image(reference: &Spanned<String>, allow_scratch: bool) -> Checked<String
     crate::image_ref::normalize(&reference.value)
         .map(|_| reference.value.clone())
         .map_err(|message| Diagnostic::new(reference.span.clone(), message))
+}
+
+/// What `gofrontend bake` puts before a service's name to tag its image: with a service name
+/// after it, a repository Docker accepts.
+pub fn tag_prefix(prefix: &Spanned<String>) -> Checked<String> {
+    let example = format!("{}api", prefix.value);
+    match crate::image_ref::normalize(&example) {
+        Ok(_) if !example.contains(['@', ':']) || example.rsplit_once(':').is_some_and(|(_, tag)| tag.contains('/')) => {
+            Ok(prefix.value.clone())
+        }
+        Ok(_) => Err(Diagnostic::new(
+            prefix.span.clone(),
+            format!("tag_prefix `{}` would put the service's name in a tag or digest", prefix.value.escape_debug()),
+        )
+        .with_help("end the prefix with `/` or `-`, like `registry.example.com/shop/`")),
+        Err(message) => Err(Diagnostic::new(
+            prefix.span.clone(),
+            format!(
+                "tag_prefix `{}` does not make image names: `{example}`: {message}",
+                prefix.value.escape_debug()
+            ),
+        )
+        .with_help("use lowercase letters, digits, `.`, `-`, `_` and `/`, like `registry.example.com/shop/`")),
+    }
 }
 
 /// A Go version as the golang image tags it: `1.24` or `1.24.3`.
@@ -371,9 +584,9 @@ mod tests {
 
     #[test]
     fn managed_flags_and_env_are_refused_with_the_key_to_use() {
-        assert_eq!(build_flag(&s("-race")).unwrap(), "-race");
+        assert_eq!(build_flag(&s("-race")).unwrap().value, "-race");
         assert_eq!(
-            build_flag(&s("-gcflags=all=-N -l")).unwrap(),
+            build_flag(&s("-gcflags=all=-N -l")).unwrap().value,
             "-gcflags=all=-N -l"
         );
         assert!(
@@ -402,7 +615,79 @@ mod tests {
     }
 
     #[test]
+    fn flags_are_ones_go_build_takes_and_that_build_a_binary() {
+        for good in [
+            "-a",
+            "-v=true",
+            "-p=4",
+            "-buildmode=pie",
+            "-gcflags=all=-N -l",
+            "-cover",
+        ] {
+            assert!(build_flag(&s(good)).is_ok(), "{good} refused");
+        }
+        let message = |flag: &str| build_flag(&s(flag)).unwrap_err();
+        assert_eq!(
+            message("-n").message,
+            "flag `-n` cannot build a service's image"
+        );
+        assert_eq!(message("-p").message, "flag `-p` needs a value");
+        assert_eq!(
+            message("-race=yes").message,
+            "flag `-race` is true or false, not `yes`"
+        );
+        assert_eq!(
+            message("-buildmode=c-archive").message,
+            "`-buildmode=c-archive` does not build an executable for the image"
+        );
+        assert_eq!(
+            message("-gcflag=-N").help.unwrap(),
+            "did you mean `-gcflags`?"
+        );
+        assert_eq!(
+            message("-C=cmd").message,
+            "flag `-C=cmd` is set by gofrontend"
+        );
+        assert!(flag_is_on("-race") && flag_is_on("-race=1") && !flag_is_on("-race=false"));
+    }
+
+    #[test]
+    fn stop_signals_are_ones_docker_knows() {
+        for good in ["SIGTERM", "term", "SIGRTMIN+3", "RTMAX-2", "9", "SIGUSR1"] {
+            assert!(stop_signal(&s(good)).is_ok(), "{good} refused");
+        }
+        for bad in ["SIGFOO", "0", "65", "RTMIN+16", "TERM ", ""] {
+            assert!(stop_signal(&s(bad)).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn packages_given_as_files_or_import_paths_say_what_to_write() {
+        let err = package(&s("./cmd/api/main.go")).unwrap_err();
+        assert_eq!(err.help.unwrap(), "write `package = \"./cmd/api\"`");
+        assert_eq!(
+            package(&s("./main.go")).unwrap_err().help.unwrap(),
+            "write `package = \".\"`"
+        );
+        let err = package(&s("example.com/app/cmd/api")).unwrap_err();
+        assert_eq!(
+            err.message,
+            "package `example.com/app/cmd/api` is an import path, not a directory"
+        );
+        assert!(
+            package(&s("cmd/api"))
+                .unwrap_err()
+                .help
+                .unwrap()
+                .contains("`./cmd/api`")
+        );
+    }
+
+    #[test]
     fn names_follow_their_rules() {
+        for reserved in ["stdlib", "shared"] {
+            assert!(service_name(&s(reserved)).is_err(), "{reserved} accepted");
+        }
         assert!(service_name(&s("api-v2.internal_x")).is_ok());
         for bad in ["Api", "-api", "", "a/b", &"a".repeat(64)] {
             assert!(service_name(&s(bad)).is_err(), "{bad} accepted");

@@ -183,7 +183,7 @@ pub fn compile_settings(
     if !settings.tags.is_empty() {
         flags.push(format!("-tags={}", settings.tags.join(",")));
     }
-    flags.extend(settings.flags.iter().cloned());
+    flags.extend(settings.flags.iter().map(|flag| flag.value.clone()));
     CompileSettings {
         env: env.into_list(),
         module_flag: if vendor {

@@ -233,7 +233,7 @@ fn cache_ids_are_scoped_to_the_module_unless_shared() {
 
 #[test]
 fn build_commands_are_argv_with_every_setting() {
-    let text = "[build]\ntags = [\"netgo\", \"osusergo\"]\nflags = [\"-race\"]\nenv = { GOPRIVATE = \"corp.example\", GOEXPERIMENT = \"x\" }\n[services.api]\npackage = \"./cmd/api\"\nbinary = \"api-server\"\nldflags = \"-X main.v=${V}\"\n";
+    let text = "[build]\ntags = [\"netgo\", \"osusergo\"]\nflags = [\"-a\"]\nenv = { GOPRIVATE = \"corp.example\", GOEXPERIMENT = \"x\" }\n[services.api]\npackage = \"./cmd/api\"\nbinary = \"api-server\"\nldflags = \"-X main.v=${V}\"\n";
     let plan = Case::new(text)
         .opt("build-arg:V", "1; rm -rf /")
         .opt("platform", "linux/arm/v7")
@@ -247,9 +247,9 @@ fn build_commands_are_argv_with_every_setting() {
             "-mod=readonly",
             "-trimpath",
             "-buildvcs=false",
-            "-ldflags=-X main.v=1; rm -rf /",
+            "-ldflags=-X 'main.v=1; rm -rf /'",
             "-tags=netgo,osusergo",
-            "-race",
+            "-a",
             "-o",
             "/out/api-server",
             "./cmd/api",

@@ -16,14 +16,36 @@ pub struct Engines {
     pub base_image: String,
 }
 
+/// An environment variable the end-to-end tests need: the engines' addresses and clients
+/// (`GOFRONTEND_DOCKER26`, `GOFRONTEND_DOCKER26_CS`, `GOFRONTEND_DOCKER26_CLIENT`,
+/// `GOFRONTEND_DOCKER20`, `GOFRONTEND_DOCKER20_CLIENT`), what they serve
+/// (`GOFRONTEND_STATE`, `GOFRONTEND_REGISTRY`, `GOFRONTEND_DISTROLESS_IMAGE`,
+/// `GOFRONTEND_DISTROLESS_BASE_IMAGE`, `GOFRONTEND_GOPROXY` and its `_LOG`, `_SUMS`, `_ROOT`,
+/// `GOFRONTEND_TLS_DIR`), all from `scripts/local-buildkit env`, and `GOFRONTEND_IMAGE`, the
+/// frontend under test. Without one the test binary stops: see [`exit_unconfigured`].
 pub fn var(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
-        panic!(
-            "{name} is not set: the end-to-end tests need real BuildKit engines and the frontend image. \
-             Run `scripts/test`, which starts them, or `eval \"$(scripts/local-buildkit env)\"` after \
-             `scripts/local-buildkit up` and `export GOFRONTEND_IMAGE=$(scripts/frontend-image)`."
-        )
+        exit_unconfigured(&format!(
+            "{name} is not set: the end-to-end tests need real BuildKit engines and the frontend image; \
+             run `scripts/test`, which starts them, or `scripts/local-buildkit up`, \
+             `eval \"$(scripts/local-buildkit env)\"` and `export GOFRONTEND_IMAGE=$(scripts/frontend-image)`"
+        ))
     })
+}
+
+/// Ends the test binary with `message` as one line on stderr and exit status 2, so that
+/// `cargo test` without the engines reports the binary as failed in one line, not with one
+/// panic and backtrace per test. The line goes to the process's stderr itself (libtest
+/// captures a test's `eprintln!`, and the exit would lose it); only the first test to get
+/// here prints, the others wait for the exit.
+pub fn exit_unconfigured(message: &str) -> ! {
+    use std::io::Write;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = writeln!(std::io::stderr().lock(), "error: {message}");
+        std::process::exit(2);
+    });
+    unreachable!("the first caller exits the process")
 }
 
 impl Engines {
