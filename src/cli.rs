@@ -33,8 +33,9 @@ struct Cli {
 enum Command {
     /// Write the BuildKit LLB definition for a Gofile to stdout (what `buildctl build` reads).
     Llb(LlbArgs),
-    /// Validate a Gofile: exit 0, or print every error and exit 1.
-    Check(CheckArgs),
+    /// Check a Gofile against its build context (go.mod, .dockerignore, the Go sources) as a
+    /// build would: exit 0, or print every error and exit 1.
+    Check(PlanArgs),
     /// List the services (build targets) of a Gofile.
     Targets(GofileArg),
     /// Write a Gofile with one service per `package main` of the module in DIR.
@@ -81,16 +82,17 @@ struct InitArgs {
 }
 
 #[derive(Args)]
-struct CheckArgs {
+struct LlbArgs {
     #[command(flatten)]
-    gofile: GofileArg,
-    /// A build arg for `${NAME}` in the Gofile.
-    #[arg(long = "build-arg", value_name = "NAME=VALUE")]
-    build_args: Vec<String>,
+    plan: PlanArgs,
+    /// Print a readable JSON form instead of the binary definition.
+    #[arg(long)]
+    json: bool,
 }
 
+/// What `llb` and `check` plan from: the same inputs the frontend reads inside BuildKit.
 #[derive(Args)]
-struct LlbArgs {
+struct PlanArgs {
     /// The Gofile [default: CONTEXT/Gofile].
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     file: Option<PathBuf>,
@@ -120,9 +122,6 @@ struct LlbArgs {
         default_value = "13"
     )]
     builder_debian: String,
-    /// Print a readable JSON form instead of the binary definition.
-    #[arg(long)]
-    json: bool,
     /// The build context: where go.mod and .dockerignore are read from.
     #[arg(default_value = ".")]
     context: PathBuf,
@@ -161,6 +160,26 @@ fn report(diagnostics: &Diagnostics) {
 }
 
 fn llb(args: LlbArgs) -> anyhow::Result<()> {
+    let plan = plan_local(&args.plan)?;
+    let definition = lower(&plan, &ContextSource::default());
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        let ops = definition.ops().context("decoding the definition")?;
+        serde_json::to_writer_pretty(&mut stdout, &ops)?;
+        writeln!(stdout)?;
+    } else if stdout.is_terminal() {
+        bail!(
+            "refusing to write binary LLB to a terminal: pipe it (`| buildctl build ...`) or pass --json"
+        );
+    } else {
+        stdout.write_all(&definition.to_bytes())?;
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
+/// Reads the Gofile and its context from disk, as BuildKit would send them, and plans.
+fn plan_local(args: &PlanArgs) -> anyhow::Result<plan::Plan> {
     let gofile_path = args
         .file
         .clone()
@@ -234,40 +253,24 @@ fn llb(args: LlbArgs) -> anyhow::Result<()> {
         excludes,
         sources: &tree,
     };
-    let plan = plan::plan(&inputs, target_platform).map_err(|err| match err {
+    plan::plan(&inputs, target_platform).map_err(|err| match err {
         PlanError::Gofile(diagnostics) => anyhow::Error::new(diagnostics),
         PlanError::Option(err) => err.into(),
-    })?;
-    let definition = lower(&plan, &ContextSource::default());
-    let mut stdout = std::io::stdout().lock();
-    if args.json {
-        let ops = definition.ops().context("decoding the definition")?;
-        serde_json::to_writer_pretty(&mut stdout, &ops)?;
-        writeln!(stdout)?;
-    } else if stdout.is_terminal() {
-        bail!(
-            "refusing to write binary LLB to a terminal: pipe it (`| buildctl build ...`) or pass --json"
-        );
-    } else {
-        stdout.write_all(&definition.to_bytes())?;
-    }
-    stdout.flush()?;
-    Ok(())
+        PlanError::Input(message) => anyhow::Error::msg(message),
+    })
 }
 
-fn check(args: CheckArgs) -> anyhow::Result<()> {
-    let mut build_args = std::collections::BTreeMap::new();
-    for arg in &args.build_args {
-        let (name, value) = split_pair(arg, "--build-arg")?;
-        build_args.insert(name.to_string(), value.to_string());
-    }
-    let source = read_source(&args.gofile.file)?;
-    let gofile = gofile::parse(&source, &build_args)?;
+fn check(args: PlanArgs) -> anyhow::Result<()> {
+    let plan = plan_local(&args)?;
+    let services = plan.services.len();
     eprintln!(
-        "{}: ok, {} service{}",
-        source.name(),
-        gofile.services.len(),
-        if gofile.services.len() == 1 { "" } else { "s" }
+        "{}: ok, {services} service{} checked against {}",
+        args.file
+            .clone()
+            .unwrap_or_else(|| args.context.join("Gofile"))
+            .display(),
+        if services == 1 { "" } else { "s" },
+        args.context.display()
     );
     Ok(())
 }

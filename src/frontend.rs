@@ -62,6 +62,7 @@ impl From<PlanError> for FrontendError {
         match err {
             PlanError::Gofile(diagnostics) => Self::Source(diagnostics),
             PlanError::Option(err) => Self::Option(err),
+            PlanError::Input(message) => Self::Input(message),
         }
     }
 }

@@ -63,8 +63,8 @@ fn finds_every_main_package_and_nothing_else() {
         "{text}"
     );
     let check = Command::new(env!("CARGO_BIN_EXE_gofrontend"))
-        .args(["check", "-f"])
-        .arg(&gofile)
+        .arg("check")
+        .arg(&dir)
         .output()
         .unwrap();
     assert!(check.status.success(), "the written Gofile checks");

@@ -259,6 +259,11 @@ fn the_same_input_gives_the_same_bytes() {
 fn adding_a_service_leaves_the_download_step_unchanged() {
     let dir = tempdir("add-service");
     std::fs::write(dir.join("go.mod"), "module example.com/m\n\ngo 1.24\n").unwrap();
+    for service in ["api", "worker"] {
+        let package = dir.join("cmd").join(service);
+        std::fs::create_dir_all(&package).unwrap();
+        std::fs::write(package.join("main.go"), "package main\n\nfunc main() {}\n").unwrap();
+    }
     let one = "[services.api]\npackage = \"./cmd/api\"\n";
     std::fs::write(dir.join("Gofile"), one).unwrap();
     let before = ops(&llb(&dir, &[]));
@@ -305,11 +310,7 @@ fn check_reports_every_error_with_its_position_and_exits_1() {
     assert!(stderr.contains("error: 2 problems in"), "{stderr}");
     assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"));
 
-    let good = gofrontend(&[
-        "check",
-        "-f",
-        example("microservices").join("Gofile").to_str().unwrap(),
-    ]);
+    let good = gofrontend(&["check", example("microservices").to_str().unwrap()]);
     assert!(
         good.status.success(),
         "{}",
@@ -381,4 +382,17 @@ fn tempdir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// A corpus of build contexts whose Gofile is valid but cannot build an image that runs
+/// (`fixtures/bad/`): `check` refuses each, as the frontend does, with the exact message.
+#[test]
+fn check_refuses_contexts_that_would_ship_broken_images() {
+    insta::glob!("fixtures/bad/*/Gofile", |gofile| {
+        let context = gofile.parent().unwrap();
+        let out = gofrontend(&["check", context.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{}", context.display());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        insta::assert_snapshot!(stderr.replace(context.to_str().unwrap(), "CONTEXT"));
+    });
 }

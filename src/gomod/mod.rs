@@ -22,6 +22,11 @@ pub struct GoMod {
     pub local_replaces: Vec<LocalReplace>,
     /// Whether it requires any module.
     pub requires: bool,
+    /// The module paths it requires.
+    pub required: Vec<String>,
+    /// Where the directive that picks the builder's Go version is: `toolchain` if any, else
+    /// `go`.
+    pub version_span: Option<std::ops::Range<usize>>,
 }
 
 impl GoMod {
@@ -31,18 +36,28 @@ impl GoMod {
         let mut toolchain = None;
         let mut local_replaces = Vec::new();
         let mut requires = false;
+        let mut required = Vec::new();
+        let mut go_span = None;
+        let mut toolchain_span = None;
         for directive in directives(source.text()) {
             let Some(first) = directive.args.first().map(|a| a.text.as_str()) else {
                 continue;
             };
             match directive.verb {
                 "module" => module_path = Some(first.to_string()),
-                "go" => go = Some(first.to_string()),
+                "go" => {
+                    go = Some(first.to_string());
+                    go_span = Some(directive.span.clone());
+                }
                 "toolchain" if first != "default" => {
-                    toolchain = Some(first.trim_start_matches("go").to_string())
+                    toolchain = Some(first.trim_start_matches("go").to_string());
+                    toolchain_span = Some(directive.span.clone());
                 }
                 "replace" => local_replaces.extend(local_replace(&directive)),
-                "require" => requires = true,
+                "require" => {
+                    requires = true;
+                    required.push(first.to_string());
+                }
                 _ => {}
             }
         }
@@ -60,6 +75,8 @@ impl GoMod {
             toolchain,
             local_replaces,
             requires,
+            required,
+            version_span: toolchain_span.or(go_span),
         })
     }
 

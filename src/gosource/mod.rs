@@ -83,6 +83,8 @@ pub struct Package {
     /// `//go:build ignore` generator's `main` does not count).
     pub names: BTreeSet<String>,
     pub cgo: bool,
+    /// Every Go file imports "C": with cgo off the go command finds no file to build.
+    pub needs_cgo: bool,
     /// Why this directory's inputs cannot be known exactly.
     pub unsure: Option<String>,
 }
@@ -228,6 +230,7 @@ async fn read_package<S: SourceFiles>(
     }
     package.files.sort();
     package.subdirs.sort();
+    let mut pure_go_file = false;
     for name in go_files {
         let path = join(dir, &name);
         let mut text = files.read(&path, Some(HEADER_READ_LIMIT)).await?;
@@ -266,7 +269,9 @@ async fn read_package<S: SourceFiles>(
                 }
             }
         }
-        package.cgo |= header.imports.iter().any(|i| i == "C");
+        let imports_c = header.imports.iter().any(|i| i == "C");
+        package.cgo |= imports_c;
+        pure_go_file |= !imports_c;
         if builds_everywhere(&name, &header) {
             package.names.insert(header.package.clone());
             package
@@ -275,6 +280,7 @@ async fn read_package<S: SourceFiles>(
         }
         package.imports.extend(header.imports);
     }
+    package.needs_cgo = package.cgo && !pure_go_file && package.unsure.is_none();
     Ok(package)
 }
 

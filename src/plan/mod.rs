@@ -2,6 +2,7 @@
 //! image's config to the steps BuildKit will run. Serializable, so tests can pin it.
 
 mod builder;
+mod checks;
 mod sources;
 mod steps;
 
@@ -41,6 +42,9 @@ pub enum PlanError {
     Gofile(Diagnostics),
     #[error(transparent)]
     Option(#[from] OptionError),
+    /// A mistake in the build context outside the Gofile, such as `.dockerignore`.
+    #[error("{0}")]
+    Input(String),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -288,6 +292,9 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
     let module_dir = gofile.module.value.clone();
     let vendor = vendor_mode(gofile, gofile_source, tree)?;
     require_workspace(gofile, gofile_source, tree)?;
+    let excluded = crate::dockerignore::Matcher::new(excludes).map_err(PlanError::Input)?;
+    let module_gomod = if vendor { None } else { Some(gomod) };
+    checks::module_files_are_sent(&module_dir, module_gomod, &excluded)?;
     let mut services = Vec::with_capacity(selected.len());
     let mut settings = Vec::with_capacity(selected.len());
     let mut reaches = Vec::with_capacity(selected.len());
@@ -361,6 +368,16 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         settings.push(service_settings);
         reaches.push((root, reach));
     }
+    let several_binaries = options.target.is_none() && selected.len() > 1;
+    checks::services(
+        gofile_source,
+        &selected,
+        &reaches,
+        tree,
+        gomod,
+        &excluded,
+        several_binaries,
+    )?;
     let precompile = precompile_steps(
         &label,
         tree,

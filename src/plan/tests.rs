@@ -13,6 +13,8 @@ struct Case {
     options: Vec<(&'static str, &'static str)>,
     /// The context's files; without any, go.mod and a one-file main package per service.
     files: Vec<(&'static str, &'static str)>,
+    /// `.dockerignore` patterns, applied to the files as BuildKit applies them.
+    excludes: Vec<String>,
 }
 
 impl Case {
@@ -22,7 +24,13 @@ impl Case {
             gomod: "module example.com/shop\n\ngo 1.24.2\n",
             options: Vec::new(),
             files: Vec::new(),
+            excludes: vec!["bin".into()],
         }
+    }
+
+    fn excludes(mut self, patterns: &[&str]) -> Self {
+        self.excludes = patterns.iter().map(|p| p.to_string()).collect();
+        self
     }
 
     fn files(mut self, files: &[(&'static str, &'static str)]) -> Self {
@@ -54,12 +62,20 @@ impl Case {
             files.extend(
                 roots
                     .iter()
-                    .map(|root| (format!("{root}/main.go"), "package main\n".to_string())),
+                    .map(|root| (join(root, "main.go"), "package main\n".to_string())),
             );
             Files(files.into_iter().collect())
         } else {
             Files::new(&self.files)
         };
+        let matcher = crate::dockerignore::Matcher::new(&self.excludes).unwrap();
+        let files = Files(
+            files
+                .0
+                .into_iter()
+                .filter(|(path, _)| !matcher.excludes(path))
+                .collect(),
+        );
         let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
         let use_workspace = gofile.workspace.as_ref().is_none_or(|w| w.value);
         let tree = scan_with(&files, &gofile.module.value, &roots, use_workspace);
@@ -70,7 +86,7 @@ impl Case {
             options: &options,
             builder: &BuilderConfig::official_golang(),
             build_platform: Platform::linux("amd64"),
-            excludes: vec!["bin".into()],
+            excludes: self.excludes.clone(),
             sources: &tree,
         })
     }
@@ -737,7 +753,14 @@ fn unsure_analysis_falls_back_to_the_whole_context_and_says_why() {
         "cmd/worker/gen.go",
         "package main\nimport \"example.com/shop/internal/generated\"\n",
     ));
-    let plan = Case::new(TWO_SERVICES).files(&files).ok();
+    // A module the main module requires may provide the package (a nested module fetched
+    // like any other): Go finds it there, the scan cannot.
+    let plan = Case {
+        gomod: "module example.com/shop\ngo 1.24\nrequire example.com/shop/internal/generated v1.0.0\n",
+        ..Case::new(TWO_SERVICES)
+    }
+    .files(&files)
+    .ok();
     assert_eq!(
         plan.services[0].sources,
         StepSources::Whole {
@@ -1165,4 +1188,136 @@ fn a_service_sharing_nothing_waits_only_for_the_standard_library() {
     assert_eq!(plan.precompile.len(), 2, "stdlib and shared");
     let after: Vec<Option<usize>> = plan.services.iter().map(|s| s.after).collect();
     assert_eq!(after, [Some(1), Some(1), Some(0)]);
+}
+
+/// What the scan shows would build an image that cannot start, or a compile that can only
+/// fail, is refused with the service's line.
+mod refused {
+    use super::*;
+
+    fn headlines(case: Case) -> Vec<String> {
+        case.gofile_error().headlines()
+    }
+
+    #[test]
+    fn a_library_as_the_service_package() {
+        let case = Case::new("[services.api]\npackage = \"./internal/api\"\n").files(SHOP);
+        assert_eq!(
+            headlines(case),
+            [
+                "Gofile:2:11: service `api` builds `./internal/api`, which is `package api`, not a command: its image would hold no program"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_package_directory_that_is_missing_or_ignored() {
+        let missing = Case::new("[services.api]\npackage = \"./cmd/nope\"\n").files(SHOP);
+        assert_eq!(
+            headlines(missing),
+            [
+                "Gofile:2:11: service `api` builds `./cmd/nope`, and `cmd/nope` is not in the build context: there is no directory `cmd/nope`"
+            ]
+        );
+        let ignored = Case::new(TWO_SERVICES)
+            .files(SHOP)
+            .excludes(&["cmd/worker"]);
+        let diagnostics = ignored.gofile_error();
+        assert_eq!(
+            diagnostics.headlines(),
+            [
+                "Gofile:4:11: service `worker` builds `./cmd/worker`, and `cmd/worker` is not in the build context: .dockerignore excludes `cmd/worker`"
+            ]
+        );
+        assert!(
+            diagnostics
+                .to_string()
+                .contains("add `!cmd/worker` after it")
+        );
+        let empty = Case::new("[services.api]\npackage = \"./cmd\"\n").files(SHOP);
+        assert_eq!(
+            headlines(empty),
+            [
+                "Gofile:2:11: service `api` builds `./cmd`, which has no Go files (its directories: api, worker)"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_imported_package_that_is_ignored() {
+        let case = Case::new(TWO_SERVICES)
+            .files(SHOP)
+            .excludes(&["internal/api"]);
+        assert_eq!(
+            headlines(case),
+            [
+                "Gofile:2:11: service `api` imports `example.com/shop/internal/api` (in cmd/api), and `internal/api` is not in the build context: .dockerignore excludes `internal/api`"
+            ]
+        );
+    }
+
+    #[test]
+    fn cgo_code_without_cgo() {
+        let mut files = SHOP.to_vec();
+        files.push(("internal/greeting/c.go", "package greeting\nimport \"C\"\n"));
+        // One file imports "C", another does not: with cgo off Go builds the other.
+        assert!(Case::new(TWO_SERVICES).files(&files).plan().is_ok());
+        let files: Vec<_> = files
+            .into_iter()
+            .filter(|(path, _)| !path.starts_with("internal/greeting/greeting"))
+            .collect();
+        let case = Case::new(TWO_SERVICES).files(&files);
+        assert_eq!(
+            headlines(case),
+            [
+                "Gofile:2:11: service `api` builds without cgo, and every Go file of internal/greeting imports \"C\"",
+                "Gofile:4:11: service `worker` builds without cgo, and every Go file of internal/greeting imports \"C\""
+            ]
+        );
+        let with_cgo = Case::new("[build]\ncgo = true\n[services.api]\npackage = \"./cmd/api\"\n")
+            .files(&files);
+        assert!(with_cgo.plan().is_ok());
+    }
+
+    #[test]
+    fn two_binaries_of_one_name_in_one_build() {
+        let text = "[services.api]\npackage = \"./cmd/api\"\nbinary = \"app\"\n[services.worker]\npackage = \"./cmd/worker\"\nbinary = \"app\"\n";
+        assert_eq!(
+            headlines(Case::new(text).files(SHOP)),
+            [
+                "Gofile:4:11: services `api` and `worker` both build the binary `app`: a build of every service puts both in /usr/local/bin, and one would replace the other"
+            ]
+        );
+        // Each image of its own holds one binary.
+        assert!(
+            Case::new(text)
+                .files(SHOP)
+                .opt("target", "worker")
+                .plan()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn module_files_left_out_by_dockerignore() {
+        const GOMOD: &str =
+            "module example.com/shop\ngo 1.24\nrequire github.com/acme/text v1.0.0\n";
+        let mut files = SHOP.to_vec();
+        files[0] = ("go.mod", GOMOD);
+        for (pattern, path) in [("go.mod", "go.mod"), ("*.sum", "go.sum")] {
+            let case = Case {
+                gomod: GOMOD,
+                ..Case::new(TWO_SERVICES)
+            };
+            match case.files(&files).excludes(&[pattern, "README.md"]).plan() {
+                Err(PlanError::Input(message)) => assert_eq!(
+                    message,
+                    format!(
+                        ".dockerignore excludes `{path}`, which the module download and every compile need; remove the pattern that matches it, or add `!{path}` after it"
+                    )
+                ),
+                other => panic!("expected an input error, got {:?}", other.map(|p| p.result)),
+            }
+        }
+    }
 }

@@ -1,0 +1,220 @@
+//! Mistakes only the sources show, refused before anything runs: an image that would not
+//! start (a library as the service's package, a missing package), a compile that could only
+//! fail (cgo code built without cgo, a module file `.dockerignore` leaves out), and a build
+//! whose binaries would overwrite each other. Each names the Gofile line and what to do.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::dockerignore::Matcher;
+use crate::gofile::Service;
+use crate::gomod::GoMod;
+use crate::gosource::{Package, SourceTree, is_go_source, join};
+
+use super::PlanError;
+use super::sources::Reach;
+
+/// Every mistake of the selected services, at once.
+pub fn services(
+    source: &SourceFile,
+    services: &[&Service],
+    reaches: &[(String, Reach)],
+    tree: &SourceTree,
+    gomod: &GoMod,
+    excludes: &Matcher,
+    several_binaries: bool,
+) -> Result<(), PlanError> {
+    let mut found = Vec::new();
+    for (service, (root, reach)) in services.iter().zip(reaches) {
+        found.extend(package_is_a_command(service, root, tree, excludes));
+        found.extend(imports_are_in_the_context(
+            service, root, reach, tree, gomod, excludes,
+        ));
+        found.extend(cgo_code_has_cgo(service, reach, tree));
+    }
+    if several_binaries {
+        found.extend(binaries_are_distinct(services));
+    }
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(PlanError::Gofile(Diagnostics::new(source.clone(), found)))
+    }
+}
+
+fn package_is_a_command(
+    service: &Service,
+    root: &str,
+    tree: &SourceTree,
+    excludes: &Matcher,
+) -> Option<Diagnostic> {
+    let at = |message: String| Diagnostic::new(service.package.span.clone(), message);
+    let name = &service.name.value;
+    let package = &service.package.value;
+    match tree.packages.get(root)? {
+        None => Some(
+            at(format!(
+                "service `{name}` builds `{package}`, and `{root}` is not in the build context: {}",
+                why_missing(root, excludes)
+            ))
+            .with_help(if excludes.excludes(root) {
+                format!("remove the pattern from .dockerignore, or add `!{root}` after it")
+            } else {
+                "write the package's directory relative to the module's go.mod, like `./cmd/api`"
+                    .to_string()
+            }),
+        ),
+        Some(found) if found.unsure.is_some() => None,
+        Some(found) if !found.files.iter().any(|f| is_go_source(f)) => Some(
+            at(format!(
+                "service `{name}` builds `{package}`, which has no Go files{}",
+                subpackages_hint(found)
+            ))
+            .with_help("point `package` at the directory of the command's `package main`"),
+        ),
+        Some(found) if !found.names.is_empty() && !found.names.contains("main") => Some(
+            at(format!(
+                "service `{name}` builds `{package}`, which is `package {}`, not a command: its image would hold no program",
+                found.names.iter().cloned().collect::<Vec<_>>().join(", ")
+            ))
+            .with_help("point `package` at a `package main` directory (with a `func main`), such as the one under cmd/ that imports this package"),
+        ),
+        Some(_) => None,
+    }
+}
+
+fn subpackages_hint(package: &Package) -> String {
+    match package.subdirs.as_slice() {
+        [] => String::new(),
+        dirs => format!(" (its directories: {})", dirs.join(", ")),
+    }
+}
+
+fn why_missing(dir: &str, excludes: &Matcher) -> String {
+    if excludes.excludes(dir) {
+        format!(".dockerignore excludes `{dir}`")
+    } else {
+        format!("there is no directory `{dir}`")
+    }
+}
+
+/// A local package the service imports that the context lacks: Go would fail to find it.
+/// Only imports of files that build everywhere count, only from packages the scan read, and
+/// not those a required module may provide (`example.com/app/sdk` required by
+/// `example.com/app`).
+fn imports_are_in_the_context(
+    service: &Service,
+    root: &str,
+    reach: &Reach,
+    tree: &SourceTree,
+    gomod: &GoMod,
+    excludes: &Matcher,
+) -> Option<Diagnostic> {
+    let required = |import: &str| {
+        gomod.required.iter().any(|module| {
+            import == module
+                || import
+                    .strip_prefix(module.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    };
+    if !matches!(tree.packages.get(root), Some(Some(_))) {
+        return None;
+    }
+    reach.dirs.iter().find_map(|dir| {
+        let Some(Some(package)) = tree.packages.get(dir) else {
+            return None;
+        };
+        if package.unsure.is_some() {
+            return None;
+        }
+        package.unconstrained_imports.iter().find_map(|import| {
+            if required(import) {
+                return None;
+            }
+            let target = tree.local_dir(import)?;
+            matches!(tree.packages.get(&target), Some(None)).then(|| {
+                Diagnostic::new(
+                    service.package.span.clone(),
+                    format!(
+                        "service `{}` imports `{import}` (in {dir}), and `{target}` is not in the build context: {}",
+                        service.name.value,
+                        why_missing(&target, excludes)
+                    ),
+                )
+                .with_help(if excludes.excludes(&target) {
+                    format!("remove the pattern from .dockerignore, or add `!{target}` after it")
+                } else {
+                    "add the package, or remove the import".to_string()
+                })
+            })
+        })
+    })
+}
+
+/// A package all of whose files import "C" has nothing to build with cgo off: Go would say
+/// "build constraints exclude all Go files".
+fn cgo_code_has_cgo(service: &Service, reach: &Reach, tree: &SourceTree) -> Option<Diagnostic> {
+    if service.build.cgo {
+        return None;
+    }
+    let dir = reach
+        .dirs
+        .iter()
+        .find(|dir| matches!(tree.packages.get(*dir), Some(Some(p)) if p.needs_cgo))?;
+    Some(
+        Diagnostic::new(
+            service.package.span.clone(),
+            format!(
+                "service `{}` builds without cgo, and every Go file of {dir} imports \"C\"",
+                service.name.value
+            ),
+        )
+        .with_help("set `cgo = true` for this service (or in [build]); the base becomes distroless `base`, which has the C library"),
+    )
+}
+
+/// One build of every service puts every binary in the same directory.
+fn binaries_are_distinct(services: &[&Service]) -> Vec<Diagnostic> {
+    let mut first: BTreeMap<&str, &Service> = BTreeMap::new();
+    let mut found = Vec::new();
+    for service in services {
+        match first.get(service.binary.as_str()) {
+            Some(earlier) => found.push(
+                Diagnostic::new(
+                    service.name.span.clone(),
+                    format!(
+                        "services `{}` and `{}` both build the binary `{}`: a build of every service puts both in {}, and one would replace the other",
+                        earlier.name.value, service.name.value, service.binary, super::BINARY_DIR
+                    ),
+                )
+                .with_help("give each service its own `binary`, or build one service with --target"),
+            ),
+            None => {
+                first.insert(&service.binary, service);
+            }
+        }
+    }
+    found
+}
+
+/// The module files every step needs: `.dockerignore` leaving one out would make the steps
+/// see none of it.
+/// `gomod` is `None` when building from `vendor/`, which needs no go.sum.
+pub fn module_files_are_sent(
+    module_dir: &str,
+    gomod: Option<&GoMod>,
+    excludes: &Matcher,
+) -> Result<(), PlanError> {
+    let mut needed = vec![join(module_dir, "go.mod")];
+    if gomod.is_some_and(|gomod| gomod.requires) {
+        needed.push(join(module_dir, "go.sum"));
+    }
+    match needed.into_iter().find(|path| excludes.excludes(path)) {
+        None => Ok(()),
+        Some(path) => Err(PlanError::Input(format!(
+            ".dockerignore excludes `{path}`, which the module download and every compile need; \
+             remove the pattern that matches it, or add `!{path}` after it"
+        ))),
+    }
+}
