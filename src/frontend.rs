@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use futures_util::future::try_join_all;
 
-use crate::diagnostic::{Diagnostics, SourceFile};
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
 use crate::dockerignore;
 use crate::gateway::{Client, ContextFiles, SolvedRef, stdio_channel};
 use crate::gofile::{self, Gofile};
@@ -18,7 +18,9 @@ use crate::image::image_config;
 use crate::llb::{self, Definition, Local, pb_platform};
 use crate::lower::{self, ContextSource};
 use crate::options::{BuildOptions, OptionError, SourceOptions};
-use crate::plan::{self, Base, BuilderConfig, PlanError, PlanInputs, ResultPlan, binary_path};
+use crate::plan::{
+    self, Base, BuilderConfig, BuilderOrigin, PlanError, PlanInputs, ResultPlan, binary_path,
+};
 use crate::platform::Platform;
 use crate::proto::google::rpc::Status;
 use crate::subrequests;
@@ -269,9 +271,17 @@ async fn build(client: &Client, started: Instant) -> Result<Outcome, FrontendErr
         }
     );
     let tree = tree?;
-    let builder_config = builder_config.map_err(gateway(format!(
-        "resolving the builder image {builder_image}"
-    )))?;
+    let builder_config = builder_config.map_err(|status| {
+        unresolved_builder(
+            &builder_image,
+            status,
+            &gofile,
+            &source,
+            &gomod,
+            &gomod_source,
+            &options,
+        )
+    })?;
     let builder = BuilderConfig::from_image_config(&builder_config)
         .map_err(|err| {
             FrontendError::Input(format!(
@@ -321,6 +331,47 @@ async fn build(client: &Client, started: Instant) -> Result<Outcome, FrontendErr
             .into_bytes(),
     );
     Ok(Outcome::Image(SolvedRef::map(refs), metadata))
+}
+
+/// A builder image that cannot be resolved, reported where it was chosen: go.mod's `go` or
+/// `toolchain` line, the Gofile's `go` or `builder`, or the option.
+fn unresolved_builder(
+    image: &str,
+    status: tonic::Status,
+    gofile: &Gofile,
+    gofile_source: &SourceFile,
+    gomod: &GoMod,
+    gomod_source: &SourceFile,
+    options: &BuildOptions,
+) -> FrontendError {
+    let reason = status.message();
+    let at = |file: &SourceFile, span, help: &str| {
+        FrontendError::Source(Diagnostics::single(
+            file.clone(),
+            Diagnostic::new(
+                span,
+                format!(
+                    "this picks the builder image {image}, which BuildKit cannot resolve: {reason}"
+                ),
+            )
+            .with_help(help),
+        ))
+    };
+    match plan::builder_origin(gofile, gomod, options) {
+        BuilderOrigin::Option(key) => {
+            gateway(format!("resolving the builder image {image} (from {key})"))(status)
+        }
+        BuilderOrigin::Gofile(span) => at(
+            gofile_source,
+            span,
+            "name a Go version the golang images are published for, like `1.24`, or an image that exists",
+        ),
+        BuilderOrigin::GoMod(span) => at(
+            gomod_source,
+            span,
+            "name a released Go version in go.mod, or set `go = \"1.24\"` or `builder` in the Gofile",
+        ),
+    }
 }
 
 /// Metadata keys the image exporters read: the image config (one per platform, suffixed

@@ -128,6 +128,9 @@ pub struct BuildOptions {
     /// place of an image the build uses, keyed by its normalized reference
     /// (`--build-context gcr.io/distroless/static-debian12:nonroot=docker-image://...`).
     pub image_contexts: BTreeMap<String, String>,
+    /// Each key of `image_contexts` as the client named it (`golang:1.24` for
+    /// `docker.io/library/golang:1.24`), for errors.
+    pub image_context_names: BTreeMap<String, String>,
     /// A subrequest to answer instead of building.
     pub request: Option<String>,
     /// Caches every solve imports: a frontend's solves import only what it passes on.
@@ -149,8 +152,11 @@ impl BuildOptions {
             } else if let Some(name) = key.strip_prefix(PREFIX_LABEL) {
                 options.labels.insert(name.to_string(), value.to_string());
             } else if let Some(name) = key.strip_prefix(PREFIX_NAMED_CONTEXT) {
-                let (name, image) = parse_image_context(name, value).map_err(error(key))?;
-                options.image_contexts.insert(name, image);
+                let (reference, image) = parse_image_context(name, value).map_err(error(key))?;
+                options
+                    .image_context_names
+                    .insert(reference.clone(), name.to_string());
+                options.image_contexts.insert(reference, image);
             } else {
                 match key {
                     KEY_TARGET => options.target = non_empty(value),

@@ -10,6 +10,9 @@ use crate::dockerignore::Matcher;
 use crate::gofile::Service;
 use crate::gomod::GoMod;
 use crate::gosource::{Package, SourceTree, is_go_source, join};
+use crate::options::{
+    BuildOptions, CONTEXT_BASE, CONTEXT_BUILDER, OptionError, PREFIX_NAMED_CONTEXT,
+};
 
 use super::PlanError;
 use super::sources::Reach;
@@ -217,4 +220,103 @@ pub fn module_files_are_sent(
              remove the pattern that matches it, or add `!{path}` after it"
         ))),
     }
+}
+
+/// A `--build-context` naming no image of this build would be ignored silently, typos
+/// (`golnag=`) included.
+pub fn named_contexts_are_used(
+    options: &BuildOptions,
+    references: &[String],
+) -> Result<(), PlanError> {
+    let unused = options.image_contexts.keys().find(|name| {
+        ![CONTEXT_BUILDER, CONTEXT_BASE].contains(&name.as_str()) && !references.contains(name)
+    });
+    let Some(reference) = unused else {
+        return Ok(());
+    };
+    let given = options
+        .image_context_names
+        .get(reference)
+        .map_or(reference.as_str(), String::as_str);
+    let mut names: Vec<&str> = vec![CONTEXT_BUILDER, CONTEXT_BASE];
+    names.extend(references.iter().map(String::as_str));
+    names.dedup();
+    let close = [CONTEXT_BUILDER, CONTEXT_BASE]
+        .into_iter()
+        .find(|name| strsim::damerau_levenshtein(given, name) <= 2)
+        .map(|name| format!("did you mean `{name}`? "))
+        .unwrap_or_default();
+    Err(PlanError::Option(OptionError {
+        key: format!("{PREFIX_NAMED_CONTEXT}{given}"),
+        message: format!(
+            "no image of this build is `{reference}`, so this context would be ignored; {close}\
+             the named contexts a Gofile build reads are `{CONTEXT_BUILDER}` (the builder image), `{CONTEXT_BASE}` \
+             (every service's base) and the images it uses: {}",
+            names[2..].join(", ")
+        ),
+    }))
+}
+
+/// What a frontend's result may carry to BuildKit in its one `Return` message (BuildKit's
+/// gRPC limit is 4 MiB), less room for the base image's own config.
+pub const IMAGE_CONFIGS_LIMIT: usize = 4 * 1024 * 1024 - 512 * 1024;
+
+/// The image config the result returns (one per platform) must fit in the result: past the
+/// limit BuildKit refuses it, and the build fails with no reason given.
+pub fn image_config_fits(
+    source: &SourceFile,
+    gofile: &crate::gofile::Gofile,
+    service: &super::ServicePlan,
+    platforms: usize,
+    options: &BuildOptions,
+) -> Result<(), PlanError> {
+    let image = &service.image;
+    let total = json_len(image) * platforms;
+    if total <= IMAGE_CONFIGS_LIMIT {
+        return Ok(());
+    }
+    let parts = [
+        ("labels", json_len(&image.labels), image.labels.len()),
+        ("env", json_len(&image.env), image.env.len()),
+        (
+            "args",
+            json_len(&image.cmd),
+            image.cmd.as_ref().map_or(0, Vec::len),
+        ),
+        (
+            "ports",
+            json_len(&image.exposed_ports),
+            image.exposed_ports.len(),
+        ),
+    ];
+    let (key, bytes, entries) = parts
+        .into_iter()
+        .max_by_key(|(_, bytes, _)| *bytes)
+        .unwrap_or(("labels", 0, 0));
+    let from_options = key == "labels" && options.labels.len() * 2 > image.labels.len();
+    let key = if from_options { "--label" } else { key };
+    let mib = |bytes: usize| bytes as f64 / (1024.0 * 1024.0);
+    let span = gofile
+        .service(&service.name)
+        .map_or(0..0, |s| s.name.span.clone());
+    Err(PlanError::Gofile(Diagnostics::single(
+        source.clone(),
+        Diagnostic::new(
+            span,
+            format!(
+                "the image config of service `{}` is {total} bytes ({:.1} MiB{}), more than the {IMAGE_CONFIGS_LIMIT} bytes ({:.1} MiB) a frontend's result can carry to BuildKit; \
+                 `{key}` holds {bytes} bytes of it in {entries} entries",
+                service.name,
+                mib(total),
+                if platforms > 1 { format!(", {platforms} platforms") } else { String::new() },
+                mib(IMAGE_CONFIGS_LIMIT),
+            ),
+        )
+        .with_help(format!("make `{key}` smaller: large data belongs in a file of the image, not in its config")),
+    )))
+}
+
+/// The length of a value's JSON, as the image config will hold it.
+fn json_len(value: &impl serde::Serialize) -> usize {
+    serde_json::to_vec(value).map_or(0, |json| json.len())
 }

@@ -188,20 +188,53 @@ pub fn builder_image(
     if let Some(image) = options.image_contexts.get(CONTEXT_BUILDER) {
         return Ok(image.clone());
     }
+    builder_reference(gofile, gomod, options, gofile_source)
+        .map(|reference| named_context(options, reference))
+}
+
+/// Where the builder image was chosen, so a failure to resolve it can point there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuilderOrigin {
+    /// `--build-context golang=` or the `GOFRONTEND_BUILDER_IMAGE` build arg: the option key.
+    Option(String),
+    /// The Gofile's `builder` or `go`.
+    Gofile(Range<usize>),
+    /// go.mod's `toolchain` or `go` line.
+    GoMod(Range<usize>),
+}
+
+pub fn builder_origin(gofile: &Gofile, gomod: &GoMod, options: &BuildOptions) -> BuilderOrigin {
+    if options.image_contexts.contains_key(CONTEXT_BUILDER) {
+        return BuilderOrigin::Option(format!("context:{CONTEXT_BUILDER}"));
+    }
+    if options.build_arg(ARG_BUILDER_IMAGE).is_some() {
+        return BuilderOrigin::Option(format!("{PREFIX_BUILD_ARG}{ARG_BUILDER_IMAGE}"));
+    }
+    match (&gofile.builder, &gofile.go) {
+        (Some(builder), _) => BuilderOrigin::Gofile(builder.span.clone()),
+        (None, Some(go)) => BuilderOrigin::Gofile(go.span.clone()),
+        (None, None) => BuilderOrigin::GoMod(gomod.version_span.clone().unwrap_or(0..0)),
+    }
+}
+
+/// The builder image's reference before a named context replaces it.
+fn builder_reference(
+    gofile: &Gofile,
+    gomod: &GoMod,
+    options: &BuildOptions,
+    gofile_source: &SourceFile,
+) -> Result<String, PlanError> {
     if let Some(image) = options.build_arg(ARG_BUILDER_IMAGE) {
         return image_ref::normalize(image)
-            .map(|reference| named_context(options, reference))
             .map_err(|message| build_arg_error(ARG_BUILDER_IMAGE, message));
     }
     if let Some(builder) = &gofile.builder {
-        return image_ref::normalize(&builder.value)
-            .map(|reference| named_context(options, reference))
-            .map_err(|message| {
-                gofile_error(
-                    gofile_source,
-                    Diagnostic::new(builder.span.clone(), message),
-                )
-            });
+        return image_ref::normalize(&builder.value).map_err(|message| {
+            gofile_error(
+                gofile_source,
+                Diagnostic::new(builder.span.clone(), message),
+            )
+        });
     }
     let version = match (&gofile.go, gomod.go_release()) {
         (Some(go), _) => go.value.clone(),
@@ -218,7 +251,6 @@ pub fn builder_image(
         }
     };
     image_ref::normalize(&format!("golang:{version}"))
-        .map(|reference| named_context(options, reference))
         .map_err(|message| gofile_error(gofile_source, Diagnostic::new(0..0, message)))
 }
 
@@ -298,6 +330,11 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
     let mut services = Vec::with_capacity(selected.len());
     let mut settings = Vec::with_capacity(selected.len());
     let mut reaches = Vec::with_capacity(selected.len());
+    // The images the build uses by reference, which named contexts may replace.
+    let mut references = Vec::new();
+    if !options.image_contexts.contains_key(CONTEXT_BUILDER) {
+        references.push(builder_reference(gofile, gomod, options, gofile_source)?);
+    }
     for service in &selected {
         if service.build.cgo && target_platform != *build_platform {
             return Err(gofile_error(
@@ -362,7 +399,12 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
             sources: step_sources,
             after: None,
             build_cache_id: cache_ids.build_cache.clone(),
-            base: service_base(gofile, gofile_source, service, options, builder)?,
+            base: {
+                let (base, reference) =
+                    service_base(gofile, gofile_source, service, options, builder)?;
+                references.extend(reference);
+                base
+            },
             image: image_config(gofile, service, options),
         });
         settings.push(service_settings);
@@ -389,11 +431,20 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         vendor,
     );
     let result = match (options.target.as_deref(), selected.as_slice()) {
-        (None, [_, _, ..]) => ResultPlan::AllBinaries {
-            base: shared_base(gofile, gofile_source, options, builder)?,
-        },
+        (None, [_, _, ..]) => {
+            let (base, reference) = shared_base(gofile, gofile_source, options, builder)?;
+            references.extend(reference);
+            ResultPlan::AllBinaries { base }
+        }
         _ => ResultPlan::Service(services[0].name.clone()),
     };
+    checks::named_contexts_are_used(options, &references)?;
+    if let ResultPlan::Service(name) = &result
+        && let Some(service) = services.iter().find(|s| &s.name == name)
+    {
+        let platforms = options.target_platforms(build_platform).len();
+        checks::image_config_fits(gofile_source, gofile, service, platforms, options)?;
+    }
     Ok(Plan {
         builder_image: builder_image(gofile, gomod, options, gofile_source)?,
         build_platform: build_platform.clone(),
@@ -659,7 +710,7 @@ fn service_base(
     service: &Service,
     options: &BuildOptions,
     builder: &BuilderConfig,
-) -> Result<Base, PlanError> {
+) -> Result<(Base, Option<String>), PlanError> {
     let chosen = service
         .base
         .as_ref()
@@ -680,7 +731,7 @@ fn shared_base(
     gofile_source: &SourceFile,
     options: &BuildOptions,
     builder: &BuilderConfig,
-) -> Result<Base, PlanError> {
+) -> Result<(Base, Option<String>), PlanError> {
     let cgo_service = gofile.services.iter().find(|s| s.build.cgo);
     let default = default_base(cgo_service.is_some(), builder).ok_or_else(|| {
         let name = cgo_service.map_or(&gofile.services[0].name, |s| &s.name);
@@ -717,24 +768,40 @@ fn no_cgo_base(gofile_source: &SourceFile, span: Range<usize>, service: &str) ->
     )
 }
 
+/// The base, with the reference it was chosen by when a named context may replace it.
 fn base_image(
     options: &BuildOptions,
     chosen: Option<&str>,
     default: Result<String, PlanError>,
-) -> Result<Base, PlanError> {
+) -> Result<(Base, Option<String>), PlanError> {
     if let Some(image) = options.image_contexts.get(CONTEXT_BASE) {
-        return Ok(Base::Image(image.clone()));
+        return Ok((Base::Image(image.clone()), None));
     }
+    Ok(match base_reference(options, chosen, default)? {
+        None => (Base::Scratch, None),
+        Some(reference) => (
+            Base::Image(named_context(options, reference.clone())),
+            Some(reference),
+        ),
+    })
+}
+
+/// The base image's reference before a named context replaces it; `None` for scratch.
+fn base_reference(
+    options: &BuildOptions,
+    chosen: Option<&str>,
+    default: Result<String, PlanError>,
+) -> Result<Option<String>, PlanError> {
     let (reference, from_arg) = match (options.build_arg(ARG_BASE_IMAGE), chosen) {
         (Some(image), _) => (image.to_string(), true),
         (None, Some(chosen)) => (chosen.to_string(), false),
         (None, None) => (default?, false),
     };
     if reference == "scratch" {
-        return Ok(Base::Scratch);
+        return Ok(None);
     }
     image_ref::normalize(&reference)
-        .map(|reference| Base::Image(named_context(options, reference)))
+        .map(Some)
         // A Gofile value was checked when the Gofile was read; only the build arg can fail here.
         .map_err(|message| {
             if from_arg {

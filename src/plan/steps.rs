@@ -209,7 +209,7 @@ fn go_with_hints_script() -> String {
     [
         "mkdir -p /tmp; exec 3>&1; { \"$@\" 2>&1 >&3 3>&-; echo $? >/tmp/go.status; } | tee /tmp/go.log >&2",
         "[ \"$(cat /tmp/go.status)\" = 0 ] && exit 0",
-        "grep -qe 'missing go.sum entry' -e 'updates to go.mod needed' -e 'no required module provides' /tmp/go.log \
+        "grep -qe 'missing go.sum entry' -e 'updates to go.mod needed' -e 'no required module provides' -e 'import lookup disabled by -mod=' /tmp/go.log \
          && echo 'gofrontend: run `go mod tidy` in the module and commit go.mod and go.sum' >&2",
         "grep -qe '401 Unauthorized' -e '403 Forbidden' -e 'terminal prompts disabled' /tmp/go.log \
          && echo 'gofrontend: a module source asked for credentials: pass a netrc file with --secret id=netrc,src=$HOME/.netrc' >&2",

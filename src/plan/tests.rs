@@ -1321,3 +1321,63 @@ mod refused {
         }
     }
 }
+
+#[test]
+fn named_contexts_that_replace_nothing_are_refused() {
+    for (key, hint) in [
+        ("context:golnag", "did you mean `golang`?"),
+        ("context:builder", ""),
+    ] {
+        match Case::new(TWO_SERVICES)
+            .opt(key, "docker-image://localhost:5000/golang:1.24")
+            .plan()
+        {
+            Err(PlanError::Option(err)) => {
+                assert_eq!(err.key, key);
+                assert!(err.message.contains(hint), "{}", err.message);
+                assert!(
+                    err.message.contains("docker.io/library/golang:1.24"),
+                    "{}",
+                    err.message
+                );
+            }
+            other => panic!(
+                "expected an option error, got {:?}",
+                other.map(|p| p.result)
+            ),
+        }
+    }
+    let by_reference = Case::new(TWO_SERVICES)
+        .opt(
+            "context:gcr.io/distroless/static-debian12:nonroot",
+            "docker-image://localhost:5000/static:nonroot",
+        )
+        .ok();
+    assert_eq!(
+        by_reference.services[0].base,
+        Base::Image("localhost:5000/static:nonroot".into())
+    );
+}
+
+#[test]
+fn an_image_config_too_large_for_the_result_is_refused_with_its_key() {
+    let labels: String = (0..40_000)
+        .map(|n| format!("\"team.example.com/label-{n}\" = \"{}\"\n", "x".repeat(80)))
+        .collect();
+    let text: &'static str = Box::leak(
+        format!("[services.api]\npackage = \"./cmd/api\"\n[services.api.labels]\n{labels}")
+            .into_boxed_str(),
+    );
+    let diagnostics = Case::new(text).gofile_error();
+    let headline = &diagnostics.headlines()[0];
+    assert!(
+        headline.starts_with("Gofile:1:11: the image config of service `api` is "),
+        "{headline}"
+    );
+    assert!(
+        headline.contains("more than the 3670016 bytes (3.5 MiB)"),
+        "{headline}"
+    );
+    assert!(headline.contains("`labels` holds"), "{headline}");
+    assert!(headline.ends_with("in 40001 entries"), "{headline}");
+}
