@@ -17,6 +17,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Sorted maps make encoding deterministic: same input, same bytes, same cache keys.
         .btree_map(".")
         .type_attribute(".pb", "#[derive(serde::Serialize)]")
+        // Files written by the definition (the step scripts) read as text in `llb --json`.
+        .field_attribute(
+            ".pb.FileActionMkFile.data",
+            "#[serde(serialize_with = \"crate::llb::serialize_as_text\")]",
+        )
         .build_server(false)
         .include_file("protos.rs")
         .compile_fds(descriptors)?;

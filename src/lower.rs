@@ -1,11 +1,14 @@
 //! Lowers a [`Plan`] to an LLB graph: the one place that knows both what a Go build needs and
 //! how BuildKit expresses it.
 
-use crate::llb::{Access, CacheSharing, CopyOp, Definition, Exec, Local, Mount, Output, image};
+use crate::llb::{
+    Access, CacheSharing, CopyOp, Definition, Exec, Local, MakeFiles, Mount, Output, image,
+};
 use crate::plan::{
     BUILD_CACHE_DIR, Base, CACHE_SEED_DIR, Command, DOWNLOAD_SECRETS, MODULE_CACHE_DIR,
-    MODULES_DIR, OUTPUT_DIR, PRECOMPILE_OUTPUT_DIR, Plan, ResultPlan, SOURCE_DIR, SSH_AGENT_ID,
-    SSH_AGENT_SOCKET, ServicePlan, StepSources, WAIT_MARKER_DIR, binary_path,
+    MODULES_DIR, OUTPUT_DIR, PRECOMPILE_OUTPUT_DIR, Plan, ResultPlan, SCRIPTS, SCRIPTS_DIR,
+    SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, ServicePlan, StepSources, WAIT_MARKER_DIR,
+    binary_path,
 };
 use crate::platform::Platform;
 
@@ -68,13 +71,27 @@ fn step_context(sources: &StepSources, context: &Output, prefix: &str) -> Output
     }
 }
 
+/// The step scripts, one small op every go step mounts.
+fn scripts() -> Output {
+    SCRIPTS
+        .iter()
+        .fold(
+            MakeFiles::new("[internal] gofrontend step scripts"),
+            |op, (name, text)| op.file(format!("/{name}"), *text),
+        )
+        .build()
+}
+
 pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
-    let builder = image(
-        &plan.builder_image,
-        &plan.build_platform,
-        plan.image_resolve_mode,
-        &format!("[builder] {}", plan.builder_image),
-    );
+    let builder = Builder {
+        image: image(
+            &plan.builder_image,
+            &plan.build_platform,
+            plan.image_resolve_mode,
+            &format!("[builder] {}", plan.builder_image),
+        ),
+        scripts: scripts(),
+    };
     let modules = plan.download.as_ref().map(|download| {
         let module_files = Local {
             name: context_source.name.clone(),
@@ -234,18 +251,25 @@ fn copy_binaries(
     copy.build()
 }
 
+/// What every go step runs on: the builder image, with the step scripts mounted.
+struct Builder {
+    image: Output,
+    scripts: Output,
+}
+
 fn go_step(
     command: &Command,
-    builder: &Output,
+    builder: &Builder,
     platform: &Platform,
     mut mounts: Vec<Mount>,
 ) -> crate::llb::ExecOutputs {
     mounts.push(Mount::Bind {
         dest: "/".to_string(),
-        input: Some(builder.clone()),
+        input: Some(builder.image.clone()),
         selector: None,
         access: Access::Output,
     });
+    mounts.push(read_only(SCRIPTS_DIR, &builder.scripts));
     Exec {
         name: command.name.clone(),
         args: command.args.clone(),

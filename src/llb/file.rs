@@ -104,3 +104,56 @@ impl CopyOp {
         Output::new(node, 0)
     }
 }
+
+/// Writes files with the given contents onto an empty filesystem, as one op.
+pub struct MakeFiles {
+    name: String,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+impl MakeFiles {
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            files: Vec::new(),
+        }
+    }
+
+    /// A file at `path` (absolute), readable by everyone, dated 1970 so the op's result is
+    /// the same bytes on every daemon.
+    pub fn file(mut self, path: impl Into<String>, data: impl Into<Vec<u8>>) -> Self {
+        self.files.push((path.into(), data.into()));
+        self
+    }
+
+    pub fn build(self) -> Output {
+        let mut meta = OpMeta::named(self.name);
+        meta.caps.insert("file.base");
+        let last = self.files.len().saturating_sub(1);
+        let actions = self
+            .files
+            .into_iter()
+            .enumerate()
+            .map(|(k, (path, data))| pb::FileAction {
+                // Each action works on the previous one's result; the first on scratch.
+                input: k as i64 - 1,
+                secondary_input: -1,
+                output: if k == last { 0 } else { -1 },
+                action: Some(pb::file_action::Action::Mkfile(pb::FileActionMkFile {
+                    path,
+                    mode: 0o644,
+                    data,
+                    owner: None,
+                    timestamp: 0,
+                })),
+            })
+            .collect();
+        let node = Node {
+            op: pb::op::Op::File(pb::FileOp { actions }),
+            inputs: Vec::new(),
+            platform: None,
+            meta,
+        };
+        Output::new(node, 0)
+    }
+}

@@ -10,9 +10,9 @@ mod source;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-pub use definition::{Definition, DumpedOp};
+pub use definition::{Definition, DumpedOp, serialize_as_text};
 pub use exec::{Access, CacheSharing, Exec, ExecOutputs, Mount};
-pub use file::CopyOp;
+pub use file::{CopyOp, MakeFiles};
 pub use source::{Local, image};
 
 use crate::platform::Platform;

@@ -3,6 +3,7 @@
 
 mod builder;
 mod checks;
+mod scripts;
 mod sources;
 mod steps;
 
@@ -12,6 +13,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 pub use builder::BuilderConfig;
+pub use scripts::{SCRIPTS, SCRIPTS_DIR};
 pub use sources::StepSources;
 pub use steps::{
     BUILD_CACHE_DIR, CACHE_SEED_DIR, DOWNLOAD_SECRETS, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR,

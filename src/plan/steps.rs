@@ -1,5 +1,6 @@
-//! The two kinds of Go step: the module download, shared by every service, and one `go build`
-//! per service. Gofile values only ever reach these as argv elements or environment values.
+//! The Go steps: the module download, shared by every service, the precompile steps, and one
+//! `go build` per service. They run the fixed scripts of `scripts/`; Gofile values only ever
+//! reach them as argv elements or environment values.
 
 use super::{BuilderConfig, Command, DownloadStep};
 use crate::gofile::{Gofile, Service};
@@ -42,23 +43,16 @@ pub const WAIT_MARKER_DIR: &str = "/var/lib/gofrontend/after";
 /// cache mount.
 pub const CACHE_SEED_DIR: &str = "/var/lib/gofrontend/gocache-seeds";
 
-/// Downloads into the persistent cache mount (so modules fetched by any earlier build are not
-/// fetched again), then copies exactly what this go.sum needs from it into the step's own
-/// output, so builds never depend on what a cache mount happens to hold. It works on a copy of
-/// the module files: the go command adds lines go.sum lacks in place, and the compiles then
-/// report them with Go's own message, while the context mount stays read-only (a writable one
-/// loses its content-based cache key on BuildKit v0.8). The script is fixed; nothing from the
-/// Gofile is pasted into it.
-fn download_script() -> String {
-    let copy = "/tmp/gofrontend-module-files";
-    format!(
-        "set -eu\n\
-         mkdir -p {copy} && cp -a {SOURCE_DIR}/. {copy}/\n\
-         cd \"{copy}${{PWD#{SOURCE_DIR}}}\"\n\
-         [ \"$GOWORK\" = off ] || export GOWORK=\"{copy}${{GOWORK#{SOURCE_DIR}}}\"\n\
-         GOMODCACHE={MODULE_CACHE_DIR} go mod download -x\n\
-         GOPROXY=file://{MODULE_CACHE_DIR}/cache/download GOPRIVATE= GONOPROXY= GONOSUMDB= GOSUMDB=off go mod download\n"
-    )
+use super::scripts::{DOWNLOAD_SCRIPT, GO_SCRIPT, PRECOMPILE_SCRIPT};
+
+/// `command` run by `go.sh`, which streams its output and explains failures; `label` names
+/// the step in BuildKit's one-line error, which shows these arguments.
+fn with_hints<'a>(label: &'a str, command: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    ["/bin/sh", GO_SCRIPT, label]
+        .into_iter()
+        .chain(command)
+        .map(str::to_string)
+        .collect()
 }
 
 pub fn download_step(
@@ -89,6 +83,8 @@ pub fn download_step(
     env.set("NETRC", NETRC_PATH);
     env.set("GIT_CONFIG_GLOBAL", GITCONFIG_PATH);
     env.set("SSH_AUTH_SOCK", SSH_AGENT_SOCKET);
+    env.set("GOFRONTEND_SOURCE_DIR", SOURCE_DIR);
+    env.set("GOFRONTEND_MODULE_CACHE", MODULE_CACHE_DIR);
     DownloadStep {
         command: Command {
             name: format!(
@@ -97,7 +93,7 @@ pub fn download_step(
                 modules.sum_modules,
                 if modules.sum_modules == 1 { "" } else { "s" }
             ),
-            args: with_hints(["/bin/sh", "-c", &download_script()]),
+            args: with_hints("go mod download", ["/bin/sh", DOWNLOAD_SCRIPT]),
             env: env.into_list(),
             cwd: module_workdir(&modules.main.dir),
             network: if needs_no_modules(gomod, modules) {
@@ -201,49 +197,6 @@ pub fn compile_settings(
     }
 }
 
-/// Runs the go command given as its arguments with its stderr streamed as it comes; after a
-/// failure Go reports in terms of module files, it names the command that fixes them. Fixed
-/// text, kept short since BuildKit prints it in a failed step's error: the go command's
-/// arguments reach it only as `"$@"`.
-fn go_with_hints_script() -> String {
-    [
-        "mkdir -p /tmp; exec 3>&1; { \"$@\" 2>&1 >&3 3>&-; echo $? >/tmp/go.status; } | tee /tmp/go.log >&2",
-        "[ \"$(cat /tmp/go.status)\" = 0 ] && exit 0",
-        "grep -qe 'missing go.sum entry' -e 'updates to go.mod needed' -e 'no required module provides' -e 'import lookup disabled by -mod=' /tmp/go.log \
-         && echo 'gofrontend: run `go mod tidy` in the module and commit go.mod and go.sum' >&2",
-        "grep -qe '401 Unauthorized' -e '403 Forbidden' -e 'terminal prompts disabled' /tmp/go.log \
-         && echo 'gofrontend: a module source asked for credentials: pass a netrc file with --secret id=netrc,src=$HOME/.netrc' >&2",
-        "grep -q 'Host key verification failed' /tmp/go.log \
-         && echo 'gofrontend: pass the SSH hosts keys with --secret id=known_hosts,src=$HOME/.ssh/known_hosts' >&2",
-        "grep -q 'Permission denied (publickey' /tmp/go.log \
-         && echo 'gofrontend: forward an SSH agent holding the key with --ssh default' >&2",
-        "exit 1",
-    ]
-    .map(|line| format!("{line}\n"))
-    .concat()
-}
-
-/// The name the wrapper script runs under, `$0`.
-const GO_WRAPPER_NAME: &str = "gofrontend-go";
-
-/// `command` run under [`go_with_hints_script`].
-fn with_hints<'a>(command: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    with_hints_after("", command)
-}
-
-/// `command` run under [`go_with_hints_script`], after the fixed `prelude`.
-fn with_hints_after<'a>(prelude: &str, command: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    ["/bin/sh", "-c"]
-        .into_iter()
-        .map(str::to_string)
-        .chain([
-            format!("{prelude}{}", go_with_hints_script()),
-            GO_WRAPPER_NAME.to_string(),
-        ])
-        .chain(command.into_iter().map(str::to_string))
-        .collect()
-}
-
 pub fn build_command(
     service: &Service,
     label: &str,
@@ -256,11 +209,7 @@ pub fn build_command(
         .into_iter()
         .chain(COMMON_FLAGS.iter().copied())
         .chain([settings.vcs_flag]);
-    let mut args = if settings.cache_layers {
-        with_hints_after(&seed_script(), go_build)
-    } else {
-        with_hints(go_build)
-    };
+    let mut args = with_hints(label, go_build);
     let ldflags = &service.build.ldflags;
     if !ldflags.is_empty() {
         args.push(format!("-ldflags={ldflags}"));
@@ -279,69 +228,18 @@ pub fn build_command(
     if let Some(reason) = whole_context_reason {
         name.push_str(&format!(" (whole context: {reason})"));
     }
+    let mut env = Env::from_entries(&settings.env);
+    if settings.cache_layers {
+        env.set("GOFRONTEND_SEED_DIR", CACHE_SEED_DIR);
+    }
     Command {
         name,
         args,
-        env: settings.env.clone(),
+        env: env.into_list(),
         cwd: module_workdir(module_dir),
         network: NetworkMode::None,
         ignore_cache,
     }
-}
-
-/// Copies the GOCACHE entries of the layers under [`CACHE_SEED_DIR`] that GOCACHE lacks into
-/// it (a warm builder copies nothing), with the copy's time as their time so Go's trim of
-/// entries unused for five days never takes them. Outputs go first, from every layer, then the
-/// action entries naming them: Go checks each output's size against its entry and compiles
-/// again on a mismatch, so a step copying beside another only costs time. Go keys each entry
-/// by everything that went into it, so a copied entry is used only for the inputs that
-/// produced it. Plain POSIX tools and tar's `-T` and `-m`, which busybox has too.
-fn seed_script() -> String {
-    format!(
-        "mkdir -p /tmp \"$GOCACHE\"\n\
-         for kind in d a; do\n\
-         for seed in {CACHE_SEED_DIR}/*/; do\n\
-         [ -d \"$seed\" ] || continue\n\
-         (cd \"$seed\" && find . -type f -name \"*-$kind\" | while read -r f; do [ -e \"$GOCACHE/$f\" ] || echo \"$f\"; done) > /tmp/gofrontend-missing\n\
-         [ -s /tmp/gofrontend-missing ] || continue\n\
-         tar -C \"$seed\" -cf - -T /tmp/gofrontend-missing | tar -C \"$GOCACHE\" -xmf - \\\n\
-         || echo 'gofrontend: could not copy precompiled packages into GOCACHE; compiling them here' >&2\n\
-         done\n\
-         done\n\
-         rm -f /tmp/gofrontend-missing\n"
-    )
-}
-
-/// Compiles packages into GOCACHE ahead of the services. A package that fails to compile here
-/// fails again, with its error, in the services that import it; so this step never fails the
-/// build.
-///
-/// Without cache layers it writes a constant marker that the service steps mount: they wait
-/// for it without their cache keys depending on its own. With them, its GOCACHE is a cache
-/// mount of its own (locked, so no other step writes there meanwhile), and its output is the
-/// entries this compile used or wrote, minus those its seeds hold. Go refreshes an entry's
-/// time when it uses one older than an hour, so entries younger than that are first set two
-/// hours back (under Go's five-day trim): the times after the start then name what was used.
-fn precompile_script(cache_layers: bool) -> String {
-    let compile = "\"$@\" || echo 'gofrontend: some packages did not compile here; the services that import them will report it' >&2\n";
-    if !cache_layers {
-        return format!("{compile}echo compiled > {PRECOMPILE_OUTPUT_DIR}/done\n");
-    }
-    format!(
-        "{seed}\
-         TZ=UTC0 find \"$GOCACHE\" -type f -name '*-[ad]' -mmin -65 -exec touch -t \"$(TZ=UTC+2 date +%Y%m%d%H%M.%S)\" {{}} +\n\
-         touch /tmp/gofrontend-start\n\
-         {compile}\
-         (cd \"$GOCACHE\" && find . -type f -name '*-[ad]' -newer /tmp/gofrontend-start) > /tmp/gofrontend-used\n\
-         while read -r f; do\n\
-         for seed in {CACHE_SEED_DIR}/*/; do [ -e \"$seed/$f\" ] && continue 2; done\n\
-         echo \"$f\"\n\
-         done < /tmp/gofrontend-used > /tmp/gofrontend-kept\n\
-         [ ! -s /tmp/gofrontend-kept ] || tar -C \"$GOCACHE\" -cf - -T /tmp/gofrontend-kept | tar -C {PRECOMPILE_OUTPUT_DIR} -xf - \\\n\
-         || echo 'gofrontend: could not keep the compiled packages in a layer; a builder without GOCACHE compiles them again' >&2\n\
-         rm -f /tmp/gofrontend-start /tmp/gofrontend-used /tmp/gofrontend-kept\n",
-        seed = seed_script(),
-    )
 }
 
 fn precompile_args(
@@ -349,19 +247,11 @@ fn precompile_args(
     settings: &CompileSettings,
     packages: &[String],
 ) -> Vec<String> {
-    let script = precompile_script(settings.cache_layers);
-    let mut args: Vec<String> = [
-        "/bin/sh",
-        "-c",
-        &script,
-        "gofrontend-precompile",
-        "go",
-        "build",
-    ]
-    .iter()
-    .chain(leading_flags)
-    .map(|arg| arg.to_string())
-    .collect();
+    let mut args: Vec<String> = ["/bin/sh", PRECOMPILE_SCRIPT, "go", "build"]
+        .iter()
+        .chain(leading_flags)
+        .map(|arg| arg.to_string())
+        .collect();
     args.extend(settings.flags.iter().cloned());
     args.extend(packages.iter().cloned());
     args
@@ -377,7 +267,7 @@ pub fn standard_library_command(
     options: &BuildOptions,
 ) -> Command {
     // Outside any module: a workspace file in the context is not mounted here.
-    let mut env = Env::from_entries(&settings.env);
+    let mut env = precompile_env(settings);
     env.set("GOWORK", "off");
     Command {
         name: format!(
@@ -412,11 +302,21 @@ pub fn shared_command(
             settings,
             packages,
         ),
-        env: settings.env.clone(),
+        env: precompile_env(settings).into_list(),
         cwd: module_workdir(module_dir),
         network: NetworkMode::None,
         ignore_cache: options.no_cache == NoCache::All,
     }
+}
+
+/// What `precompile.sh` needs: where its output goes and, with cache layers, its seeds.
+fn precompile_env(settings: &CompileSettings) -> Env {
+    let mut env = Env::from_entries(&settings.env);
+    env.set("GOFRONTEND_OUTPUT_DIR", PRECOMPILE_OUTPUT_DIR);
+    if settings.cache_layers {
+        env.set("GOFRONTEND_SEED_DIR", CACHE_SEED_DIR);
+    }
+    env
 }
 
 /// The workspace file by its path in the steps, so no other go.work can take its place.

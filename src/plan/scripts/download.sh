@@ -1,0 +1,16 @@
+#!/bin/sh
+# Downloads into the persistent module cache mount GOFRONTEND_MODULE_CACHE (modules fetched by
+# any earlier build are not fetched again), then copies exactly what this go.sum needs from it
+# into GOMODCACHE, the step's own output, so builds never depend on what a cache mount happens
+# to hold. It works on a copy of the module files of GOFRONTEND_SOURCE_DIR: the go command adds
+# lines go.sum lacks in place, and the compiles then report them with Go's own message, while
+# the context mount stays read-only (a writable one loses its content-based cache key on
+# BuildKit v0.8).
+set -eu
+copy=${TMPDIR:-/tmp}/gofrontend-module-files
+mkdir -p "$copy" && cp -a "$GOFRONTEND_SOURCE_DIR/." "$copy/"
+cd "$copy${PWD#"$GOFRONTEND_SOURCE_DIR"}"
+[ "$GOWORK" = off ] || export GOWORK="$copy${GOWORK#"$GOFRONTEND_SOURCE_DIR"}"
+GOMODCACHE="$GOFRONTEND_MODULE_CACHE" go mod download -x
+GOPROXY="file://$GOFRONTEND_MODULE_CACHE/cache/download" GOPRIVATE='' GONOPROXY='' GONOSUMDB='' GOSUMDB=off \
+    go mod download

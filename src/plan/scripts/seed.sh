@@ -1,0 +1,21 @@
+#!/bin/sh
+# Copies the GOCACHE entries of the layers under GOFRONTEND_SEED_DIR that GOCACHE lacks into it
+# (a warm builder copies nothing), with the copy's time as their time so Go's trim of entries
+# unused for five days never takes them. Outputs (-d) go first, from every layer, then the
+# action entries (-a) naming them: Go checks each output's size against its entry and compiles
+# again on a mismatch, so a step copying beside another only costs time. Plain POSIX tools and
+# tar's -T and -m, which busybox has too.
+tmp=${TMPDIR:-/tmp}
+mkdir -p "$tmp" "$GOCACHE"
+for kind in d a; do
+    for seed in "$GOFRONTEND_SEED_DIR"/*/; do
+        [ -d "$seed" ] || continue
+        (cd "$seed" && find . -type f -name "*-$kind" | while read -r f; do
+            [ -e "$GOCACHE/$f" ] || echo "$f"
+        done) >"$tmp/gofrontend-missing"
+        [ -s "$tmp/gofrontend-missing" ] || continue
+        tar -C "$seed" -cf - -T "$tmp/gofrontend-missing" | tar -C "$GOCACHE" -xmf - ||
+            echo 'gofrontend: could not copy precompiled packages into GOCACHE; compiling them here' >&2
+    done
+done
+rm -f "$tmp/gofrontend-missing"
