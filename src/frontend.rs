@@ -99,8 +99,15 @@ impl FrontendError {
 /// BuildKit's source errors: with them, buildx prints the Gofile lines at fault.
 const SOURCE_ERROR_TYPE: &str = "github.com/moby/buildkit/errdefs.Source+json";
 
+/// Source errors carry the whole file: past this size they would push the error itself over
+/// BuildKit's 4 MiB message limit, and the message alone (with its lines) is sent.
+const SOURCE_DETAILS_LIMIT: usize = 1024 * 1024;
+
 fn source_details(diagnostics: &Diagnostics) -> Vec<prost_types::Any> {
     let file = &diagnostics.file;
+    if file.text().len() > SOURCE_DETAILS_LIMIT {
+        return Vec::new();
+    }
     let info = file.source_info();
     diagnostics
         .items
@@ -167,6 +174,18 @@ pub fn serve() -> ExitCode {
                 eprintln!("gofrontend: build failed: {err}");
                 client.return_error(err.status()).await
             }
+        };
+        // A result BuildKit refuses (too large for its message limit) still gets a reason.
+        let returned = match returned {
+            Err(status) if status.code() == tonic::Code::ResourceExhausted => {
+                eprintln!("gofrontend: BuildKit refused the result: {}", status.message());
+                let refused = FrontendError::Input(format!(
+                    "BuildKit refused gofrontend's result as too large ({}); make the image config smaller (labels, env)",
+                    status.message()
+                ));
+                client.return_error(refused.status()).await
+            }
+            other => other,
         };
         match returned {
             Ok(()) => ExitCode::SUCCESS,

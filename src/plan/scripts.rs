@@ -136,6 +136,17 @@ mod tests {
             &["api", "sh", "-c", "echo '401 Unauthorized' >&2; exit 1"],
         );
         assert!(text(&out.stderr).contains("--secret id=netrc"));
+        let out = sandbox.run(
+            "go.sh",
+            false,
+            &[
+                "api",
+                "sh",
+                "-c",
+                "echo 'go: x.git@v1: no secure protocol found for repository' >&2; exit 1",
+            ],
+        );
+        assert!(text(&out.stderr).contains("(--ssh default)"));
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod init;
 mod modules;
 mod platforms;
 mod private;
+mod refusals;
 mod reproducible;
 mod stamps;
 mod subrequests;

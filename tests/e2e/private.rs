@@ -304,7 +304,9 @@ fn git_over_ssh_gets_the_agent_and_the_host_keys_from_the_client_only() {
     let progress = stderr(&refused);
     assert!(!refused.status.success(), "{progress}");
     assert!(
-        progress.contains("gofrontend: forward an SSH agent holding the key with --ssh default"),
+        progress.contains(
+            "gofrontend: git reached the repository over no protocol; over SSH it needs an agent holding the key (--ssh default)"
+        ),
         "{progress}"
     );
 

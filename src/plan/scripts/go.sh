@@ -25,5 +25,9 @@ grep -q 'Host key verification failed' "$tmp/go.log" &&
     echo 'gofrontend: pass the SSH hosts keys with --secret id=known_hosts,src=$HOME/.ssh/known_hosts' >&2
 grep -q 'Permission denied (publickey' "$tmp/go.log" &&
     echo 'gofrontend: forward an SSH agent holding the key with --ssh default' >&2
+# The go command tries https, git+ssh and ssh without showing why each failed.
+# shellcheck disable=SC2016 # $HOME is for the user's shell, not this one
+grep -q 'no secure protocol found for repository' "$tmp/go.log" &&
+    echo 'gofrontend: git reached the repository over no protocol; over SSH it needs an agent holding the key (--ssh default) and the hosts keys (--secret id=known_hosts,src=$HOME/.ssh/known_hosts)' >&2
 echo "gofrontend: [$label] failed; the go command's output is above" >&2
 exit 1
