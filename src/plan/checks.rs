@@ -320,3 +320,32 @@ pub fn image_config_fits(
 fn json_len(value: &impl serde::Serialize) -> usize {
     serde_json::to_vec(value).map_or(0, |json| json.len())
 }
+
+/// A user name needs an /etc/passwd to resolve in; scratch has none, and the container would
+/// fail to start (`unable to find user`).
+pub fn user_resolves_on_base(
+    source: &SourceFile,
+    service: &Service,
+    base: &super::Base,
+) -> Result<(), PlanError> {
+    let Some(user) = service.image.user.as_deref() else {
+        return Ok(());
+    };
+    let numeric = user
+        .split(':')
+        .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+    if *base != super::Base::Scratch || numeric {
+        return Ok(());
+    }
+    Err(PlanError::Gofile(Diagnostics::single(
+        source.clone(),
+        Diagnostic::new(
+            service.name.span.clone(),
+            format!(
+                "service `{}` runs as user `{user}` on scratch, which has no /etc/passwd to find that name in",
+                service.name.value
+            ),
+        )
+        .with_help("give the user as numbers, like `user = \"65532:65532\"`"),
+    )))
+}

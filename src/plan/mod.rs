@@ -405,6 +405,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
                 let (base, reference) =
                     service_base(gofile, gofile_source, service, options, builder)?;
                 references.extend(reference);
+                checks::user_resolves_on_base(gofile_source, service, &base)?;
                 base
             },
             image: image_config(gofile, service, options),

@@ -1374,3 +1374,18 @@ fn an_image_config_too_large_for_the_result_is_refused_with_its_key() {
     assert!(headline.contains("`labels` holds"), "{headline}");
     assert!(headline.ends_with("in 40001 entries"), "{headline}");
 }
+
+#[test]
+fn a_user_name_on_scratch_is_refused_and_numbers_work() {
+    let named =
+        Case::new("base = \"scratch\"\n[services.api]\npackage = \".\"\nuser = \"nonroot\"\n");
+    assert_eq!(
+        named.gofile_error().headlines(),
+        [
+            "Gofile:2:11: service `api` runs as user `nonroot` on scratch, which has no /etc/passwd to find that name in"
+        ]
+    );
+    let numeric =
+        Case::new("base = \"scratch\"\n[services.api]\npackage = \".\"\nuser = \"65532:65532\"\n");
+    assert!(numeric.plan().is_ok());
+}
