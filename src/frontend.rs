@@ -19,7 +19,7 @@ use crate::llb::{self, Definition, Local, pb_platform};
 use crate::lower::{self, ContextSource};
 use crate::options::{BuildOptions, OptionError, SourceOptions};
 use crate::plan::{
-    self, Base, BuilderConfig, BuilderOrigin, PlanError, PlanInputs, ResultPlan, binary_path,
+    self, Base, BuilderConfig, ImageOrigin, PlanError, PlanInputs, ResultPlan, binary_path,
 };
 use crate::platform::Platform;
 use crate::proto::google::rpc::Status;
@@ -309,6 +309,11 @@ async fn build(client: &Client, started: Instant) -> Result<Outcome, FrontendErr
         })?
         .with_os_release(&os_release?);
 
+    let loaded_gofile = LoadedGofile {
+        gofile: &gofile,
+        source: &source,
+        options: &options,
+    };
     let plans = plan::plan_platforms(&PlanInputs {
         gofile: &gofile,
         gofile_source: &source,
@@ -319,11 +324,16 @@ async fn build(client: &Client, started: Instant) -> Result<Outcome, FrontendErr
         excludes,
         sources: &tree,
     })?;
-    let mut images = try_join_all(
-        plans
-            .iter()
-            .map(|plan| build_image(client, plan, &options, &context_source, started)),
-    )
+    let mut images = try_join_all(plans.iter().map(|plan| {
+        build_image(
+            client,
+            plan,
+            &options,
+            &context_source,
+            &loaded_gofile,
+            started,
+        )
+    }))
     .await?;
     // Options never ask for one image of several platforms (they refuse `multi-platform=false`
     // with several).
@@ -352,6 +362,47 @@ async fn build(client: &Client, started: Instant) -> Result<Outcome, FrontendErr
     Ok(Outcome::Image(SolvedRef::map(refs), metadata))
 }
 
+/// The Gofile a build was planned from, for errors found while solving.
+struct LoadedGofile<'g> {
+    gofile: &'g Gofile,
+    source: &'g SourceFile,
+    options: &'g BuildOptions,
+}
+
+/// A base image that cannot be resolved, reported at the Gofile's `base` that chose it, or
+/// the option.
+fn unresolved_base(
+    image: &str,
+    status: tonic::Status,
+    plan: &plan::Plan,
+    service: Option<&plan::ServicePlan>,
+    loaded: &LoadedGofile<'_>,
+) -> FrontendError {
+    let service = service.and_then(|s| loaded.gofile.service(&s.name));
+    match plan::base_origin(loaded.gofile, service, loaded.options) {
+        ImageOrigin::Gofile(span) => FrontendError::Source(Diagnostics::single(
+            loaded.source.clone(),
+            Diagnostic::new(
+                span,
+                format!(
+                    "the base image {image} for {} cannot be resolved: {}",
+                    plan.target_platform,
+                    status.message()
+                ),
+            )
+            .with_help("check the reference and that the registry has it for this platform"),
+        )),
+        ImageOrigin::Option(key) => gateway(format!(
+            "resolving the base image {image} for {} (from {key})",
+            plan.target_platform
+        ))(status),
+        ImageOrigin::Default | ImageOrigin::GoMod(_) => gateway(format!(
+            "resolving the default base image {image} for {}; set `base` in the Gofile to use another",
+            plan.target_platform
+        ))(status),
+    }
+}
+
 /// A builder image that cannot be resolved, reported where it was chosen: go.mod's `go` or
 /// `toolchain` line, the Gofile's `go` or `builder`, or the option.
 fn unresolved_builder(
@@ -377,15 +428,16 @@ fn unresolved_builder(
         ))
     };
     match plan::builder_origin(gofile, gomod, options) {
-        BuilderOrigin::Option(key) => {
+        ImageOrigin::Option(key) => {
             gateway(format!("resolving the builder image {image} (from {key})"))(status)
         }
-        BuilderOrigin::Gofile(span) => at(
+        ImageOrigin::Gofile(span) => at(
             gofile_source,
             span,
             "name a Go version the golang images are published for, like `1.24`, or an image that exists",
         ),
-        BuilderOrigin::GoMod(span) => at(
+        ImageOrigin::Default => gateway(format!("resolving the builder image {image}"))(status),
+        ImageOrigin::GoMod(span) => at(
             gomod_source,
             span,
             "name a released Go version in go.mod, or set `go = \"1.24\"` or `builder` in the Gofile",
@@ -404,6 +456,7 @@ async fn build_image(
     plan: &plan::Plan,
     options: &BuildOptions,
     context_source: &ContextSource,
+    loaded: &LoadedGofile<'_>,
     started: Instant,
 ) -> Result<(SolvedRef, Vec<u8>), FrontendError> {
     let definition = lower::lower(plan, context_source);
@@ -415,6 +468,29 @@ async fn build_image(
         plan.services.len(),
         plan.target_platform,
     );
+    let (base, service) = match &plan.result {
+        ResultPlan::Service(name) => {
+            let service = plan.services.iter().find(|s| &s.name == name);
+            (service.map_or(&Base::Scratch, |s| &s.base), service)
+        }
+        ResultPlan::AllBinaries { base } => (base, None),
+    };
+    // Before the solve: a base that cannot be resolved fails at its Gofile line, not after
+    // every compile.
+    let base_config = match base {
+        Base::Scratch => None,
+        Base::Image(reference) => Some(
+            client
+                .resolve_image_config(
+                    reference,
+                    pb_platform(&plan.target_platform),
+                    options.image_resolve_mode.as_str(),
+                    &format!("[internal] load metadata for {reference}"),
+                )
+                .await
+                .map_err(|status| unresolved_base(reference, status, plan, service, loaded))?,
+        ),
+    };
     let solved = client.solve(definition.0).await.map_err(|source| {
         if source.code() == tonic::Code::ResourceExhausted {
             FrontendError::DefinitionTooLarge {
@@ -427,30 +503,6 @@ async fn build_image(
         }
     })?;
 
-    let (base, service) = match &plan.result {
-        ResultPlan::Service(name) => {
-            let service = plan.services.iter().find(|s| &s.name == name);
-            (service.map_or(&Base::Scratch, |s| &s.base), service)
-        }
-        ResultPlan::AllBinaries { base } => (base, None),
-    };
-    let base_config = match base {
-        Base::Scratch => None,
-        Base::Image(reference) => Some(
-            client
-                .resolve_image_config(
-                    reference,
-                    pb_platform(&plan.target_platform),
-                    options.image_resolve_mode.as_str(),
-                    &format!("[internal] load metadata for {reference}"),
-                )
-                .await
-                .map_err(gateway(format!(
-                    "resolving the base image {reference} for {}",
-                    plan.target_platform
-                )))?,
-        ),
-    };
     let copied: Vec<String> = plan
         .services
         .iter()

@@ -194,28 +194,52 @@ pub fn builder_image(
         .map(|reference| named_context(options, reference))
 }
 
-/// Where the builder image was chosen, so a failure to resolve it can point there.
+/// Where the builder or a base image was chosen, so a failure to resolve it can point there.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BuilderOrigin {
+pub enum ImageOrigin {
+    /// gofrontend's default.
+    Default,
     /// `--build-context golang=` or the `GOFRONTEND_BUILDER_IMAGE` build arg: the option key.
     Option(String),
-    /// The Gofile's `builder` or `go`.
+    /// The Gofile's `builder`, `go` or `base`.
     Gofile(Range<usize>),
     /// go.mod's `toolchain` or `go` line.
     GoMod(Range<usize>),
 }
 
-pub fn builder_origin(gofile: &Gofile, gomod: &GoMod, options: &BuildOptions) -> BuilderOrigin {
+pub fn builder_origin(gofile: &Gofile, gomod: &GoMod, options: &BuildOptions) -> ImageOrigin {
     if options.image_contexts.contains_key(CONTEXT_BUILDER) {
-        return BuilderOrigin::Option(format!("context:{CONTEXT_BUILDER}"));
+        return ImageOrigin::Option(format!("context:{CONTEXT_BUILDER}"));
     }
     if options.build_arg(ARG_BUILDER_IMAGE).is_some() {
-        return BuilderOrigin::Option(format!("{PREFIX_BUILD_ARG}{ARG_BUILDER_IMAGE}"));
+        return ImageOrigin::Option(format!("{PREFIX_BUILD_ARG}{ARG_BUILDER_IMAGE}"));
     }
     match (&gofile.builder, &gofile.go) {
-        (Some(builder), _) => BuilderOrigin::Gofile(builder.span.clone()),
-        (None, Some(go)) => BuilderOrigin::Gofile(go.span.clone()),
-        (None, None) => BuilderOrigin::GoMod(gomod.version_span.clone().unwrap_or(0..0)),
+        (Some(builder), _) => ImageOrigin::Gofile(builder.span.clone()),
+        (None, Some(go)) => ImageOrigin::Gofile(go.span.clone()),
+        (None, None) => ImageOrigin::GoMod(gomod.version_span.clone().unwrap_or(0..0)),
+    }
+}
+
+/// Where a service's base (or, without a service, the shared base) was chosen: the Gofile's
+/// `base`, an option, or the default.
+pub fn base_origin(
+    gofile: &Gofile,
+    service: Option<&Service>,
+    options: &BuildOptions,
+) -> ImageOrigin {
+    if options.image_contexts.contains_key(CONTEXT_BASE) {
+        return ImageOrigin::Option(format!("context:{CONTEXT_BASE}"));
+    }
+    if options.build_arg(ARG_BASE_IMAGE).is_some() {
+        return ImageOrigin::Option(format!("{PREFIX_BUILD_ARG}{ARG_BASE_IMAGE}"));
+    }
+    match service
+        .and_then(|s| s.base.as_ref())
+        .or(gofile.base.as_ref())
+    {
+        Some(base) => ImageOrigin::Gofile(base.span.clone()),
+        None => ImageOrigin::Default,
     }
 }
 

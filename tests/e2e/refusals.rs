@@ -94,6 +94,23 @@ fn images_that_could_not_start_are_refused_with_the_gofile_line() {
     refused(&engines, &context, &[], ".dockerignore excludes `go.mod`");
     std::fs::remove_file(context.join(".dockerignore")).unwrap();
 
+    // A base no registry has fails before any compile, at its line.
+    std::fs::write(
+        &gofile,
+        "base = \"localhost:5000/gofrontend-e2e/no-such-base:1\"\n[services.hello]\npackage = \".\"\n",
+    )
+    .unwrap();
+    let out = engines.buildx_own_base(&context, &[]);
+    assert!(!out.status.success());
+    assert!(
+        last_line(&out).contains(
+            "Gofile:1:8: the base image localhost:5000/gofrontend-e2e/no-such-base:1 for linux/amd64 cannot be resolved"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("go build"), "{}", stderr(&out));
+
     // Thousands of labels: BuildKit would refuse the result with no reason given.
     let labels: String = (0..40_000)
         .map(|n| format!("\"example.com/label-{n}\" = \"{}\"\n", "x".repeat(80)))
