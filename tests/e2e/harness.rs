@@ -121,12 +121,11 @@ impl Engines {
     }
 
     /// Before this process's first Gofile build on Docker 20.10, one build of examples/hello,
-    /// while the other threads' builds there wait. BuildKit v0.8 does not keep the cache
-    /// records of a step that two concurrent builds share while it runs (here the builder
-    /// image and the step scripts, the same in every Gofile build): a later build runs it
-    /// again under another key and re-runs every step above it once (see the README's
-    /// "Docker 20.10" notes). The tests of edit isolation start from builders that have the
-    /// records, as a builder that has built once does.
+    /// while the other threads' builds there wait. BuildKit v0.8 runs an image step that has
+    /// no cache record yet without giving it a cache key, and a build that starts while the
+    /// running one still holds the step shares it as it is: none of the later build's cached
+    /// steps above the image match, and all run again (see the README's "Docker 20.10" notes).
+    /// After this build the builder image's step has its record, and so its key, in every build.
     fn warm_builder20(&self) {
         static WARM: std::sync::OnceLock<()> = std::sync::OnceLock::new();
         WARM.get_or_init(|| {
