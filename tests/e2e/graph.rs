@@ -1,22 +1,22 @@
 //! The build graph through the real daemons: after each kind of edit, exactly the steps that
 //! depend on the edited files run again, and the binaries carry the edit.
 
-use crate::harness::{Project, append, replace, was_cached};
+use crate::harness::{Project, append, ran, replace, was_cached};
 
 const SERVICES: [&str; 3] = ["api", "worker", "tool"];
 const SHARED: &str = "[shared] go build";
 const STDLIB: &str = "[stdlib] go build";
 
 /// Asserts which of the service steps and precompile steps ran, and that the rest were cached.
-fn assert_ran(progress: &str, edit: &str, ran: &[&str]) {
+fn assert_ran(progress: &str, edit: &str, expected: &[&str]) {
     let steps = SERVICES
         .iter()
         .map(|s| format!("[{s}] go build"))
         .chain([SHARED.to_string(), STDLIB.to_string()]);
     for step in steps {
-        let expected_to_run = ran.contains(&step.as_str());
+        let expected_to_run = expected.contains(&step.as_str());
         assert_eq!(
-            !was_cached(progress, &step),
+            ran(progress, &step),
             expected_to_run,
             "after {edit}, `{step}` should have {}:\n{progress}",
             if expected_to_run {

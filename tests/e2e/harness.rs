@@ -330,6 +330,20 @@ pub fn was_cached(progress: &str, needle: &str) -> bool {
     lines.iter().any(|l| l.ends_with("CACHED"))
 }
 
+/// Whether the vertex named like `needle` ran: it reports DONE. A step not needed because
+/// the steps after it were cached may show its name and no status at all (BuildKit v0.8 does
+/// so), which is neither CACHED nor a run.
+pub fn ran(progress: &str, needle: &str) -> bool {
+    let lines = vertex_lines(progress, needle);
+    assert!(
+        !lines.is_empty(),
+        "no vertex named {needle} in:\n{progress}"
+    );
+    lines
+        .iter()
+        .any(|l| l.split_whitespace().nth(1) == Some("DONE"))
+}
+
 /// A fixture copied for one test, built with its binaries exported to `out`.
 pub struct Project {
     pub engines: Engines,
