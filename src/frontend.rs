@@ -165,25 +165,34 @@ pub fn serve() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let returned = match build(&client, started).await {
+        let (returned, failure) = match build(&client, started).await {
             Ok(Outcome::Image(solved, metadata)) => {
-                client.return_result(Some(solved), metadata).await
+                (client.return_result(Some(solved), metadata).await, None)
             }
-            Ok(Outcome::Answer(metadata)) => client.return_result(None, metadata).await,
+            Ok(Outcome::Answer(metadata)) => (client.return_result(None, metadata).await, None),
             Err(err) => {
                 eprintln!("gofrontend: build failed: {err}");
-                client.return_error(err.status()).await
+                (client.return_error(err.status()).await, Some(err.to_string()))
             }
         };
-        // A result BuildKit refuses (too large for its message limit) still gets a reason.
+        // What BuildKit refuses as too large for its message limit still gets a reason: the
+        // error's own message alone, or what made the result too large.
         let returned = match returned {
             Err(status) if status.code() == tonic::Code::ResourceExhausted => {
-                eprintln!("gofrontend: BuildKit refused the result: {}", status.message());
-                let refused = FrontendError::Input(format!(
-                    "BuildKit refused gofrontend's result as too large ({}); make the image config smaller (labels, env)",
-                    status.message()
-                ));
-                client.return_error(refused.status()).await
+                eprintln!("gofrontend: BuildKit refused the return: {}", status.message());
+                let message = failure.unwrap_or_else(|| {
+                    format!(
+                        "BuildKit refused gofrontend's result as too large ({}); make the image config smaller (labels, env)",
+                        status.message()
+                    )
+                });
+                client
+                    .return_error(Status {
+                        code: CODE_UNKNOWN,
+                        message,
+                        details: Vec::new(),
+                    })
+                    .await
             }
             other => other,
         };

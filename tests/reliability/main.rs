@@ -72,10 +72,12 @@ fn ten_concurrent_builds_of_different_projects_all_succeed() {
 fn many_services(count: usize) -> PathBuf {
     let dir = scratch_dir(&format!("services-{count}"));
     let last = count - 1;
+    // Every service but the last builds one shared command: a package must exist to build.
     let gofile: String = (0..count)
         .map(|i| {
+            let package = if i == last { format!("svc{i}") } else { "common".to_string() };
             format!(
-                "[services.svc{i}]\npackage = \"./cmd/svc{i}\"\nports = [8080]\nenv = {{ MODE = \"prod\" }}\n"
+                "[services.svc{i}]\npackage = \"./cmd/{package}\"\nports = [8080]\nenv = {{ MODE = \"prod\" }}\n"
             )
         })
         .collect();
@@ -87,6 +89,7 @@ fn many_services(count: usize) -> PathBuf {
                 &format!("module example.com/many{count}\n\ngo 1.24\n"),
             ),
             ("Gofile", &gofile),
+            ("cmd/common/main.go", "package main\n\nfunc main() {}\n"),
             (
                 &format!("cmd/svc{last}/main.go"),
                 &format!(
