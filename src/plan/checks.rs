@@ -238,9 +238,7 @@ pub fn named_contexts_are_used(
         .image_context_names
         .get(reference)
         .map_or(reference.as_str(), String::as_str);
-    let mut names: Vec<&str> = vec![CONTEXT_BUILDER, CONTEXT_BASE];
-    names.extend(references.iter().map(String::as_str));
-    names.dedup();
+    let used: std::collections::BTreeSet<&str> = references.iter().map(String::as_str).collect();
     let close = [CONTEXT_BUILDER, CONTEXT_BASE]
         .into_iter()
         .find(|name| strsim::damerau_levenshtein(given, name) <= 2)
@@ -252,7 +250,7 @@ pub fn named_contexts_are_used(
             "no image of this build is `{reference}`, so this context would be ignored; {close}\
              the named contexts a Gofile build reads are `{CONTEXT_BUILDER}` (the builder image), `{CONTEXT_BASE}` \
              (every service's base) and the images it uses: {}",
-            names[2..].join(", ")
+            used.into_iter().collect::<Vec<_>>().join(", ")
         ),
     }))
 }
