@@ -9,14 +9,13 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::diagnostic::{Diagnostics, SourceFile};
-use crate::dockerignore;
-use crate::gofile::{self, Gofile};
+use crate::gofile;
 use crate::gomod::GoMod;
-use crate::gosource::{self, Entry, EntryKind, LayoutError, Parsed, SourceFiles};
+use crate::gosource::{self, Parsed};
 use crate::lower::{ContextSource, lower};
 use crate::options::{BuildOptions, KEY_PLATFORM, KEY_TARGET, PREFIX_BUILD_ARG};
-use crate::plan::{self, BuilderConfig, PlanError, PlanInputs};
-use crate::platform::Platform;
+use crate::pipeline::{self, Inputs, LoadError, LocalInputs};
+use crate::plan::{self, PlanError};
 
 #[derive(Parser)]
 #[command(
@@ -200,64 +199,30 @@ fn plan_local(args: &PlanArgs) -> anyhow::Result<plan::Plan> {
         pairs.push((key.to_string(), value.to_string()));
     }
     let options = BuildOptions::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-    let source = read_source(&gofile_path)?;
-    let gofile = gofile::parse(&source, &options.build_args)?;
-    let (gomod, gomod_source) = read_gomod(&args.context, &gofile)?;
-    let builder = match &args.builder_config {
-        Some(json) => parse_builder_config(json)?,
-        None => BuilderConfig::official_golang(),
+    let inputs = LocalInputs::new(
+        gofile_path,
+        args.context.clone(),
+        args.builder_config.as_deref(),
+        &args.builder_debian,
+    )?;
+    let platforms = options.target_platforms(&inputs.build_platform()).len();
+    if platforms > 1 {
+        bail!(
+            "--platform names {platforms} platforms, and `llb` prints one definition; pass one platform \
+             (the frontend builds several at once)"
+        );
     }
-    .with_os_release(&format!("ID=debian\nVERSION_ID={}\n", args.builder_debian));
-    let excludes = read_excludes(&gofile_path, &args.context)?;
-    let files = LocalFiles {
-        root: args.context.clone(),
-        excludes: dockerignore::Matcher::new(&excludes).map_err(anyhow::Error::msg)?,
-    };
-    let roots = plan::scan_roots(&gofile, &options);
-    let tree = tokio::runtime::Builder::new_current_thread()
+    let (_, mut planned) = tokio::runtime::Builder::new_current_thread()
         .build()
         .context("cannot start the async runtime")?
-        .block_on(async {
-            let modules = gosource::discover(
-                &files,
-                &gomod,
-                &gomod_source,
-                &gofile.module.value,
-                gofile.workspace.as_ref().is_none_or(|w| w.value),
-            )
-            .await
-            .map_err(|err| match err {
-                LayoutError::Read(err) => err.context("reading the module files of the context"),
-                LayoutError::Source(diagnostics) => anyhow::Error::new(diagnostics),
-            })?;
-            gosource::scan(&files, modules, &roots)
-                .await
-                .context("reading the Go sources of the context")
+        .block_on(pipeline::load_and_plan(&inputs, &options))
+        .map_err(|err| match err {
+            LoadError::Plan(PlanError::Gofile(diagnostics)) => anyhow::Error::new(diagnostics),
+            LoadError::Plan(PlanError::Option(err)) => err.into(),
+            LoadError::Plan(PlanError::Input(message)) => anyhow::Error::msg(message),
+            LoadError::Read { context, error } => error.context(context),
         })?;
-    let build_platform = Platform::host();
-    let target_platform = match options.target_platforms(&build_platform).as_slice() {
-        [one] => one.clone(),
-        several => bail!(
-            "--platform names {} platforms, and `llb` prints one definition; pass one platform \
-             (the frontend builds several at once)",
-            several.len()
-        ),
-    };
-    let inputs = PlanInputs {
-        gofile: &gofile,
-        gofile_source: &source,
-        gomod: &gomod,
-        options: &options,
-        builder: &builder,
-        build_platform,
-        excludes,
-        sources: &tree,
-    };
-    plan::plan(&inputs, target_platform).map_err(|err| match err {
-        PlanError::Gofile(diagnostics) => anyhow::Error::new(diagnostics),
-        PlanError::Option(err) => err.into(),
-        PlanError::Input(message) => anyhow::Error::msg(message),
-    })
+    Ok(planned.plans.remove(0))
 }
 
 fn check(args: PlanArgs) -> anyhow::Result<()> {
@@ -430,105 +395,4 @@ fn read_source(path: &Path) -> anyhow::Result<SourceFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the Gofile `{}`", path.display()))?;
     Ok(SourceFile::new(path.display().to_string(), text))
-}
-
-fn read_gomod(context: &Path, gofile: &Gofile) -> anyhow::Result<(GoMod, SourceFile)> {
-    let path = context.join(&gofile.module.value).join("go.mod");
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!(
-            "cannot read `{}`: the Gofile's module directory (`module = \"{}\"`) must hold go.mod",
-            path.display(),
-            gofile.module.value
-        )
-    })?;
-    let source = SourceFile::new(path.display().to_string(), text);
-    Ok((GoMod::parse(&source)?, source))
-}
-
-/// The context directory as BuildKit would send it: `.dockerignore` applied.
-struct LocalFiles {
-    root: PathBuf,
-    excludes: dockerignore::Matcher,
-}
-
-impl SourceFiles for LocalFiles {
-    type Error = anyhow::Error;
-
-    async fn list(&self, dir: &str) -> anyhow::Result<Option<Vec<Entry>>> {
-        if dir != "." && self.excludes.excludes(dir) {
-            return Ok(None);
-        }
-        let path = self.root.join(dir);
-        let read = match std::fs::read_dir(&path) {
-            Ok(read) => read,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(err) => {
-                return Err(err).with_context(|| format!("cannot list `{}`", path.display()));
-            }
-        };
-        let mut entries = Vec::new();
-        for entry in read {
-            let entry = entry.with_context(|| format!("cannot list `{}`", path.display()))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if self.excludes.excludes(&gosource::join(dir, &name)) {
-                continue;
-            }
-            let kind = entry
-                .file_type()
-                .with_context(|| format!("cannot stat `{}`", entry.path().display()))?;
-            let kind = if kind.is_dir() {
-                EntryKind::Dir
-            } else if kind.is_symlink() {
-                EntryKind::Symlink
-            } else if kind.is_file() {
-                EntryKind::File
-            } else {
-                EntryKind::Other
-            };
-            entries.push(Entry { name, kind });
-        }
-        Ok(Some(entries))
-    }
-
-    async fn read(&self, path: &str, limit: Option<usize>) -> anyhow::Result<Vec<u8>> {
-        use std::io::Read;
-        let full = self.root.join(path);
-        let file = std::fs::File::open(&full)
-            .with_context(|| format!("cannot read `{}`", full.display()))?;
-        let mut data = Vec::new();
-        let limit = limit.map_or(u64::MAX, |limit| limit as u64);
-        file.take(limit)
-            .read_to_end(&mut data)
-            .with_context(|| format!("cannot read `{}`", full.display()))?;
-        Ok(data)
-    }
-}
-
-/// `<Gofile>.dockerignore` beside the Gofile, else `.dockerignore` at the context root.
-fn read_excludes(gofile_path: &Path, context: &Path) -> anyhow::Result<Vec<String>> {
-    let mut beside = gofile_path.as_os_str().to_owned();
-    beside.push(".dockerignore");
-    for candidate in [PathBuf::from(beside), context.join(".dockerignore")] {
-        match std::fs::read_to_string(&candidate) {
-            Ok(text) => return Ok(dockerignore::parse(&text)),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(err) => {
-                return Err(err).with_context(|| format!("cannot read `{}`", candidate.display()));
-            }
-        }
-    }
-    Ok(Vec::new())
-}
-
-fn parse_builder_config(json: &str) -> anyhow::Result<BuilderConfig> {
-    let value: serde_json::Value =
-        serde_json::from_str(json).context("--builder-config is not valid JSON")?;
-    // Accept both a whole image config file and just its `config` object.
-    let file = if value.get("config").is_some() {
-        value
-    } else {
-        serde_json::json!({ "config": value })
-    };
-    BuilderConfig::from_image_config(file.to_string().as_bytes())
-        .context("--builder-config is not an image config")
 }

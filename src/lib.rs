@@ -19,6 +19,7 @@ pub mod init;
 pub mod llb;
 pub mod lower;
 pub mod options;
+pub mod pipeline;
 pub mod plan;
 pub mod platform;
 pub mod proto;

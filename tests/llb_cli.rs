@@ -357,8 +357,9 @@ fn llb_errors_name_the_gofile_position_or_the_option() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr
-            .contains("go.mod`: the Gofile's module directory (`module = \".\"`) must hold go.mod"),
+        stderr.contains(
+            "no go.mod at `go.mod` in the build context: the Gofile's `module` (\".\") must name the directory holding go.mod"
+        ),
         "{stderr}"
     );
 }

@@ -1,4 +1,4 @@
-//! The whole pure pipeline on arbitrary input: a Gofile, frontend options and a
+//! The whole pipeline, over inputs in memory, on arbitrary input: a Gofile, frontend options and a
 //! `.dockerignore`, separated by NUL bytes. Any error must come back as a diagnostic or an
 //! option error; a panic, a hang or a runaway allocation is a bug.
 
@@ -7,14 +7,12 @@
 use std::collections::BTreeMap;
 
 use gofrontend::diagnostic::SourceFile;
-use gofrontend::dockerignore;
 use gofrontend::gofile;
-use gofrontend::gomod::GoMod;
-use gofrontend::gosource::{self, ModuleLayout, Package, SourceTree};
+use gofrontend::gosource::{self, MemoryFiles};
 use gofrontend::lower::{ContextSource, lower};
 use gofrontend::options::BuildOptions;
-use gofrontend::plan::{self, BuilderConfig, PlanInputs};
-use gofrontend::platform::Platform;
+use gofrontend::pipeline::{self, MemoryInputs};
+use gofrontend::plan;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -42,52 +40,42 @@ fuzz_target!(|data: &[u8]| {
         "1.2.3".to_string(),
     )]));
 
-    let source = SourceFile::new("Gofile", gofile_text);
-    let gofile = match gofile::parse(&source, &build_args) {
+    // The roots the plan will scan, so every service's package exists and imports a shared
+    // one: plans have a shared step.
+    let gofile = match gofile::parse(&SourceFile::new("Gofile", gofile_text), &build_args) {
         Ok(gofile) => gofile,
         Err(diagnostics) => {
             let _ = diagnostics.to_string();
             return;
         }
     };
-    let gomod = GoMod::parse(&SourceFile::new(
-        "go.mod",
-        "module example.com/fuzz\ngo 1.24\n",
-    ))
-    .expect("a fixed, valid go.mod");
-    // Every service's package exists and imports a shared one, so plans have a shared step.
-    let main = Package {
-        files: vec!["main.go".into()],
-        imports: ["example.com/fuzz/lib".into()].into(),
-        unconstrained_imports: ["example.com/fuzz/lib".into()].into(),
-        ..Package::default()
-    };
-    let mut packages: BTreeMap<String, Option<Package>> = plan::scan_roots(&gofile, &options)
-        .into_iter()
-        .map(|root| (root, Some(main.clone())))
-        .collect();
-    packages.insert(
-        gosource::join(&gofile.module.value, "lib"),
-        Some(Package::default()),
-    );
-    let tree = SourceTree {
-        modules: ModuleLayout::single("example.com/fuzz", &gofile.module.value),
-        packages,
-        vendored: false,
-    };
-    let result = plan::plan_platforms(&PlanInputs {
-        gofile: &gofile,
-        gofile_source: &source,
-        gomod: &gomod,
-        options: &options,
-        builder: &BuilderConfig::official_golang(),
-        build_platform: Platform::linux("amd64"),
-        excludes: dockerignore::parse(ignore_text),
-        sources: &tree,
-    });
+    let mut context = MemoryFiles::new(&[
+        (
+            &gosource::join(&gofile.module.value, "go.mod"),
+            "module example.com/fuzz\ngo 1.24\n",
+        ),
+        (
+            &gosource::join(&gofile.module.value, "lib/lib.go"),
+            "package lib\n",
+        ),
+    ]);
+    for root in plan::scan_roots(&gofile, &options) {
+        context.files.insert(
+            gosource::join(&root, "main.go"),
+            b"package main\nimport \"example.com/fuzz/lib\"\n".to_vec(),
+        );
+    }
+    let mut inputs = MemoryInputs::new(gofile_text, context);
+    inputs.gofile_ignore = Some(ignore_text.as_bytes().to_vec());
+    let mut options = options;
+    options.build_args = build_args;
+    let result = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime")
+        .block_on(pipeline::load_and_plan(&inputs, &options));
     match result {
-        Ok(plans) => {
-            for plan in plans {
+        Ok((_, planned)) => {
+            for plan in planned.plans {
                 let definition = lower(&plan, &ContextSource::default());
                 assert!(!definition.to_bytes().is_empty());
             }

@@ -2,16 +2,18 @@
 //! service reaches through local imports, its files, its imports and whatever makes the
 //! analysis unsure. The plan turns this into per-service contexts and the shared compile step.
 //!
-//! Reading goes through [`SourceFiles`], implemented by the gateway (files BuildKit received)
-//! and by the command line (the local directory); everything else here is pure.
+//! Reading goes through [`SourceFiles`], implemented by the gateway (files BuildKit received),
+//! the command line (the local directory) and [`MemoryFiles`]; everything else here is pure.
 
 mod header;
+mod memory;
 mod modules;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
 pub use header::{Header, HeaderError, Parsed, embed_patterns, parse};
+pub use memory::MemoryFiles;
 pub use modules::{LayoutError, LocalModule, ModuleLayout, discover, resolve};
 
 /// Enough of a file for its header almost always; longer headers are read again whole.

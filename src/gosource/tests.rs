@@ -1,5 +1,4 @@
 use super::*;
-use std::convert::Infallible;
 
 use crate::diagnostic::{Diagnostics, SourceFile};
 use crate::gomod::GoMod;
@@ -119,52 +118,6 @@ fn entry_kinds_follow_go_file_modes() {
     assert_eq!(EntryKind::from_go_mode((1 << 25) | 0o644), EntryKind::Other);
 }
 
-/// A build context in memory: paths to contents; directories are implied.
-pub struct Files(pub BTreeMap<String, String>);
-
-impl Files {
-    pub fn new(files: &[(&str, &str)]) -> Self {
-        Self(
-            files
-                .iter()
-                .map(|(path, text)| (path.to_string(), text.to_string()))
-                .collect(),
-        )
-    }
-}
-
-impl SourceFiles for Files {
-    type Error = Infallible;
-
-    async fn list(&self, dir: &str) -> Result<Option<Vec<Entry>>, Infallible> {
-        let prefix = if dir == "." {
-            String::new()
-        } else {
-            format!("{dir}/")
-        };
-        let mut entries: BTreeMap<String, EntryKind> = BTreeMap::new();
-        for path in self.0.keys() {
-            if let Some(rest) = path.strip_prefix(&prefix) {
-                match rest.split_once('/') {
-                    Some((sub, _)) => entries.insert(sub.to_string(), EntryKind::Dir),
-                    None => entries.insert(rest.to_string(), EntryKind::File),
-                };
-            }
-        }
-        Ok((!entries.is_empty()).then(|| {
-            entries
-                .into_iter()
-                .map(|(name, kind)| Entry { name, kind })
-                .collect()
-        }))
-    }
-
-    async fn read(&self, path: &str, limit: Option<usize>) -> Result<Vec<u8>, Infallible> {
-        let bytes = self.0.get(path).map(|t| t.as_bytes()).unwrap_or_default();
-        Ok(bytes[..limit.unwrap_or(bytes.len()).min(bytes.len())].to_vec())
-    }
-}
-
 fn block_on<T>(future: impl Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()
         .build()
@@ -173,50 +126,49 @@ fn block_on<T>(future: impl Future<Output = T>) -> T {
 }
 
 /// The module layout as the frontend finds it, with go.work.
-fn layout(files: &Files, module_dir: &str) -> Result<ModuleLayout, Diagnostics> {
+fn layout(files: &MemoryFiles, module_dir: &str) -> Result<ModuleLayout, Diagnostics> {
     layout_with(files, module_dir, true)
 }
 
 fn layout_with(
-    files: &Files,
+    files: &MemoryFiles,
     module_dir: &str,
     use_workspace: bool,
 ) -> Result<ModuleLayout, Diagnostics> {
     let path = join(module_dir, "go.mod");
     let text = files
-        .0
+        .files
         .get(path.as_str())
-        .map_or("module example.com/shop\n", |t| t);
+        .map_or("module example.com/shop\n".into(), |t| {
+            String::from_utf8_lossy(t)
+        });
     let source = SourceFile::new(path.clone(), text);
     let gomod = GoMod::parse(&source)?;
     match block_on(discover(files, &gomod, &source, module_dir, use_workspace)) {
         Ok(layout) => Ok(layout),
         Err(LayoutError::Source(diagnostics)) => Err(diagnostics),
-        Err(LayoutError::Read(never)) => match never {},
+        Err(LayoutError::Read(err)) => panic!("{err}"),
     }
 }
 
-pub fn scan_now(files: &Files, module_dir: &str, roots: &[&str]) -> SourceTree {
+pub fn scan_now(files: &MemoryFiles, module_dir: &str, roots: &[&str]) -> SourceTree {
     scan_with(files, module_dir, roots, true)
 }
 
 pub fn scan_with(
-    files: &Files,
+    files: &MemoryFiles,
     module_dir: &str,
     roots: &[&str],
     use_workspace: bool,
 ) -> SourceTree {
     let roots: Vec<String> = roots.iter().map(|r| r.to_string()).collect();
     let modules = layout_with(files, module_dir, use_workspace).unwrap();
-    match block_on(scan(files, modules, &roots)) {
-        Ok(tree) => tree,
-        Err(never) => match never {},
-    }
+    block_on(scan(files, modules, &roots)).unwrap()
 }
 
 #[test]
 fn scans_only_what_the_roots_reach() {
-    let files = Files::new(&[
+    let files = MemoryFiles::new(&[
         ("go.mod", "module example.com/shop\n"),
         (
             "cmd/api/main.go",
@@ -265,7 +217,7 @@ fn missing_packages_unreadable_files_and_long_headers() {
         "package main\nimport (\n{}\"example.com/shop/gone\"\n)\n",
         "\t\"fmt\" // padding padding padding padding padding padding padding\n".repeat(400)
     );
-    let files = Files::new(&[
+    let files = MemoryFiles::new(&[
         ("svc/go.mod", "module example.com/shop\n"),
         ("svc/go.sum", ""),
         ("svc/main.go", &long_import_block),
@@ -285,7 +237,7 @@ fn missing_packages_unreadable_files_and_long_headers() {
 
 #[test]
 fn embeds_and_cgo_are_recorded() {
-    let files = Files::new(&[
+    let files = MemoryFiles::new(&[
         ("go.mod", "module example.com/shop\n"),
         (
             "web/web.go",
@@ -324,7 +276,7 @@ fn import_paths_map_to_directories_of_the_module_only() {
 
 #[test]
 fn local_replacements_are_modules_of_the_context() {
-    let files = Files::new(&[
+    let files = MemoryFiles::new(&[
         (
             "app/go.mod",
             "module example.com/app\nrequire example.com/lib v0.0.0\nreplace example.com/lib => ../lib\nreplace example.com/remote => example.com/fork v1.0.0\n",
@@ -358,7 +310,7 @@ fn local_replacements_are_modules_of_the_context() {
 
 #[test]
 fn a_workspace_brings_its_modules_and_replacements() {
-    let files = Files::new(&[
+    let files = MemoryFiles::new(&[
         (
             "go.work",
             "go 1.24\nuse (\n\t./services/api\n\t./lib\n)\nreplace example.com/x => ./third_party/x\n",
@@ -400,22 +352,22 @@ fn a_workspace_brings_its_modules_and_replacements() {
 
 #[test]
 fn module_directories_outside_the_context_or_the_workspace_are_errors() {
-    let outside = Files::new(&[("go.mod", "module m\nreplace example.com/lib => ../lib\n")]);
+    let outside = MemoryFiles::new(&[("go.mod", "module m\nreplace example.com/lib => ../lib\n")]);
     assert_eq!(
         layout(&outside, ".").unwrap_err().headlines(),
         ["go.mod:2:28: `replace` points at `../lib`, which is outside the build context"]
     );
-    let absolute = Files::new(&[(
+    let absolute = MemoryFiles::new(&[(
         "go.mod",
         "module m\nreplace example.com/lib => /home/me/lib\n",
     )]);
     assert!(layout(&absolute, ".").is_err());
-    let windows = Files::new(&[("go.mod", "module m\nreplace example.com/lib => ..\\lib\n")]);
+    let windows = MemoryFiles::new(&[("go.mod", "module m\nreplace example.com/lib => ..\\lib\n")]);
     assert_eq!(
         layout(&windows, ".").unwrap_err().headlines(),
         ["go.mod:2:28: `replace` points at `..\\lib`, a Windows path"]
     );
-    let not_used = Files::new(&[
+    let not_used = MemoryFiles::new(&[
         ("go.work", "use ./lib\n"),
         ("lib/go.mod", "module example.com/lib\n"),
         ("app/go.mod", "module example.com/app\n"),
@@ -426,7 +378,7 @@ fn module_directories_outside_the_context_or_the_workspace_are_errors() {
         ["go.work:2:1: the Gofile's module `app` is not one of this workspace's modules"]
     );
     assert!(err.to_string().contains("go work use ./app"), "{err}");
-    let missing = Files::new(&[
+    let missing = MemoryFiles::new(&[
         ("go.work", "use (\n\t.\n\t./gone\n)\n"),
         ("go.mod", "module m\n"),
     ]);
@@ -438,7 +390,7 @@ fn module_directories_outside_the_context_or_the_workspace_are_errors() {
 
 #[test]
 fn the_layout_counts_the_module_versions_its_go_sum_files_vouch_for() {
-    let files = Files::new(&[
+    let files = MemoryFiles::new(&[
         (
             "app/go.mod",
             "module example.com/app\nreplace example.com/lib => ../lib\n",
@@ -457,24 +409,24 @@ fn the_layout_counts_the_module_versions_its_go_sum_files_vouch_for() {
 }
 
 /// Records every directory listed.
-struct Counting<'a>(&'a Files, std::cell::RefCell<Vec<String>>);
+struct Counting<'a>(&'a MemoryFiles, std::cell::RefCell<Vec<String>>);
 
 impl SourceFiles for Counting<'_> {
-    type Error = Infallible;
+    type Error = String;
 
-    async fn list(&self, dir: &str) -> Result<Option<Vec<Entry>>, Infallible> {
+    async fn list(&self, dir: &str) -> Result<Option<Vec<Entry>>, String> {
         self.1.borrow_mut().push(dir.to_string());
         self.0.list(dir).await
     }
 
-    async fn read(&self, path: &str, limit: Option<usize>) -> Result<Vec<u8>, Infallible> {
+    async fn read(&self, path: &str, limit: Option<usize>) -> Result<Vec<u8>, String> {
         self.0.read(path, limit).await
     }
 }
 
 #[test]
 fn discovery_lists_each_directory_once() {
-    let files = Files::new(&[
+    let files = MemoryFiles::new(&[
         ("go.work", "use ./app\n"),
         ("app/go.mod", "module example.com/app\n"),
         ("app/go.sum", "example.com/a v1.0.0 h1:x=\n"),
@@ -485,7 +437,7 @@ fn discovery_lists_each_directory_once() {
     let layout = match block_on(discover(&counting, &gomod, &source, "app", true)) {
         Ok(layout) => layout,
         Err(LayoutError::Source(err)) => panic!("{err}"),
-        Err(LayoutError::Read(never)) => match never {},
+        Err(LayoutError::Read(err)) => panic!("{err}"),
     };
     assert_eq!(layout.sum_modules, 1);
     let mut listed = counting.1.into_inner();

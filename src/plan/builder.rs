@@ -58,6 +58,14 @@ impl BuilderConfig {
         self
     }
 
+    /// The image config file that [`BuilderConfig::from_image_config`] reads back as this
+    /// (without the Debian release, which comes from os-release).
+    pub fn to_image_config(&self) -> Vec<u8> {
+        serde_json::json!({"config": {"Env": self.env, "WorkingDir": self.workdir}})
+            .to_string()
+            .into_bytes()
+    }
+
     /// Reads an OCI/Docker image config (what BuildKit's ResolveImageConfig returns).
     pub fn from_image_config(json: &[u8]) -> Result<Self, serde_json::Error> {
         let file: ImageConfigFile = serde_json::from_slice(json)?;
@@ -88,6 +96,12 @@ mod tests {
         let bare = BuilderConfig::from_image_config(br#"{"os":"linux"}"#).unwrap();
         assert!(bare.env.is_empty() && bare.workdir.is_none());
         assert!(BuilderConfig::from_image_config(b"not json").is_err());
+        let official = BuilderConfig::official_golang();
+        let round_trip = BuilderConfig::from_image_config(&official.to_image_config()).unwrap();
+        assert_eq!(
+            (round_trip.env, round_trip.workdir),
+            (official.env, official.workdir)
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 use super::*;
 use crate::gofile;
-use crate::gosource::ModuleLayout;
-use crate::gosource::tests::{Files, scan_with};
+use crate::gosource::{MemoryFiles, ModuleLayout};
+use crate::pipeline::{self, LoadError, MemoryInputs};
 use std::collections::BTreeMap;
 
 const TWO_SERVICES: &str =
@@ -11,7 +11,8 @@ struct Case {
     gofile: &'static str,
     gomod: &'static str,
     options: Vec<(&'static str, &'static str)>,
-    /// The context's files; without any, go.mod and a one-file main package per service.
+    /// The context's files; without any, go.sum and a one-file main package per service.
+    /// `gomod` is always the module's go.mod.
     files: Vec<(&'static str, &'static str)>,
     /// `.dockerignore` patterns, applied to the files as BuildKit applies them.
     excludes: Vec<String>,
@@ -47,48 +48,44 @@ impl Case {
         self.plans().map(|mut plans| plans.remove(0))
     }
 
-    /// One plan per target platform, as the frontend makes them.
+    /// One plan per target platform, through the pipeline the frontend runs.
     fn plans(&self) -> Result<Vec<Plan>, PlanError> {
-        let source = SourceFile::new("Gofile", self.gofile);
         let options = BuildOptions::from_pairs(self.options.iter().copied()).unwrap();
-        let gofile = gofile::parse(&source, &options.build_args).unwrap();
-        let gomod = GoMod::parse(&SourceFile::new("go.mod", self.gomod)).unwrap();
-        let roots = scan_roots(&gofile, &options);
-        let files = if self.files.is_empty() {
-            let mut files = vec![
-                (join(&gofile.module.value, "go.mod"), self.gomod.to_string()),
-                (join(&gofile.module.value, "go.sum"), String::new()),
-            ];
-            files.extend(
-                roots
-                    .iter()
-                    .map(|root| (join(root, "main.go"), "package main\n".to_string())),
-            );
-            Files(files.into_iter().collect())
-        } else {
-            Files::new(&self.files)
-        };
-        let matcher = crate::dockerignore::Matcher::new(&self.excludes).unwrap();
-        let files = Files(
+        let mut context = if self.files.is_empty() {
+            let gofile =
+                gofile::parse(&SourceFile::new("Gofile", self.gofile), &options.build_args)
+                    .unwrap();
+            let mut files = MemoryFiles::new(&[]);
             files
-                .0
-                .into_iter()
-                .filter(|(path, _)| !matcher.excludes(path))
-                .collect(),
-        );
-        let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
-        let use_workspace = gofile.workspace.as_ref().is_none_or(|w| w.value);
-        let tree = scan_with(&files, &gofile.module.value, &roots, use_workspace);
-        plan_platforms(&PlanInputs {
-            gofile: &gofile,
-            gofile_source: &source,
-            gomod: &gomod,
-            options: &options,
-            builder: &BuilderConfig::official_golang(),
-            build_platform: Platform::linux("amd64"),
-            excludes: self.excludes.clone(),
-            sources: &tree,
-        })
+                .files
+                .insert(join(&gofile.module.value, "go.sum"), Vec::new());
+            for root in scan_roots(&gofile, &options) {
+                files
+                    .files
+                    .insert(join(&root, "main.go"), b"package main\n".to_vec());
+            }
+            files
+        } else {
+            MemoryFiles::new(&self.files)
+        };
+        let module_dir =
+            gofile::parse(&SourceFile::new("Gofile", self.gofile), &options.build_args)
+                .map(|g| g.module.value)
+                .unwrap_or_default();
+        context
+            .files
+            .insert(join(&module_dir, "go.mod"), self.gomod.as_bytes().to_vec());
+        let mut inputs = MemoryInputs::new(self.gofile, context);
+        inputs.gofile_ignore = Some(self.excludes.join("\n").into_bytes());
+        let planned = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(pipeline::load_and_plan(&inputs, &options));
+        match planned {
+            Ok((_, planned)) => Ok(planned.plans),
+            Err(LoadError::Plan(err)) => Err(err),
+            Err(LoadError::Read { context, error }) => panic!("{context}: {error}"),
+        }
     }
 
     fn ok(&self) -> Plan {

@@ -1,6 +1,7 @@
 use super::*;
 use crate::gofile;
-use crate::gosource::tests::{Files, scan_now};
+use crate::gosource::MemoryFiles;
+use crate::gosource::tests::scan_now;
 
 fn parsed(text: &str) -> (Gofile, SourceFile) {
     let source = SourceFile::new("Gofile", text);
@@ -82,7 +83,7 @@ fn lint_finds_libraries_missing_packages_big_bases_and_cgo_without_libc() {
     let (gofile, source) = parsed(
         "[services.good]\npackage = \"./cmd/good\"\n[services.lib]\npackage = \"./lib\"\n[services.gone]\npackage = \"./gone\"\n[services.fat]\npackage = \"./cmd/good\"\nbase = \"debian:bookworm\"\n[services.c]\npackage = \"./cmd/good\"\ncgo = true\nbase = \"gcr.io/distroless/static-debian12\"\n",
     );
-    let files = Files::new(&[
+    let files = MemoryFiles::new(&[
         ("go.mod", "module example.com/shop\n"),
         ("cmd/good/main.go", "package main\n"),
         ("lib/lib.go", "package lib\n"),

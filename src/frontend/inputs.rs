@@ -1,0 +1,154 @@
+//! The pipeline's inputs through BuildKit: the locals the client sends (the Gofile's and the
+//! context's), read with ReadFile/ReadDir, and the builder image resolved and read.
+
+use crate::gateway::{Client, ContextFiles, SolvedRef};
+use crate::llb::{self, Definition, Local, pb_platform};
+use crate::lower::{self, ContextSource};
+use crate::options::{BuildOptions, ResolveMode, SourceOptions};
+use crate::pipeline::Inputs;
+use crate::platform::Platform;
+
+pub struct GatewayInputs<'c> {
+    pub client: &'c Client,
+    locals: &'c SourceOptions,
+    gofile_session: Option<String>,
+    pub context_source: ContextSource,
+    resolve_mode: ResolveMode,
+}
+
+impl<'c> GatewayInputs<'c> {
+    pub fn new(client: &'c Client, locals: &'c SourceOptions, options: &BuildOptions) -> Self {
+        let session = |local: &str| {
+            locals
+                .local_sessions
+                .get(local)
+                .cloned()
+                .or_else(|| std::env::var("BUILDKIT_SESSION_ID").ok())
+                .filter(|id| !id.is_empty())
+        };
+        Self {
+            client,
+            locals,
+            gofile_session: session(&locals.gofile_local),
+            context_source: ContextSource {
+                name: locals.context_local.clone(),
+                session_id: session(&locals.context_local),
+            },
+            resolve_mode: options.image_resolve_mode,
+        }
+    }
+
+    async fn read_local(
+        &self,
+        local: Local,
+        name: &str,
+        paths: [&str; 2],
+    ) -> Result<[Option<Vec<u8>>; 2], tonic::Status> {
+        let solved = self.solve_local(&local, name).await?;
+        let [first, second] = paths;
+        Ok([
+            self.client.read_file(&solved, first).await?,
+            self.client.read_file(&solved, second).await?,
+        ])
+    }
+
+    async fn solve_local(&self, local: &Local, name: &str) -> Result<SolvedRef, tonic::Status> {
+        self.client
+            .solve(Definition::marshal(&local.output(name)).0)
+            .await
+    }
+}
+
+impl<'c> Inputs for GatewayInputs<'c> {
+    type Error = tonic::Status;
+    type Context = ContextFiles<'c>;
+
+    fn gofile_name(&self) -> &str {
+        &self.locals.filename
+    }
+
+    /// Through the local BuildKit calls `dockerfile`, as the Dockerfile frontend reads it.
+    async fn gofile(&self) -> Result<[Option<Vec<u8>>; 2], tonic::Status> {
+        let filename = &self.locals.filename;
+        let ignore_name = format!("{filename}.dockerignore");
+        let local = Local {
+            name: self.locals.gofile_local.clone(),
+            session_id: self.gofile_session.clone(),
+            follow_paths: vec![filename.clone(), ignore_name.clone()],
+            shared_key_hint: Some(self.locals.gofile_local.clone()),
+            ..Local::default()
+        };
+        let name = format!("[internal] load build definition from {filename}");
+        self.read_local(local, &name, [filename, &ignore_name])
+            .await
+    }
+
+    async fn context_files(&self, paths: [&str; 2]) -> Result<[Option<Vec<u8>>; 2], tonic::Status> {
+        let local = Local {
+            name: self.context_source.name.clone(),
+            session_id: self.context_source.session_id.clone(),
+            follow_paths: paths.iter().map(|path| path.to_string()).collect(),
+            ..Local::default()
+        };
+        let name = format!("[internal] load {}", paths.join(" and "));
+        self.read_local(local, &name, paths).await
+    }
+
+    async fn context(&self, excludes: &[String]) -> Result<ContextFiles<'c>, tonic::Status> {
+        let context = Definition::marshal(&lower::context(&self.context_source, excludes));
+        let solved = self.client.solve(context.0).await?;
+        Ok(ContextFiles::new(self.client, solved))
+    }
+
+    fn build_platform(&self) -> Platform {
+        self.client
+            .worker_platform()
+            .map(|p| Platform {
+                os: p.os.clone(),
+                architecture: p.architecture.clone(),
+                variant: Some(p.variant.clone()).filter(|v| !v.is_empty()),
+            })
+            .unwrap_or_else(Platform::host)
+    }
+
+    async fn image_config(
+        &self,
+        image: &str,
+        platform: &Platform,
+    ) -> Result<Vec<u8>, tonic::Status> {
+        self.client
+            .resolve_image_config(
+                image,
+                pb_platform(platform),
+                self.resolve_mode.as_str(),
+                &format!("[internal] load metadata for {image}"),
+            )
+            .await
+    }
+
+    /// The image op is the one the build runs on, so BuildKit pulls the image once for both.
+    async fn image_file(
+        &self,
+        image: &str,
+        platform: &Platform,
+        paths: &[&str],
+    ) -> Result<Option<Vec<u8>>, tonic::Status> {
+        let op = llb::image(
+            image,
+            platform,
+            self.resolve_mode,
+            &format!("[builder] {image}"),
+        );
+        let solved = self.client.solve(Definition::marshal(&op).0).await?;
+        for path in paths {
+            if let Some(data) = self.client.read_file(&solved, path).await? {
+                return Ok(Some(data));
+            }
+        }
+        Ok(None)
+    }
+
+    fn reason(error: &tonic::Status) -> String {
+        error.message().to_string()
+    }
+}
