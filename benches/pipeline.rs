@@ -71,6 +71,7 @@ fn gofile_to_definition(
         gofile_source: &source,
         gomod,
         options,
+        builder_image: "docker.io/library/golang:1.24",
         builder,
         build_platform: Platform::linux("amd64"),
         excludes: Vec::new(),

@@ -112,7 +112,22 @@ pub enum NoCache {
     Services(Vec<String>),
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+impl NoCache {
+    /// Whether the steps every service shares (the download, the shared packages) run again.
+    pub fn covers_shared_steps(&self) -> bool {
+        *self == Self::All
+    }
+
+    pub fn covers_service(&self, name: &str) -> bool {
+        match self {
+            Self::Off => false,
+            Self::All => true,
+            Self::Services(names) => names.iter().any(|n| n == name),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildOptions {
     pub target: Option<String>,
     /// The target platforms, in the order given, each once; empty means the worker's.
@@ -135,6 +150,52 @@ pub struct BuildOptions {
     pub request: Option<String>,
     /// Caches every solve imports: a frontend's solves import only what it passes on.
     pub cache_imports: Vec<CacheImport>,
+    /// The build args with a meaning to gofrontend, read once; an empty value is unset.
+    /// `GOFRONTEND_BUILDER_IMAGE` and `GOFRONTEND_BASE_IMAGE` (`scratch` stays as is),
+    /// normalized.
+    pub builder_image_arg: Option<String>,
+    pub base_image_arg: Option<String>,
+    /// `BUILDKIT_CACHE_MOUNT_NS`: a prefix for every cache mount id.
+    pub cache_namespace: Option<String>,
+    /// Whether compiled packages travel in layers (on unless `GOFRONTEND_CACHE_LAYERS=false`).
+    pub cache_layers: bool,
+    /// `SOURCE_DATE_EPOCH`, which pins timestamps for reproducible images.
+    pub source_date_epoch: Option<i64>,
+    /// `GOFLAGS`, for every go command.
+    pub goflags: Option<String>,
+    /// `VERSION` and `REVISION`, for the images' labels.
+    pub version: Option<String>,
+    pub revision: Option<String>,
+    /// The [`MODULE_FETCH_ARGS`] given (empty values too: `GOPROXY=` is a setting).
+    pub module_fetch_env: Vec<(String, String)>,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        Self {
+            target: None,
+            platforms: Vec::new(),
+            multi_platform: None,
+            network: NetworkMode::default(),
+            no_cache: NoCache::default(),
+            image_resolve_mode: ResolveMode::default(),
+            build_args: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            image_contexts: BTreeMap::new(),
+            image_context_names: BTreeMap::new(),
+            request: None,
+            cache_imports: Vec::new(),
+            builder_image_arg: None,
+            base_image_arg: None,
+            cache_namespace: None,
+            cache_layers: true,
+            source_date_epoch: None,
+            goflags: None,
+            version: None,
+            revision: None,
+            module_fetch_env: Vec::new(),
+        }
+    }
 }
 
 impl BuildOptions {
@@ -190,11 +251,7 @@ impl BuildOptions {
                 }
             }
         }
-        // The Dockerfile frontend lets the build arg win over the option.
-        if let Some(value) = options.build_arg(ARG_MULTI_PLATFORM) {
-            let key = format!("{PREFIX_BUILD_ARG}{ARG_MULTI_PLATFORM}");
-            options.multi_platform = parse_bool(value).map_err(error(&key))?;
-        }
+        options.read_build_args()?;
         if options.multi_platform == Some(false) && options.platforms.len() > 1 {
             return Err(OptionError {
                 key: KEY_MULTI_PLATFORM.to_string(),
@@ -207,12 +264,45 @@ impl BuildOptions {
         Ok(options)
     }
 
-    /// Whether compiled packages travel in layers (on unless `GOFRONTEND_CACHE_LAYERS=false`).
-    pub fn cache_layers(&self) -> Result<bool, OptionError> {
-        let value = self.build_arg(ARG_CACHE_LAYERS).unwrap_or_default();
-        parse_bool(value)
-            .map(|set| set.unwrap_or(true))
-            .map_err(error(&format!("{PREFIX_BUILD_ARG}{ARG_CACHE_LAYERS}")))
+    /// The build args with a meaning, into their fields.
+    fn read_build_args(&mut self) -> Result<(), OptionError> {
+        let arg = |name: &str| self.build_args.get(name).filter(|v| !v.is_empty()).cloned();
+        let key = |name: &str| format!("{PREFIX_BUILD_ARG}{name}");
+        // The Dockerfile frontend lets the build arg win over the option.
+        if let Some(value) = arg(ARG_MULTI_PLATFORM) {
+            self.multi_platform = parse_bool(&value).map_err(error(&key(ARG_MULTI_PLATFORM)))?;
+        }
+        let image = |name: &str, scratch_allowed: bool| {
+            arg(name)
+                .map(|image| match image.as_str() {
+                    "scratch" if scratch_allowed => Ok(image),
+                    _ => crate::image_ref::normalize(&image),
+                })
+                .transpose()
+                .map_err(error(&key(name)))
+        };
+        self.builder_image_arg = image(ARG_BUILDER_IMAGE, false)?;
+        self.base_image_arg = image(ARG_BASE_IMAGE, true)?;
+        self.cache_namespace = arg(ARG_CACHE_MOUNT_NS);
+        self.cache_layers = parse_bool(&arg(ARG_CACHE_LAYERS).unwrap_or_default())
+            .map_err(error(&key(ARG_CACHE_LAYERS)))?
+            .unwrap_or(true);
+        self.source_date_epoch = arg(ARG_SOURCE_DATE_EPOCH)
+            .map(|value| {
+                value.parse::<i64>().map_err(|_| OptionError {
+                    key: key(ARG_SOURCE_DATE_EPOCH),
+                    message: format!("`{value}` is not a number of seconds since 1970"),
+                })
+            })
+            .transpose()?;
+        self.goflags = arg(ARG_GOFLAGS);
+        self.version = arg(ARG_VERSION);
+        self.revision = arg(ARG_REVISION);
+        self.module_fetch_env = MODULE_FETCH_ARGS
+            .iter()
+            .filter_map(|name| Some((name.to_string(), self.build_args.get(*name)?.clone())))
+            .collect();
+        Ok(())
     }
 
     /// The platforms to build for: those asked for, or the worker's own.
@@ -227,25 +317,6 @@ impl BuildOptions {
     /// Whether the result is a multi-platform image (one image per platform), not one image.
     pub fn returns_platform_map(&self) -> bool {
         self.multi_platform.unwrap_or(self.platforms.len() > 1)
-    }
-
-    pub fn build_arg(&self, name: &str) -> Option<&str> {
-        self.build_args
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    }
-
-    /// `SOURCE_DATE_EPOCH`, which pins timestamps for reproducible images.
-    pub fn source_date_epoch(&self) -> Result<Option<i64>, OptionError> {
-        self.build_arg(ARG_SOURCE_DATE_EPOCH)
-            .map(|value| {
-                value.parse::<i64>().map_err(|_| OptionError {
-                    key: format!("{PREFIX_BUILD_ARG}{ARG_SOURCE_DATE_EPOCH}"),
-                    message: format!("`{value}` is not a number of seconds since 1970"),
-                })
-            })
-            .transpose()
     }
 }
 
@@ -406,7 +477,7 @@ mod tests {
         assert!(!options.returns_platform_map());
         assert_eq!(options.network, NetworkMode::Host);
         assert_eq!(options.image_resolve_mode, ResolveMode::Local);
-        assert_eq!(options.build_arg("VERSION"), Some("1.2.3"));
+        assert_eq!(options.version.as_deref(), Some("1.2.3"));
         assert_eq!(options.labels["team"], "core");
         assert_eq!(options.no_cache, NoCache::Off);
     }
@@ -461,13 +532,51 @@ mod tests {
     }
 
     #[test]
+    fn build_args_with_a_meaning_are_read_once() {
+        let options = BuildOptions::from_pairs([
+            ("build-arg:GOFRONTEND_BUILDER_IMAGE", "golang:1.24"),
+            ("build-arg:GOFRONTEND_BASE_IMAGE", "scratch"),
+            ("build-arg:BUILDKIT_CACHE_MOUNT_NS", "ci"),
+            ("build-arg:SOURCE_DATE_EPOCH", "1700000000"),
+            ("build-arg:GOFLAGS", "-tags=netgo"),
+            ("build-arg:GOPROXY", ""),
+            ("build-arg:REVISION", ""),
+        ])
+        .unwrap();
+        assert_eq!(
+            options.builder_image_arg.as_deref(),
+            Some("docker.io/library/golang:1.24")
+        );
+        assert_eq!(options.base_image_arg.as_deref(), Some("scratch"));
+        assert_eq!(options.cache_namespace.as_deref(), Some("ci"));
+        assert_eq!(options.source_date_epoch, Some(1_700_000_000));
+        assert_eq!(options.goflags.as_deref(), Some("-tags=netgo"));
+        assert_eq!(options.revision, None);
+        assert_eq!(
+            options.module_fetch_env,
+            [("GOPROXY".to_string(), String::new())]
+        );
+        let err = BuildOptions::from_pairs([("build-arg:SOURCE_DATE_EPOCH", "yesterday")]);
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "option `build-arg:SOURCE_DATE_EPOCH`: `yesterday` is not a number of seconds since 1970"
+        );
+        for name in ["GOFRONTEND_BUILDER_IMAGE", "GOFRONTEND_BASE_IMAGE"] {
+            let key = format!("build-arg:{name}");
+            let err = BuildOptions::from_pairs([(key.as_str(), "Not An Image")]);
+            assert_eq!(err.unwrap_err().key, key);
+        }
+    }
+
+    #[test]
     fn cache_layers_are_on_unless_turned_off() {
-        assert!(BuildOptions::default().cache_layers().unwrap());
+        assert!(BuildOptions::default().cache_layers);
+        assert!(BuildOptions::from_pairs([]).unwrap().cache_layers);
         let off = BuildOptions::from_pairs([("build-arg:GOFRONTEND_CACHE_LAYERS", "false")]);
-        assert!(!off.unwrap().cache_layers().unwrap());
+        assert!(!off.unwrap().cache_layers);
         let bad = BuildOptions::from_pairs([("build-arg:GOFRONTEND_CACHE_LAYERS", "off")]);
         assert_eq!(
-            bad.unwrap().cache_layers().unwrap_err().to_string(),
+            bad.unwrap_err().to_string(),
             "option `build-arg:GOFRONTEND_CACHE_LAYERS`: `off` is not a boolean; use true or false"
         );
     }
@@ -568,11 +677,5 @@ mod tests {
         let err =
             BuildOptions::from_pairs([("build-arg:BUILDKIT_MULTI_PLATFORM", "yes")]).unwrap_err();
         assert_eq!(err.key, "build-arg:BUILDKIT_MULTI_PLATFORM");
-        let epoch =
-            BuildOptions::from_pairs([("build-arg:SOURCE_DATE_EPOCH", "yesterday")]).unwrap();
-        assert_eq!(
-            epoch.source_date_epoch().unwrap_err().key,
-            "build-arg:SOURCE_DATE_EPOCH"
-        );
     }
 }

@@ -156,6 +156,7 @@ pub async fn plan<I: Inputs>(
         gofile_source: source,
         gomod: &context.gomod,
         options,
+        builder_image: &builder_image,
         builder: &builder,
         build_platform,
         excludes: context.excludes,

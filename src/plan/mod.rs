@@ -28,9 +28,8 @@ use crate::gomod::GoMod;
 use crate::gosource::{SourceTree, join};
 use crate::image_ref;
 use crate::options::{
-    ARG_BASE_IMAGE, ARG_BUILDER_IMAGE, ARG_CACHE_MOUNT_NS, ARG_GOFLAGS, ARG_REVISION, ARG_VERSION,
-    BuildOptions, CONTEXT_BASE, CONTEXT_BUILDER, NetworkMode, OptionError, PREFIX_BUILD_ARG,
-    ResolveMode,
+    ARG_BASE_IMAGE, ARG_BUILDER_IMAGE, BuildOptions, CONTEXT_BASE, CONTEXT_BUILDER, NetworkMode,
+    OptionError, PREFIX_BUILD_ARG, ResolveMode,
 };
 use crate::platform::Platform;
 
@@ -211,7 +210,7 @@ pub fn builder_origin(gofile: &Gofile, gomod: &GoMod, options: &BuildOptions) ->
     if options.image_contexts.contains_key(CONTEXT_BUILDER) {
         return ImageOrigin::Option(format!("context:{CONTEXT_BUILDER}"));
     }
-    if options.build_arg(ARG_BUILDER_IMAGE).is_some() {
+    if options.builder_image_arg.is_some() {
         return ImageOrigin::Option(format!("{PREFIX_BUILD_ARG}{ARG_BUILDER_IMAGE}"));
     }
     match (&gofile.builder, &gofile.go) {
@@ -231,7 +230,7 @@ pub fn base_origin(
     if options.image_contexts.contains_key(CONTEXT_BASE) {
         return ImageOrigin::Option(format!("context:{CONTEXT_BASE}"));
     }
-    if options.build_arg(ARG_BASE_IMAGE).is_some() {
+    if options.base_image_arg.is_some() {
         return ImageOrigin::Option(format!("{PREFIX_BUILD_ARG}{ARG_BASE_IMAGE}"));
     }
     match service
@@ -250,9 +249,8 @@ fn builder_reference(
     options: &BuildOptions,
     gofile_source: &SourceFile,
 ) -> Result<String, PlanError> {
-    if let Some(image) = options.build_arg(ARG_BUILDER_IMAGE) {
-        return image_ref::normalize(image)
-            .map_err(|message| build_arg_error(ARG_BUILDER_IMAGE, message));
+    if let Some(image) = &options.builder_image_arg {
+        return Ok(image.clone());
     }
     if let Some(builder) = &gofile.builder {
         return image_ref::normalize(&builder.value).map_err(|message| {
@@ -286,6 +284,8 @@ pub struct PlanInputs<'a> {
     pub gofile_source: &'a SourceFile,
     pub gomod: &'a GoMod,
     pub options: &'a BuildOptions,
+    /// The builder image, from [`builder_image`], and its config.
+    pub builder_image: &'a str,
     pub builder: &'a BuilderConfig,
     /// The platform of the BuildKit worker, where the builder runs.
     pub build_platform: Platform,
@@ -336,6 +336,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         gofile_source,
         gomod,
         options,
+        builder_image,
         builder,
         ref build_platform,
         ref excludes,
@@ -344,7 +345,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
     let several_platforms = options.target_platforms(build_platform).len() > 1;
     let named_platform = several_platforms.then_some(&target_platform);
     let label = |name: &str| step_label(named_platform, name);
-    let cache_layers = options.cache_layers()?;
+    let cache_layers = options.cache_layers;
     let selected = select_services(gofile, gofile_source, options)?;
     let cache_ids = CacheIds::new(gofile, gomod, options);
     let module_dir = gofile.module.value.clone();
@@ -383,7 +384,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
             &target_platform,
             &tree.modules,
             vendor,
-            options.build_arg(ARG_GOFLAGS),
+            options.goflags.as_deref(),
             cache_layers,
         );
         if let Some(buildvcs) = service.build.buildvcs.as_ref().filter(|b| b.value)
@@ -473,7 +474,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         checks::image_config_fits(gofile_source, gofile, service, platforms, options)?;
     }
     Ok(Plan {
-        builder_image: builder_image(gofile, gomod, options, gofile_source)?,
+        builder_image: builder_image.to_string(),
         build_platform: build_platform.clone(),
         several_platforms,
         target_platform,
@@ -496,7 +497,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         },
         services,
         result,
-        source_date_epoch: options.source_date_epoch()?,
+        source_date_epoch: options.source_date_epoch,
     })
 }
 
@@ -574,7 +575,8 @@ impl CacheIds {
 
     fn new(gofile: &Gofile, gomod: &GoMod, options: &BuildOptions) -> Self {
         let namespace = options
-            .build_arg(ARG_CACHE_MOUNT_NS)
+            .cache_namespace
+            .as_ref()
             .map(|ns| format!("{ns}/"))
             .unwrap_or_default();
         let scope = if gofile.shared_cache {
@@ -819,27 +821,23 @@ fn base_reference(
     chosen: Option<&str>,
     default: Result<String, PlanError>,
 ) -> Result<Option<String>, PlanError> {
-    let (reference, from_arg) = match (options.build_arg(ARG_BASE_IMAGE), chosen) {
-        (Some(image), _) => (image.to_string(), true),
-        (None, Some(chosen)) => (chosen.to_string(), false),
-        (None, None) => (default?, false),
+    let reference = match (&options.base_image_arg, chosen) {
+        (Some(image), _) => image.clone(),
+        (None, Some(chosen)) => chosen.to_string(),
+        (None, None) => default?,
     };
     if reference == "scratch" {
         return Ok(None);
     }
+    // A Gofile value was checked when the Gofile was read, the build arg with the options.
     image_ref::normalize(&reference)
         .map(Some)
-        // A Gofile value was checked when the Gofile was read; only the build arg can fail here.
         .map_err(|message| {
-            if from_arg {
-                build_arg_error(ARG_BASE_IMAGE, message)
-            } else {
-                OptionError {
-                    key: "base".into(),
-                    message,
-                }
-                .into()
+            OptionError {
+                key: "base".into(),
+                message,
             }
+            .into()
         })
 }
 
@@ -860,8 +858,8 @@ fn image_config(gofile: &Gofile, service: &Service, options: &BuildOptions) -> I
     let known = [
         ("title", Some(service.name.value.as_str())),
         ("description", settings.description.as_deref()),
-        ("version", options.build_arg(ARG_VERSION)),
-        ("revision", options.build_arg(ARG_REVISION)),
+        ("version", options.version.as_deref()),
+        ("revision", options.revision.as_deref()),
         ("source", gofile.source.as_deref()),
     ];
     let mut labels: BTreeMap<String, String> = known
@@ -893,13 +891,6 @@ pub fn binary_path(binary: &str) -> String {
 
 fn gofile_error(source: &SourceFile, diagnostic: Diagnostic) -> PlanError {
     PlanError::Gofile(Diagnostics::single(source.clone(), diagnostic))
-}
-
-fn build_arg_error(name: &str, message: String) -> PlanError {
-    PlanError::Option(OptionError {
-        key: format!("{PREFIX_BUILD_ARG}{name}"),
-        message,
-    })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use super::{BuilderConfig, Command, DownloadStep};
 use crate::gofile::{Gofile, Service};
 use crate::gomod::GoMod;
 use crate::gosource::ModuleLayout;
-use crate::options::{ARG_GOFLAGS, BuildOptions, MODULE_FETCH_ARGS, NetworkMode, NoCache};
+use crate::options::{BuildOptions, MODULE_FETCH_ARGS, NetworkMode};
 use crate::platform::Platform;
 
 /// Where the build context is mounted in every step.
@@ -66,14 +66,12 @@ pub fn download_step(
     let mut env = Env::from_builder(builder);
     // Only `[build] env` applies: it is shared by every service, and the download is too.
     env.extend(gofile.build.env.clone());
-    for name in MODULE_FETCH_ARGS {
-        if let Some(value) = options.build_args.get(*name) {
-            env.set(name, value);
-        }
+    for (name, value) in &options.module_fetch_env {
+        env.set(name, value);
     }
     env.set("GOTOOLCHAIN", "local");
     env.set("GOWORK", &gowork(modules));
-    let goflags = match options.build_arg(ARG_GOFLAGS) {
+    let goflags = match &options.goflags {
         Some(flags) => format!("-modcacherw {flags}"),
         None => "-modcacherw".to_string(),
     };
@@ -101,7 +99,7 @@ pub fn download_step(
             } else {
                 options.network
             },
-            ignore_cache: options.no_cache == NoCache::All,
+            ignore_cache: options.no_cache.covers_shared_steps(),
         },
         inputs: modules.files.clone(),
         module_cache_id,
@@ -219,11 +217,7 @@ pub fn build_command(
     args.push(format!("{OUTPUT_DIR}/{}", service.binary));
     args.push(service.package.value.clone());
 
-    let ignore_cache = match &options.no_cache {
-        NoCache::Off => false,
-        NoCache::All => true,
-        NoCache::Services(names) => names.contains(&service.name.value),
-    };
+    let ignore_cache = options.no_cache.covers_service(&service.name.value);
     let mut name = format!("[{label}] go build {}", service.package.value);
     if let Some(reason) = whole_context_reason {
         name.push_str(&format!(" (whole context: {reason})"));
@@ -278,7 +272,7 @@ pub fn standard_library_command(
         env: env.into_list(),
         cwd: "/".to_string(),
         network: NetworkMode::None,
-        ignore_cache: options.no_cache == NoCache::All,
+        ignore_cache: options.no_cache.covers_shared_steps(),
     }
 }
 
@@ -305,7 +299,7 @@ pub fn shared_command(
         env: precompile_env(settings).into_list(),
         cwd: module_workdir(module_dir),
         network: NetworkMode::None,
-        ignore_cache: options.no_cache == NoCache::All,
+        ignore_cache: options.no_cache.covers_shared_steps(),
     }
 }
 
