@@ -13,6 +13,8 @@ if [ -z "${GOFRONTEND_SEED_DIR:-}" ]; then
     echo compiled >"$GOFRONTEND_OUTPUT_DIR/done"
     exit 0
 fi
+# shellcheck source=src/plan/scripts/copy.sh
+. "$(dirname "$0")/copy.sh"
 tmp=${TMPDIR:-/tmp}
 mkdir -p "$tmp"
 sh "$(dirname "$0")/seed.sh" || true
@@ -28,6 +30,6 @@ while read -r f; do
     done
     echo "$f"
 done <"$tmp/gofrontend-used" >"$tmp/gofrontend-kept"
-[ ! -s "$tmp/gofrontend-kept" ] || tar -C "$GOCACHE" -cf - -T "$tmp/gofrontend-kept" | tar -C "$GOFRONTEND_OUTPUT_DIR" -xf - ||
+[ ! -s "$tmp/gofrontend-kept" ] || copy_listed "$GOCACHE" "$GOFRONTEND_OUTPUT_DIR" "$tmp/gofrontend-kept" ||
     echo 'gofrontend: could not keep the compiled packages in a layer; a builder without GOCACHE compiles them again' >&2
 rm -f "$tmp/gofrontend-start" "$tmp/gofrontend-used" "$tmp/gofrontend-kept"

@@ -3,8 +3,9 @@
 # (a warm builder copies nothing), with the copy's time as their time so Go's trim of entries
 # unused for five days never takes them. Outputs (-d) go first, from every layer, then the
 # action entries (-a) naming them: Go checks each output's size against its entry and compiles
-# again on a mismatch, so a step copying beside another only costs time. Plain POSIX tools and
-# tar's -T and -m, which busybox has too.
+# again on a mismatch, so a step copying beside another only costs time. Plain POSIX tools.
+# shellcheck source=src/plan/scripts/copy.sh
+. "$(dirname "$0")/copy.sh"
 tmp=${TMPDIR:-/tmp}
 mkdir -p "$tmp" "$GOCACHE"
 for kind in d a; do
@@ -14,7 +15,7 @@ for kind in d a; do
             [ -e "$GOCACHE/$f" ] || echo "$f"
         done) >"$tmp/gofrontend-missing"
         [ -s "$tmp/gofrontend-missing" ] || continue
-        tar -C "$seed" -cf - -T "$tmp/gofrontend-missing" | tar -C "$GOCACHE" -xmf - ||
+        copy_listed "$seed" "$GOCACHE" "$tmp/gofrontend-missing" ||
             echo 'gofrontend: could not copy precompiled packages into GOCACHE; compiling them here' >&2
     done
 done
