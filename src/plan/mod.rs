@@ -1,18 +1,22 @@
-//! What to build: a pure function from the Gofile, go.mod, the build options and the builder
-//! image's config to the steps BuildKit will run. Serializable, so tests can pin it.
+//! What to build: a pure function from the Gofile, go.mod, the build options, the source scan
+//! and the builder image's config to the steps BuildKit will run ([`model`]). Here the order
+//! of planning; the images, cache ids, precompile groups, steps and checks each in a module.
 
 mod builder;
+mod cache_ids;
 mod checks;
+mod images;
+mod model;
+mod precompile;
 mod scripts;
 mod sources;
 mod steps;
 
 use std::collections::BTreeMap;
-use std::ops::Range;
-
-use serde::Serialize;
 
 pub use builder::BuilderConfig;
+pub use images::{ImageOrigin, base_origin, builder_image, builder_origin};
+pub use model::*;
 pub use scripts::{SCRIPTS, SCRIPTS_DIR};
 pub use sources::StepSources;
 pub use steps::{
@@ -20,263 +24,16 @@ pub use steps::{
     PRECOMPILE_OUTPUT_DIR, SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, WAIT_MARKER_DIR,
 };
 
-use sha2::{Digest, Sha256};
+use cache_ids::CacheIds;
+use images::{builder_reference, service_base, shared_base};
+use precompile::precompile_steps;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
 use crate::gofile::{Gofile, Service};
 use crate::gomod::GoMod;
 use crate::gosource::{SourceTree, join};
-use crate::image_ref;
-use crate::options::{
-    ARG_BASE_IMAGE, ARG_BUILDER_IMAGE, BuildOptions, CONTEXT_BASE, CONTEXT_BUILDER, NetworkMode,
-    OptionError, PREFIX_BUILD_ARG, ResolveMode,
-};
+use crate::options::{BuildOptions, CONTEXT_BUILDER};
 use crate::platform::Platform;
-
-pub const DEFAULT_STATIC_BASE: &str = "gcr.io/distroless/static-debian12:nonroot";
-/// Where binaries land in the final image.
-pub const BINARY_DIR: &str = "/usr/local/bin";
-
-#[derive(Debug, thiserror::Error)]
-pub enum PlanError {
-    #[error("{0}")]
-    Gofile(Diagnostics),
-    #[error(transparent)]
-    Option(#[from] OptionError),
-    /// A mistake in the build context outside the Gofile, such as `.dockerignore`.
-    #[error("{0}")]
-    Input(String),
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Plan {
-    pub builder_image: String,
-    /// Where the builder runs; it cross-compiles for `target_platform`.
-    pub build_platform: Platform,
-    pub target_platform: Platform,
-    /// Whether the build makes images for several platforms: step names then say which.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub several_platforms: bool,
-    /// Whether precompile steps output their GOCACHE entries as layers for the steps after
-    /// them, instead of a marker.
-    pub cache_layers: bool,
-    pub image_resolve_mode: ResolveMode,
-    pub context: ContextPlan,
-    /// `None` when building from `vendor/`.
-    pub download: Option<DownloadStep>,
-    /// Steps filling GOCACHE before the services compile, each after the one it names.
-    pub precompile: Vec<PrecompileStep>,
-    pub services: Vec<ServicePlan>,
-    pub result: ResultPlan,
-    pub source_date_epoch: Option<i64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ContextPlan {
-    /// The module directory inside the context (`.` for the root).
-    pub module_dir: String,
-    /// `.dockerignore` patterns.
-    pub excludes: Vec<String>,
-}
-
-/// One process run in the builder image.
-#[derive(Debug, Clone, Serialize)]
-pub struct Command {
-    /// The progress name users see.
-    pub name: String,
-    pub args: Vec<String>,
-    pub env: Vec<String>,
-    pub cwd: String,
-    pub network: NetworkMode,
-    pub ignore_cache: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DownloadStep {
-    pub command: Command,
-    /// The only context files the step sees.
-    pub inputs: Vec<String>,
-    pub module_cache_id: String,
-}
-
-/// Compiles packages into GOCACHE before the services that import them compile: the standard
-/// library packages a group of services imports (needing neither sources nor modules, so it
-/// runs while the modules download), and what two or more services of a group share.
-#[derive(Debug, Clone, Serialize)]
-pub struct PrecompileStep {
-    /// `stdlib`, `shared`, with a group number when there are several groups; the command's
-    /// name also names the platform when the build makes several.
-    pub label: String,
-    pub command: Command,
-    /// The context files it sees; `None` for the standard library, which needs none and does
-    /// not wait for the module download.
-    pub sources: Option<StepSources>,
-    /// The precompile step this one waits for.
-    pub after: Option<usize>,
-    pub build_cache_id: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ServicePlan {
-    pub name: String,
-    pub binary: String,
-    pub build: Command,
-    pub sources: StepSources,
-    /// The precompile step this service waits for.
-    pub after: Option<usize>,
-    pub build_cache_id: String,
-    pub base: Base,
-    pub image: ImageConfigPlan,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Base {
-    Scratch,
-    Image(String),
-}
-
-/// The image config the service adds on top of its base image's config.
-#[derive(Debug, Clone, Serialize)]
-pub struct ImageConfigPlan {
-    pub entrypoint: Vec<String>,
-    pub cmd: Option<Vec<String>>,
-    pub env: BTreeMap<String, String>,
-    pub user: Option<String>,
-    pub workdir: Option<String>,
-    pub exposed_ports: Vec<String>,
-    pub labels: BTreeMap<String, String>,
-    pub stop_signal: Option<String>,
-}
-
-/// What the build returns.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResultPlan {
-    /// The service's own image: its base plus its binary, with its image config.
-    Service(String),
-    /// No target and several services: every binary on one base, no entrypoint.
-    AllBinaries { base: Base },
-}
-
-/// What a step's name says it is for: `api`, or `linux/arm64 api` when the build makes images
-/// for several platforms (their steps would otherwise read the same).
-pub fn step_label(platform: Option<&Platform>, name: &str) -> String {
-    match platform {
-        Some(platform) => format!("{platform} {name}"),
-        None => name.to_string(),
-    }
-}
-
-impl Plan {
-    pub fn step_label(&self, name: &str) -> String {
-        step_label(self.named_platform(), name)
-    }
-
-    /// The platform step names carry, when there are several.
-    pub fn named_platform(&self) -> Option<&Platform> {
-        self.several_platforms.then_some(&self.target_platform)
-    }
-}
-
-/// The builder image the plan will need, so its config can be resolved before planning.
-pub fn builder_image(
-    gofile: &Gofile,
-    gomod: &GoMod,
-    options: &BuildOptions,
-    gofile_source: &SourceFile,
-) -> Result<String, PlanError> {
-    if let Some(image) = options.image_contexts.get(CONTEXT_BUILDER) {
-        return Ok(image.clone());
-    }
-    builder_reference(gofile, gomod, options, gofile_source)
-        .map(|reference| named_context(options, reference))
-}
-
-/// Where the builder or a base image was chosen, so a failure to resolve it can point there.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImageOrigin {
-    /// gofrontend's default.
-    Default,
-    /// `--build-context golang=` or the `GOFRONTEND_BUILDER_IMAGE` build arg: the option key.
-    Option(String),
-    /// The Gofile's `builder`, `go` or `base`.
-    Gofile(Range<usize>),
-    /// go.mod's `toolchain` or `go` line.
-    GoMod(Range<usize>),
-}
-
-pub fn builder_origin(gofile: &Gofile, gomod: &GoMod, options: &BuildOptions) -> ImageOrigin {
-    if options.image_contexts.contains_key(CONTEXT_BUILDER) {
-        return ImageOrigin::Option(format!("context:{CONTEXT_BUILDER}"));
-    }
-    if options.builder_image_arg.is_some() {
-        return ImageOrigin::Option(format!("{PREFIX_BUILD_ARG}{ARG_BUILDER_IMAGE}"));
-    }
-    match (&gofile.builder, &gofile.go) {
-        (Some(builder), _) => ImageOrigin::Gofile(builder.span.clone()),
-        (None, Some(go)) => ImageOrigin::Gofile(go.span.clone()),
-        (None, None) => ImageOrigin::GoMod(gomod.version_span.clone().unwrap_or(0..0)),
-    }
-}
-
-/// Where a service's base (or, without a service, the shared base) was chosen: the Gofile's
-/// `base`, an option, or the default.
-pub fn base_origin(
-    gofile: &Gofile,
-    service: Option<&Service>,
-    options: &BuildOptions,
-) -> ImageOrigin {
-    if options.image_contexts.contains_key(CONTEXT_BASE) {
-        return ImageOrigin::Option(format!("context:{CONTEXT_BASE}"));
-    }
-    if options.base_image_arg.is_some() {
-        return ImageOrigin::Option(format!("{PREFIX_BUILD_ARG}{ARG_BASE_IMAGE}"));
-    }
-    match service
-        .and_then(|s| s.base.as_ref())
-        .or(gofile.base.as_ref())
-    {
-        Some(base) => ImageOrigin::Gofile(base.span.clone()),
-        None => ImageOrigin::Default,
-    }
-}
-
-/// The builder image's reference before a named context replaces it.
-fn builder_reference(
-    gofile: &Gofile,
-    gomod: &GoMod,
-    options: &BuildOptions,
-    gofile_source: &SourceFile,
-) -> Result<String, PlanError> {
-    if let Some(image) = &options.builder_image_arg {
-        return Ok(image.clone());
-    }
-    if let Some(builder) = &gofile.builder {
-        return image_ref::normalize(&builder.value).map_err(|message| {
-            gofile_error(
-                gofile_source,
-                Diagnostic::new(builder.span.clone(), message),
-            )
-        });
-    }
-    let version = match (&gofile.go, gomod.go_release()) {
-        (Some(go), _) => go.value.clone(),
-        (None, Some(release)) => release,
-        (None, None) => {
-            return Err(gofile_error(
-                gofile_source,
-                Diagnostic::new(
-                    0..0,
-                    "no Go version: go.mod has no `go` line and the Gofile sets no `go`",
-                )
-                .with_help("add `go = \"1.24\"` to the Gofile, or a `go` directive to go.mod"),
-            ));
-        }
-    };
-    image_ref::normalize(&format!("golang:{version}"))
-        .map_err(|message| gofile_error(gofile_source, Diagnostic::new(0..0, message)))
-}
 
 /// Everything the plan is computed from.
 pub struct PlanInputs<'a> {
@@ -538,154 +295,6 @@ fn select_services<'g>(
     ))
 }
 
-/// Cache mount ids, namespaced per module so projects sharing a daemon never share entries
-/// unless the Gofile asks for it.
-struct CacheIds {
-    module_cache: String,
-    build_cache: String,
-}
-
-impl CacheIds {
-    /// A precompile step's GOCACHE with cache layers: a mount of its own, since its output is
-    /// what its compile used and only a GOCACHE no other step writes to tells that exactly.
-    /// Keyed by the kind of step and the compile settings, not the package list, so a step
-    /// compiling a new import finds the packages of its earlier runs.
-    fn precompile(&self, kind: &str, settings: &steps::CompileSettings) -> String {
-        let mut hasher = Sha256::new();
-        let settings_parts = settings
-            .env
-            .iter()
-            .chain(&settings.flags)
-            .map(String::as_str);
-        for part in settings_parts.chain([settings.module_flag, settings.vcs_flag]) {
-            hasher.update(part.as_bytes());
-            hasher.update([0]);
-        }
-        let digest = hex::encode(hasher.finalize());
-        format!("{}:{kind}:{}", self.build_cache, &digest[..16])
-    }
-
-    fn precompile_or_shared(&self, kind: &str, settings: &steps::CompileSettings) -> String {
-        if settings.cache_layers {
-            self.precompile(kind, settings)
-        } else {
-            self.build_cache.clone()
-        }
-    }
-
-    fn new(gofile: &Gofile, gomod: &GoMod, options: &BuildOptions) -> Self {
-        let namespace = options
-            .cache_namespace
-            .as_ref()
-            .map(|ns| format!("{ns}/"))
-            .unwrap_or_default();
-        let scope = if gofile.shared_cache {
-            String::new()
-        } else {
-            format!(":{}", gomod.module_path)
-        };
-        Self {
-            module_cache: format!("{namespace}gofrontend:gomodcache{scope}"),
-            build_cache: format!("{namespace}gofrontend:gocache{scope}"),
-        }
-    }
-}
-
-/// Groups the services by compile settings; gives each group a step compiling the standard
-/// library packages it imports and, for two or more services, a step compiling what they
-/// share. Each group's services wait for the shared step when they use what it compiles, else
-/// for the standard library step.
-#[allow(clippy::too_many_arguments)]
-fn precompile_steps(
-    step_label: &dyn Fn(&str) -> String,
-    tree: &SourceTree,
-    settings: &[steps::CompileSettings],
-    reaches: &[(String, sources::Reach)],
-    services: &mut [ServicePlan],
-    options: &BuildOptions,
-    cache_ids: &CacheIds,
-    vendor: bool,
-) -> Vec<PrecompileStep> {
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (index, service_settings) in settings.iter().enumerate() {
-        match groups
-            .iter_mut()
-            .find(|group| settings[group[0]] == *service_settings)
-        {
-            Some(group) => group.push(index),
-            None => groups.push(vec![index]),
-        }
-    }
-    let several_groups = groups.len() > 1;
-    let mut steps = Vec::new();
-    for (number, group) in groups.iter().enumerate() {
-        let label = |kind: &str| {
-            if several_groups {
-                format!("{kind} {}", number + 1)
-            } else {
-                kind.to_string()
-            }
-        };
-        let group_settings = &settings[group[0]];
-        let members: Vec<(&str, &sources::Reach)> = group
-            .iter()
-            .map(|&i| (reaches[i].0.as_str(), &reaches[i].1))
-            .collect();
-        let packages = sources::precompiled_packages(tree, &members);
-        let mut last = None;
-        let mut shared_step = None;
-        if !packages.standard.is_empty() {
-            let label = label("stdlib");
-            steps.push(PrecompileStep {
-                command: steps::standard_library_command(
-                    &step_label(&label),
-                    group_settings,
-                    &packages.standard,
-                    options,
-                ),
-                label,
-                sources: None,
-                after: None,
-                build_cache_id: cache_ids.precompile_or_shared("stdlib", group_settings),
-            });
-            last = Some(steps.len() - 1);
-        }
-        if group.len() >= 2 && !packages.shared.is_empty() {
-            let label = label("shared");
-            steps.push(PrecompileStep {
-                command: steps::shared_command(
-                    &step_label(&label),
-                    group_settings,
-                    &packages.shared,
-                    group.len(),
-                    &tree.modules.main.dir,
-                    options,
-                ),
-                sources: Some(sources::step_sources(
-                    tree,
-                    &packages.local_dirs,
-                    None,
-                    vendor,
-                    false,
-                )),
-                label,
-                after: last,
-                build_cache_id: cache_ids.precompile_or_shared("shared", group_settings),
-            });
-            shared_step = Some(steps.len() - 1);
-        }
-        // A service none of whose packages are compiled in the shared step neither waits for
-        // it nor takes its layer: editing a shared package leaves that service cached.
-        for &i in group {
-            services[i].after = match shared_step {
-                Some(step) if sources::uses_any(tree, &reaches[i].1, &packages) => Some(step),
-                _ => last,
-            };
-        }
-    }
-    steps
-}
-
 /// Whether to build from `vendor/`: as the Gofile says, else when `vendor/modules.txt` exists.
 fn vendor_mode(
     gofile: &Gofile,
@@ -733,123 +342,6 @@ fn require_workspace(
     }
 }
 
-fn service_base(
-    gofile: &Gofile,
-    gofile_source: &SourceFile,
-    service: &Service,
-    options: &BuildOptions,
-    builder: &BuilderConfig,
-) -> Result<(Base, Option<String>), PlanError> {
-    let chosen = service
-        .base
-        .as_ref()
-        .or(gofile.base.as_ref())
-        .map(|b| b.value.as_str());
-    let default = default_base(service.build.cgo, builder).ok_or_else(|| {
-        no_cgo_base(
-            gofile_source,
-            service.name.span.clone(),
-            &service.name.value,
-        )
-    });
-    base_image(options, chosen, default)
-}
-
-fn shared_base(
-    gofile: &Gofile,
-    gofile_source: &SourceFile,
-    options: &BuildOptions,
-    builder: &BuilderConfig,
-) -> Result<(Base, Option<String>), PlanError> {
-    let cgo_service = gofile.services.iter().find(|s| s.build.cgo);
-    let default = default_base(cgo_service.is_some(), builder).ok_or_else(|| {
-        let name = cgo_service.map_or(&gofile.services[0].name, |s| &s.name);
-        no_cgo_base(gofile_source, name.span.clone(), &name.value)
-    });
-    base_image(
-        options,
-        gofile.base.as_ref().map(|b| b.value.as_str()),
-        default,
-    )
-}
-
-/// Distroless `static` for pure Go; for cgo, distroless `base` of the builder's Debian
-/// release: the binary links against the builder's glibc, and a binary linked against a newer
-/// glibc fails on an older base.
-fn default_base(cgo: bool, builder: &BuilderConfig) -> Option<String> {
-    if !cgo {
-        return Some(DEFAULT_STATIC_BASE.to_string());
-    }
-    let release = builder.debian_release.as_ref()?;
-    Some(format!("gcr.io/distroless/base-debian{release}:nonroot"))
-}
-
-fn no_cgo_base(gofile_source: &SourceFile, span: Range<usize>, service: &str) -> PlanError {
-    gofile_error(
-        gofile_source,
-        Diagnostic::new(
-            span,
-            format!(
-                "service `{service}` uses cgo, and the builder image is not Debian, so no distroless base has its C library"
-            ),
-        )
-        .with_help("set `base` to an image with the builder's C library, or build with a Debian golang image"),
-    )
-}
-
-/// The base, with the reference it was chosen by when a named context may replace it.
-fn base_image(
-    options: &BuildOptions,
-    chosen: Option<&str>,
-    default: Result<String, PlanError>,
-) -> Result<(Base, Option<String>), PlanError> {
-    if let Some(image) = options.image_contexts.get(CONTEXT_BASE) {
-        return Ok((Base::Image(image.clone()), None));
-    }
-    Ok(match base_reference(options, chosen, default)? {
-        None => (Base::Scratch, None),
-        Some(reference) => (
-            Base::Image(named_context(options, reference.clone())),
-            Some(reference),
-        ),
-    })
-}
-
-/// The base image's reference before a named context replaces it; `None` for scratch.
-fn base_reference(
-    options: &BuildOptions,
-    chosen: Option<&str>,
-    default: Result<String, PlanError>,
-) -> Result<Option<String>, PlanError> {
-    let reference = match (&options.base_image_arg, chosen) {
-        (Some(image), _) => image.clone(),
-        (None, Some(chosen)) => chosen.to_string(),
-        (None, None) => default?,
-    };
-    if reference == "scratch" {
-        return Ok(None);
-    }
-    // A Gofile value was checked when the Gofile was read, the build arg with the options.
-    image_ref::normalize(&reference)
-        .map(Some)
-        .map_err(|message| {
-            OptionError {
-                key: "base".into(),
-                message,
-            }
-            .into()
-        })
-}
-
-/// The image a `--build-context <reference>=docker-image://...` puts in place of `reference`.
-fn named_context(options: &BuildOptions, reference: String) -> String {
-    options
-        .image_contexts
-        .get(&reference)
-        .cloned()
-        .unwrap_or(reference)
-}
-
 /// The OCI annotation labels gofrontend fills in, under the Gofile's own `labels` and
 /// `--label`: the service as title, its description, the `VERSION` and `REVISION` build args
 /// (the ones `ldflags` stamps with, by convention) and the Gofile's `source`.
@@ -883,10 +375,6 @@ fn image_config(gofile: &Gofile, service: &Service, options: &BuildOptions) -> I
         labels,
         stop_signal: settings.stop_signal.clone(),
     }
-}
-
-pub fn binary_path(binary: &str) -> String {
-    format!("{BINARY_DIR}/{binary}")
 }
 
 fn gofile_error(source: &SourceFile, diagnostic: Diagnostic) -> PlanError {

@@ -1,0 +1,100 @@
+//! Precompile grouping: the standard library and shared packages compiled once, before the
+//! services that import them.
+
+use super::cache_ids::CacheIds;
+use super::*;
+
+/// Groups the services by compile settings; gives each group a step compiling the standard
+/// library packages it imports and, for two or more services, a step compiling what they
+/// share. Each group's services wait for the shared step when they use what it compiles, else
+/// for the standard library step.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn precompile_steps(
+    step_label: &dyn Fn(&str) -> String,
+    tree: &SourceTree,
+    settings: &[steps::CompileSettings],
+    reaches: &[(String, sources::Reach)],
+    services: &mut [ServicePlan],
+    options: &BuildOptions,
+    cache_ids: &CacheIds,
+    vendor: bool,
+) -> Vec<PrecompileStep> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (index, service_settings) in settings.iter().enumerate() {
+        match groups
+            .iter_mut()
+            .find(|group| settings[group[0]] == *service_settings)
+        {
+            Some(group) => group.push(index),
+            None => groups.push(vec![index]),
+        }
+    }
+    let several_groups = groups.len() > 1;
+    let mut steps = Vec::new();
+    for (number, group) in groups.iter().enumerate() {
+        let label = |kind: &str| {
+            if several_groups {
+                format!("{kind} {}", number + 1)
+            } else {
+                kind.to_string()
+            }
+        };
+        let group_settings = &settings[group[0]];
+        let members: Vec<(&str, &sources::Reach)> = group
+            .iter()
+            .map(|&i| (reaches[i].0.as_str(), &reaches[i].1))
+            .collect();
+        let packages = sources::precompiled_packages(tree, &members);
+        let mut last = None;
+        let mut shared_step = None;
+        if !packages.standard.is_empty() {
+            let label = label("stdlib");
+            steps.push(PrecompileStep {
+                command: steps::standard_library_command(
+                    &step_label(&label),
+                    group_settings,
+                    &packages.standard,
+                    options,
+                ),
+                label,
+                sources: None,
+                after: None,
+                build_cache_id: cache_ids.precompile_or_shared("stdlib", group_settings),
+            });
+            last = Some(steps.len() - 1);
+        }
+        if group.len() >= 2 && !packages.shared.is_empty() {
+            let label = label("shared");
+            steps.push(PrecompileStep {
+                command: steps::shared_command(
+                    &step_label(&label),
+                    group_settings,
+                    &packages.shared,
+                    group.len(),
+                    &tree.modules.main.dir,
+                    options,
+                ),
+                sources: Some(sources::step_sources(
+                    tree,
+                    &packages.local_dirs,
+                    None,
+                    vendor,
+                    false,
+                )),
+                label,
+                after: last,
+                build_cache_id: cache_ids.precompile_or_shared("shared", group_settings),
+            });
+            shared_step = Some(steps.len() - 1);
+        }
+        // A service none of whose packages are compiled in the shared step neither waits for
+        // it nor takes its layer: editing a shared package leaves that service cached.
+        for &i in group {
+            services[i].after = match shared_step {
+                Some(step) if sources::uses_any(tree, &reaches[i].1, &packages) => Some(step),
+                _ => last,
+            };
+        }
+    }
+    steps
+}
