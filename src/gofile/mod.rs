@@ -1,5 +1,6 @@
 //! The Gofile: TOML text in, a validated [`Gofile`] out, or every mistake with its position.
 
+mod go_settings;
 mod interpolate;
 mod model;
 mod quoted;
@@ -223,8 +224,8 @@ fn read_service(
     let build = read_build_settings(r, body, place, "build_env", defaults);
     if !build.cgo {
         for flag in &build.flags {
-            let flag_name = validate::flag_name(&flag.value);
-            if validate::CGO_FLAGS.contains(&flag_name) && validate::flag_is_on(&flag.value) {
+            let flag_name = go_settings::flag_name(&flag.value);
+            if go_settings::CGO_FLAGS.contains(&flag_name) && go_settings::flag_is_on(&flag.value) {
                 r.report(
                     Diagnostic::new(
                         flag.span.clone(),
@@ -259,13 +260,13 @@ fn read_build_settings(
     defaults: &BuildSettings,
 ) -> BuildSettings {
     let cgo = r.bool(table, "cgo", place).unwrap_or(defaults.cgo);
-    let tags = checked_strings(r, table, "tags", place, validate::build_tag)
+    let tags = checked_strings(r, table, "tags", place, go_settings::build_tag)
         .unwrap_or_else(|| defaults.tags.clone());
     let ldflags = r
         .go_flag_list(table, "ldflags", place)
         .and_then(|s| r.check(no_control_characters(&s)))
         .unwrap_or_else(|| defaults.ldflags.clone());
-    let flags = checked_strings(r, table, "flags", place, validate::build_flag)
+    let flags = checked_strings(r, table, "flags", place, go_settings::build_flag)
         .unwrap_or_else(|| defaults.flags.clone());
     let buildvcs = r
         .spanned_bool(table, "buildvcs", place)
@@ -276,7 +277,7 @@ fn read_build_settings(
         table,
         env_key,
         place,
-        validate::build_env_name,
+        go_settings::build_env_name,
     ));
     BuildSettings {
         cgo,
