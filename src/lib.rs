@@ -1,8 +1,11 @@
 //! gofrontend: a BuildKit frontend for Go services.
 //!
 //! The pipeline, one module per stage, data flowing one way:
-//! Gofile text -> [`gofile`] (parse, validate) -> [`plan`] (what to build) -> [`llb`] (BuildKit ops)
-//! -> gateway (talking to BuildKit). Everything but the gateway is pure.
+//! Gofile text -> [`gofile`] (parse, validate) -> [`plan`](mod@plan) (what to build) -> [`lower`] and
+//! [`llb`] (BuildKit ops) -> [`gateway`] (talking to BuildKit). [`pipeline`] runs the stages in
+//! order for every driver, reading through its `Inputs` trait; the drivers are [`frontend`]
+//! (inside BuildKit) and [`cli`] (`gofrontend llb`, `check`). Reading inputs and talking to
+//! BuildKit is all the I/O there is: the stages themselves are pure.
 
 pub mod bake;
 pub mod cli;

@@ -1,6 +1,6 @@
 //! `gofrontend frontend`: the program BuildKit runs. It runs the pipeline over the gateway
-//! ([`inputs`]), solves each platform's plan ([`image`]), and returns the image with its config,
-//! or an error the user sees in their build output ([`error`]). Every path ends in exactly one
+//! (`inputs`), solves each platform's plan (`image`), and returns the image with its config,
+//! or an error the user sees in their build output (`error`). Every path ends in exactly one
 //! `Return`.
 
 mod error;

@@ -1,5 +1,5 @@
 //! What to build: a pure function from the Gofile, go.mod, the build options, the source scan
-//! and the builder image's config to the steps BuildKit will run ([`model`]). Here the order
+//! and the builder image's config to the steps BuildKit will run (`model`). Here the order
 //! of planning; the images, cache ids, precompile groups, steps and checks each in a module.
 
 mod builder;
