@@ -170,7 +170,7 @@ pub async fn plan<I: Inputs>(
     })
 }
 
-/// [`read_gofile`], then [`plan`].
+/// [`read_gofile`], then [`plan()`].
 pub async fn load_and_plan<I: Inputs>(
     inputs: &I,
     options: &BuildOptions,
