@@ -1,9 +1,31 @@
 //! Exec ops: a process run over a set of mounts.
 
+use serde::Serialize;
+
 use super::{Inputs, Node, OpMeta, Output, pb_platform};
-use crate::options::NetworkMode;
 use crate::platform::Platform;
 use crate::proto::pb;
+
+/// The network a process runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkMode {
+    /// The worker's default network for build steps.
+    #[default]
+    Sandbox,
+    Host,
+    None,
+}
+
+impl NetworkMode {
+    fn pb(self) -> pb::NetMode {
+        match self {
+            NetworkMode::Sandbox => pb::NetMode::Unset,
+            NetworkMode::Host => pb::NetMode::Host,
+            NetworkMode::None => pb::NetMode::None,
+        }
+    }
+}
 
 #[derive(Clone)]
 pub enum Mount {
@@ -176,11 +198,7 @@ impl Exec {
             };
             pb_mounts.push(pb_mount);
         }
-        let network = match self.network {
-            NetworkMode::Sandbox => pb::NetMode::Unset,
-            NetworkMode::Host => pb::NetMode::Host,
-            NetworkMode::None => pb::NetMode::None,
-        };
+        let network = self.network.pb();
         if network != pb::NetMode::Unset {
             meta.caps.insert("exec.meta.network");
         }

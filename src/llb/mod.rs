@@ -11,9 +11,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 pub use definition::{Definition, DumpedOp, serialize_as_text};
-pub use exec::{Access, CacheSharing, Exec, ExecOutputs, Mount};
+pub use exec::{Access, CacheSharing, Exec, ExecOutputs, Mount, NetworkMode};
 pub use file::{CopyOp, MakeFiles};
-pub use source::{Local, image};
+pub use source::{Local, ResolveMode, image};
 
 use crate::platform::Platform;
 use crate::proto::pb;

@@ -2,10 +2,35 @@
 
 use std::collections::BTreeMap;
 
+use serde::Serialize;
+
 use super::{Node, OpMeta, Output, pb_platform};
-use crate::options::ResolveMode;
 use crate::platform::Platform;
 use crate::proto::pb;
+
+/// Where an image's manifest and config come from: the registry, or the daemon's own store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResolveMode {
+    /// The daemon's choice.
+    #[default]
+    Default,
+    /// Always the registry.
+    Pull,
+    /// The daemon's store when it has the image.
+    Local,
+}
+
+impl ResolveMode {
+    /// The value of `image.resolvemode` and of a ResolveImageConfig request's mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResolveMode::Default => "default",
+            ResolveMode::Pull => "pull",
+            ResolveMode::Local => "local",
+        }
+    }
+}
 
 /// `docker-image://<reference>` for one platform; `reference` must be normalized.
 pub fn image(

@@ -1,5 +1,4 @@
 use super::*;
-use crate::options::{NetworkMode, ResolveMode};
 
 fn golang() -> Output {
     image(
