@@ -15,13 +15,13 @@ use crate::gofile::{self, Gofile};
 use crate::gomod::GoMod;
 use crate::gosource::{self, LayoutError, SourceTree};
 use crate::image::image_config;
-use crate::llb::{self, Definition, Local, pb_platform};
+use crate::llb::{self, Definition, Local};
 use crate::lower::{self, ContextSource};
 use crate::options::{BuildOptions, OptionError, SourceOptions};
 use crate::plan::{
     self, Base, BuilderConfig, ImageOrigin, PlanError, PlanInputs, ResultPlan, binary_path,
 };
-use crate::platform::Platform;
+use crate::platform::{Platform, pb_platform};
 use crate::proto::google::rpc::Status;
 use crate::subrequests;
 

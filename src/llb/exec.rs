@@ -2,8 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Inputs, Node, OpMeta, Output, pb_platform};
-use crate::platform::Platform;
+use super::{Inputs, Node, OpMeta, Output};
 use crate::proto::pb;
 
 /// The network a process runs with.
@@ -82,7 +81,7 @@ pub struct Exec {
     pub env: Vec<String>,
     pub cwd: String,
     pub network: NetworkMode,
-    pub platform: Platform,
+    pub platform: pb::Platform,
     pub ignore_cache: bool,
     /// Must include `/`.
     pub mounts: Vec<Mount>,
@@ -216,7 +215,7 @@ impl Exec {
         let node = std::sync::Arc::new(Node {
             op: pb::op::Op::Exec(op),
             inputs: inputs.0,
-            platform: Some(pb_platform(&self.platform)),
+            platform: Some(self.platform),
             meta,
         });
         let outputs = writable

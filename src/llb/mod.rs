@@ -15,7 +15,6 @@ pub use exec::{Access, CacheSharing, Exec, ExecOutputs, Mount, NetworkMode};
 pub use file::{CopyOp, MakeFiles};
 pub use source::{Local, ResolveMode, image};
 
-use crate::platform::Platform;
 use crate::proto::pb;
 
 /// One output of an op: what another op mounts, copies from, or the build returns.
@@ -60,15 +59,6 @@ impl OpMeta {
             name: Some(name.into()),
             ..Self::default()
         }
-    }
-}
-
-pub fn pb_platform(platform: &Platform) -> pb::Platform {
-    pb::Platform {
-        architecture: platform.architecture.clone(),
-        os: platform.os.clone(),
-        variant: platform.variant.clone().unwrap_or_default(),
-        ..pb::Platform::default()
     }
 }
 

@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Node, OpMeta, Output, pb_platform};
-use crate::platform::Platform;
+use super::{Node, OpMeta, Output};
 use crate::proto::pb;
 
 /// Where an image's manifest and config come from: the registry, or the daemon's own store.
@@ -35,7 +34,7 @@ impl ResolveMode {
 /// `docker-image://<reference>` for one platform; `reference` must be normalized.
 pub fn image(
     reference: &str,
-    platform: &Platform,
+    platform: impl Into<pb::Platform>,
     resolve_mode: ResolveMode,
     name: &str,
 ) -> Output {
@@ -52,7 +51,7 @@ pub fn image(
     source(
         format!("docker-image://{reference}"),
         attrs,
-        Some(platform),
+        Some(platform.into()),
         meta,
     )
 }
@@ -123,7 +122,7 @@ impl Local {
 fn source(
     identifier: String,
     attrs: BTreeMap<String, String>,
-    platform: Option<&Platform>,
+    platform: Option<pb::Platform>,
     mut meta: OpMeta,
 ) -> Output {
     if platform.is_some() {
@@ -132,7 +131,7 @@ fn source(
     let node = Node {
         op: pb::op::Op::Source(pb::SourceOp { identifier, attrs }),
         inputs: Vec::new(),
-        platform: platform.map(pb_platform),
+        platform,
         meta,
     };
     Output::new(node, 0)
