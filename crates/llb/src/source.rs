@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{Node, OpMeta, Output};
-use crate::proto::pb;
+use crate::pb;
 
 /// Where an image's manifest and config come from: the registry, or the daemon's own store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]

@@ -15,7 +15,12 @@ pub use exec::{Access, CacheSharing, Exec, ExecOutputs, Mount, NetworkMode};
 pub use file::{CopyOp, MakeFiles};
 pub use source::{Local, ResolveMode, image};
 
-use crate::proto::pb;
+/// BuildKit's LLB messages, generated at build time from `proto/pb/ops.proto` under
+/// BuildKit's package name.
+#[allow(clippy::all, missing_docs)]
+pub mod pb {
+    include!(concat!(env!("OUT_DIR"), "/pb.rs"));
+}
 
 /// One output of an op: what another op mounts, copies from, or the build returns.
 #[derive(Clone)]

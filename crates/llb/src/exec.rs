@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Inputs, Node, OpMeta, Output};
-use crate::proto::pb;
+use crate::pb;
 
 /// The network a process runs with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
