@@ -1,8 +1,10 @@
 //! Compiles our BuildKit `.proto` files with a pure-Rust compiler (no protoc on the machine).
+//! The LLB messages they import (`pb/ops.proto`) belong to the `llb` crate, which generates
+//! them: here they are read for their types only and refer to `llb::pb`.
 
 const PROTO_ROOT: &str = "proto";
+const LLB_PROTO_ROOT: &str = "crates/llb/proto";
 const PROTOS: &[&str] = &[
-    "pb/ops.proto",
     "apicaps/caps.proto",
     "fsutil/stat.proto",
     "google/rpc/status.proto",
@@ -12,16 +14,12 @@ const PROTOS: &[&str] = &[
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed={PROTO_ROOT}");
-    let descriptors = protox::compile(PROTOS, [PROTO_ROOT])?;
+    println!("cargo:rerun-if-changed={LLB_PROTO_ROOT}");
+    let descriptors = protox::compile(PROTOS, [PROTO_ROOT, LLB_PROTO_ROOT])?;
     tonic_prost_build::configure()
         // Sorted maps make encoding deterministic: same input, same bytes, same cache keys.
         .btree_map(".")
-        .type_attribute(".pb", "#[derive(serde::Serialize)]")
-        // Files written by the definition (the step scripts) read as text in `llb --json`.
-        .field_attribute(
-            ".pb.FileActionMkFile.data",
-            "#[serde(serialize_with = \"crate::llb::serialize_as_text\")]",
-        )
+        .extern_path(".pb", "::llb::pb")
         .build_server(false)
         .include_file("protos.rs")
         .compile_fds(descriptors)?;

@@ -19,7 +19,7 @@ pub mod gosource;
 pub mod image;
 pub mod image_ref;
 pub mod init;
-pub mod llb;
+pub use llb;
 pub mod lower;
 pub mod options;
 pub mod pipeline;

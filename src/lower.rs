@@ -276,7 +276,7 @@ fn go_step(
         env: command.env.clone(),
         cwd: command.cwd.clone(),
         network: command.network,
-        platform: platform.clone(),
+        platform: platform.into(),
         ignore_cache: command.ignore_cache,
         mounts,
     }

@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::gateway::CacheImport;
+/// The LLB types options parse into, under the names `BuildOptions` gives them.
+use crate::llb::{NetworkMode, ResolveMode};
 use crate::platform::Platform;
 
 pub const KEY_TARGET: &str = "target";
@@ -64,43 +67,6 @@ pub const MODULE_FETCH_ARGS: &[&str] = &[
 pub struct OptionError {
     pub key: String,
     pub message: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum NetworkMode {
-    #[default]
-    Sandbox,
-    Host,
-    None,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ResolveMode {
-    #[default]
-    Default,
-    Pull,
-    Local,
-}
-
-impl ResolveMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResolveMode::Default => "default",
-            ResolveMode::Pull => "pull",
-            ResolveMode::Local => "local",
-        }
-    }
-}
-
-/// A cache to import, as the client describes it (`type=registry,ref=...`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct CacheImport {
-    #[serde(rename = "Type", alias = "type")]
-    pub kind: String,
-    #[serde(rename = "Attrs", alias = "attrs", default)]
-    pub attrs: BTreeMap<String, String>,
 }
 
 /// Which steps must run even when BuildKit has them cached.

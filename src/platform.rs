@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::proto::pb;
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Platform {
     pub os: String,
@@ -99,6 +101,22 @@ impl Platform {
             _ => {}
         }
         env
+    }
+}
+
+/// The platform as LLB carries it: on an op, and in gateway requests.
+pub fn pb_platform(platform: &Platform) -> pb::Platform {
+    pb::Platform {
+        architecture: platform.architecture.clone(),
+        os: platform.os.clone(),
+        variant: platform.variant.clone().unwrap_or_default(),
+        ..pb::Platform::default()
+    }
+}
+
+impl From<&Platform> for pb::Platform {
+    fn from(platform: &Platform) -> Self {
+        pb_platform(platform)
     }
 }
 

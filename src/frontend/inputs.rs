@@ -2,11 +2,11 @@
 //! context's), read with ReadFile/ReadDir, and the builder image resolved and read.
 
 use crate::gateway::{Client, ContextFiles, SolvedRef};
-use crate::llb::{self, Definition, Local, pb_platform};
+use crate::llb::{self, Definition, Local, ResolveMode};
 use crate::lower::{self, ContextSource};
-use crate::options::{BuildOptions, ResolveMode, SourceOptions};
+use crate::options::{BuildOptions, SourceOptions};
 use crate::pipeline::Inputs;
-use crate::platform::Platform;
+use crate::platform::{Platform, pb_platform};
 
 pub struct GatewayInputs<'c> {
     pub client: &'c Client,

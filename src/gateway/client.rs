@@ -4,7 +4,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tonic::transport::Channel;
 
-use crate::options::CacheImport;
 use crate::proto::gateway::llb_bridge_client::LlbBridgeClient;
 use crate::proto::gateway::{self, result};
 use crate::proto::google::rpc::Status;
@@ -14,6 +13,16 @@ use crate::proto::pb;
 pub const CAP_REF_ARRAY: &str = "proto.refarray";
 pub const CAP_INLINE_RETURN: &str = "solve.inlinereturn";
 pub const CAP_IMPORT_CACHES: &str = "importcaches";
+
+/// A cache for solves to import (`CacheOptionsEntry` in the gateway protocol), in the JSON
+/// form clients send it in (`[{"Type":"registry","Attrs":{"ref":...}}]`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct CacheImport {
+    #[serde(rename = "Type", alias = "type")]
+    pub kind: String,
+    #[serde(rename = "Attrs", alias = "attrs", default)]
+    pub attrs: BTreeMap<String, String>,
+}
 
 /// A cheap, cloneable handle to the gateway (no lock: tonic clients are cloneable).
 #[derive(Clone)]

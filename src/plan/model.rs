@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use super::StepSources;
 use crate::diagnostic::Diagnostics;
-use crate::options::{NetworkMode, OptionError, ResolveMode};
+use crate::llb::{NetworkMode, ResolveMode};
+use crate::options::OptionError;
 use crate::platform::Platform;
 
 pub const DEFAULT_STATIC_BASE: &str = "gcr.io/distroless/static-debian12:nonroot";

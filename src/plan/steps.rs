@@ -6,7 +6,8 @@ use super::{BuilderConfig, Command, DownloadStep};
 use crate::gofile::{Gofile, Service};
 use crate::gomod::GoMod;
 use crate::gosource::ModuleLayout;
-use crate::options::{BuildOptions, MODULE_FETCH_ARGS, NetworkMode};
+use crate::llb::NetworkMode;
+use crate::options::{BuildOptions, MODULE_FETCH_ARGS};
 use crate::platform::Platform;
 
 /// Where the build context is mounted in every step.

@@ -1,7 +1,7 @@
 use super::*;
 use crate::gofile;
 use crate::gosource::{MemoryFiles, ModuleLayout};
-use crate::options::NetworkMode;
+use crate::llb::NetworkMode;
 use crate::pipeline::{self, LoadError, MemoryInputs};
 use std::collections::BTreeMap;
 

@@ -2,15 +2,39 @@
 
 use std::collections::BTreeMap;
 
-use super::{Node, OpMeta, Output, pb_platform};
-use crate::options::ResolveMode;
-use crate::platform::Platform;
-use crate::proto::pb;
+use serde::Serialize;
+
+use super::{Node, OpMeta, Output};
+use crate::pb;
+
+/// Where an image's manifest and config come from: the registry, or the daemon's own store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResolveMode {
+    /// The daemon's choice.
+    #[default]
+    Default,
+    /// Always the registry.
+    Pull,
+    /// The daemon's store when it has the image.
+    Local,
+}
+
+impl ResolveMode {
+    /// The value of `image.resolvemode` and of a ResolveImageConfig request's mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResolveMode::Default => "default",
+            ResolveMode::Pull => "pull",
+            ResolveMode::Local => "local",
+        }
+    }
+}
 
 /// `docker-image://<reference>` for one platform; `reference` must be normalized.
 pub fn image(
     reference: &str,
-    platform: &Platform,
+    platform: impl Into<pb::Platform>,
     resolve_mode: ResolveMode,
     name: &str,
 ) -> Output {
@@ -27,7 +51,7 @@ pub fn image(
     source(
         format!("docker-image://{reference}"),
         attrs,
-        Some(platform),
+        Some(platform.into()),
         meta,
     )
 }
@@ -98,7 +122,7 @@ impl Local {
 fn source(
     identifier: String,
     attrs: BTreeMap<String, String>,
-    platform: Option<&Platform>,
+    platform: Option<pb::Platform>,
     mut meta: OpMeta,
 ) -> Output {
     if platform.is_some() {
@@ -107,7 +131,7 @@ fn source(
     let node = Node {
         op: pb::op::Op::Source(pb::SourceOp { identifier, attrs }),
         inputs: Vec::new(),
-        platform: platform.map(pb_platform),
+        platform,
         meta,
     };
     Output::new(node, 0)

@@ -11,12 +11,16 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 pub use definition::{Definition, DumpedOp, serialize_as_text};
-pub use exec::{Access, CacheSharing, Exec, ExecOutputs, Mount};
+pub use exec::{Access, CacheSharing, Exec, ExecOutputs, Mount, NetworkMode};
 pub use file::{CopyOp, MakeFiles};
-pub use source::{Local, image};
+pub use source::{Local, ResolveMode, image};
 
-use crate::platform::Platform;
-use crate::proto::pb;
+/// BuildKit's LLB messages, generated at build time from `proto/pb/ops.proto` under
+/// BuildKit's package name.
+#[allow(clippy::all, missing_docs)]
+pub mod pb {
+    include!(concat!(env!("OUT_DIR"), "/pb.rs"));
+}
 
 /// One output of an op: what another op mounts, copies from, or the build returns.
 #[derive(Clone)]
@@ -60,15 +64,6 @@ impl OpMeta {
             name: Some(name.into()),
             ..Self::default()
         }
-    }
-}
-
-pub fn pb_platform(platform: &Platform) -> pb::Platform {
-    pb::Platform {
-        architecture: platform.architecture.clone(),
-        os: platform.os.clone(),
-        variant: platform.variant.clone().unwrap_or_default(),
-        ..pb::Platform::default()
     }
 }
 

@@ -1,7 +1,7 @@
 //! File ops: copying files between filesystems without running a container.
 
 use super::{Inputs, Node, OpMeta, Output};
-use crate::proto::pb;
+use crate::pb;
 
 /// Copies files and directories from other outputs onto a base, as one op (one layer).
 pub struct CopyOp {

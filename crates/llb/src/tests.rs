@@ -1,10 +1,17 @@
 use super::*;
-use crate::options::{NetworkMode, ResolveMode};
+
+fn linux_amd64() -> pb::Platform {
+    pb::Platform {
+        os: "linux".into(),
+        architecture: "amd64".into(),
+        ..pb::Platform::default()
+    }
+}
 
 fn golang() -> Output {
     image(
         "docker.io/library/golang:1.24",
-        &Platform::linux("amd64"),
+        linux_amd64(),
         ResolveMode::Default,
         "golang",
     )
@@ -17,7 +24,7 @@ fn exec(mounts: Vec<Mount>) -> ExecOutputs {
         env: vec![],
         cwd: "/".into(),
         network: NetworkMode::None,
-        platform: Platform::linux("amd64"),
+        platform: linux_amd64(),
         ignore_cache: false,
         mounts,
     }

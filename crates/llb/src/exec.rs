@@ -1,9 +1,30 @@
 //! Exec ops: a process run over a set of mounts.
 
-use super::{Inputs, Node, OpMeta, Output, pb_platform};
-use crate::options::NetworkMode;
-use crate::platform::Platform;
-use crate::proto::pb;
+use serde::Serialize;
+
+use super::{Inputs, Node, OpMeta, Output};
+use crate::pb;
+
+/// The network a process runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkMode {
+    /// The worker's default network for build steps.
+    #[default]
+    Sandbox,
+    Host,
+    None,
+}
+
+impl NetworkMode {
+    fn pb(self) -> pb::NetMode {
+        match self {
+            NetworkMode::Sandbox => pb::NetMode::Unset,
+            NetworkMode::Host => pb::NetMode::Host,
+            NetworkMode::None => pb::NetMode::None,
+        }
+    }
+}
 
 #[derive(Clone)]
 pub enum Mount {
@@ -60,7 +81,7 @@ pub struct Exec {
     pub env: Vec<String>,
     pub cwd: String,
     pub network: NetworkMode,
-    pub platform: Platform,
+    pub platform: pb::Platform,
     pub ignore_cache: bool,
     /// Must include `/`.
     pub mounts: Vec<Mount>,
@@ -176,11 +197,7 @@ impl Exec {
             };
             pb_mounts.push(pb_mount);
         }
-        let network = match self.network {
-            NetworkMode::Sandbox => pb::NetMode::Unset,
-            NetworkMode::Host => pb::NetMode::Host,
-            NetworkMode::None => pb::NetMode::None,
-        };
+        let network = self.network.pb();
         if network != pb::NetMode::Unset {
             meta.caps.insert("exec.meta.network");
         }
@@ -198,7 +215,7 @@ impl Exec {
         let node = std::sync::Arc::new(Node {
             op: pb::op::Op::Exec(op),
             inputs: inputs.0,
-            platform: Some(pb_platform(&self.platform)),
+            platform: Some(self.platform),
             meta,
         });
         let outputs = writable

@@ -9,7 +9,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Node, Output};
-use crate::proto::pb;
+use crate::pb;
 
 /// A marshalled LLB graph, ready for BuildKit's Solve or `buildctl build`.
 pub struct Definition(pub pb::Definition);
