@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use gofrontend::diagnostic::SourceFile;
+use gofrontend::diagnostic::TextFile;
 use gofrontend::gofile;
 use gofrontend::gomod::GoMod;
 use gofrontend::gosource::{ModuleLayout, Package, SourceTree};
-use gofrontend::lower::{ContextSource, lower};
+use gofrontend::lower::{ContextLocal, lower};
 use gofrontend::options::BuildOptions;
 use gofrontend::plan::{self, BuilderConfig, PlanInputs};
 use gofrontend::platform::Platform;
@@ -64,7 +64,7 @@ fn gofile_to_definition(
     builder: &BuilderConfig,
     options: &BuildOptions,
 ) -> Vec<u8> {
-    let source = SourceFile::new("Gofile", text);
+    let source = TextFile::new("Gofile", text);
     let gofile = gofile::parse(&source, &BTreeMap::new()).expect("valid Gofile");
     let inputs = PlanInputs {
         gofile: &gofile,
@@ -75,14 +75,14 @@ fn gofile_to_definition(
         builder,
         build_platform: Platform::linux("amd64"),
         excludes: Vec::new(),
-        sources: tree,
+        scan: tree,
     };
     let plan = plan::plan(&inputs, Platform::linux("amd64")).expect("valid plan");
-    lower(&plan, &ContextSource::default()).to_bytes()
+    lower(&plan, &ContextLocal::default()).to_bytes()
 }
 
 fn pipeline(c: &mut Criterion) {
-    let gomod = GoMod::parse(&SourceFile::new(
+    let gomod = GoMod::parse(&TextFile::new(
         "go.mod",
         "module example.com/bench\n\ngo 1.24\n",
     ))

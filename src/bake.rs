@@ -42,11 +42,11 @@ pub fn bake_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::SourceFile;
+    use crate::diagnostic::TextFile;
     use crate::gofile;
 
     fn gofile(text: &str) -> Gofile {
-        gofile::parse_declarations(&SourceFile::new("Gofile", text), &Default::default()).unwrap()
+        gofile::parse_declarations(&TextFile::new("Gofile", text), &Default::default()).unwrap()
     }
 
     #[test]

@@ -8,11 +8,11 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
-use crate::diagnostic::{Diagnostics, SourceFile};
+use crate::diagnostic::{Diagnostics, TextFile};
 use crate::gofile;
 use crate::gomod::GoMod;
 use crate::gosource::{self, Parsed};
-use crate::lower::{ContextSource, lower};
+use crate::lower::{ContextLocal, lower};
 use crate::options::{BuildOptions, KEY_PLATFORM, KEY_TARGET, PREFIX_BUILD_ARG};
 use crate::pipeline::{self, Inputs, LoadError, LocalInputs};
 use crate::plan::{self, PlanError};
@@ -160,7 +160,7 @@ fn report(diagnostics: &Diagnostics) {
 
 fn llb(args: LlbArgs) -> anyhow::Result<()> {
     let plan = plan_local(&args.plan)?;
-    let definition = lower(&plan, &ContextSource::default());
+    let definition = lower(&plan, &ContextLocal::default());
     let mut stdout = std::io::stdout().lock();
     if args.json {
         let ops = definition.ops().context("decoding the definition")?;
@@ -301,7 +301,7 @@ fn init(args: InitArgs) -> anyhow::Result<()> {
             gomod_path.display()
         )
     })?;
-    let gomod = GoMod::parse(&SourceFile::new(gomod_path.display().to_string(), text))?;
+    let gomod = GoMod::parse(&TextFile::new(gomod_path.display().to_string(), text))?;
     let mut mains = Vec::new();
     find_main_packages(&args.dir, ".", &mut mains)?;
     if mains.is_empty() {
@@ -313,7 +313,7 @@ fn init(args: InitArgs) -> anyhow::Result<()> {
     let text = crate::init::gofile_text(&gomod.module_path, &mains);
     let gofile_path = args.dir.join("Gofile");
     let written = gofile::parse(
-        &SourceFile::new(gofile_path.display().to_string(), text.clone()),
+        &TextFile::new(gofile_path.display().to_string(), text.clone()),
         &Default::default(),
     )?;
     // Written whole or not at all: the text goes to a file of its own first, then a rename
@@ -391,8 +391,8 @@ fn split_pair<'a>(pair: &'a str, flag: &str) -> anyhow::Result<(&'a str, &'a str
     }
 }
 
-fn read_source(path: &Path) -> anyhow::Result<SourceFile> {
+fn read_source(path: &Path) -> anyhow::Result<TextFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the Gofile `{}`", path.display()))?;
-    Ok(SourceFile::new(path.display().to_string(), text))
+    Ok(TextFile::new(path.display().to_string(), text))
 }

@@ -1,4 +1,4 @@
-//! Errors that point into a source file (`Gofile:LINE:COL: message`), rendered with the
+//! Errors that point into a file the user wrote (the Gofile, go.mod, go.work) (`Gofile:LINE:COL: message`), rendered with the
 //! offending line underlined, as cargo and rustc do.
 
 use std::fmt;
@@ -6,7 +6,7 @@ use std::ops::Range;
 
 /// A file's text plus the byte offsets where its lines start, so any span maps to a position.
 #[derive(Debug, Clone)]
-pub struct SourceFile {
+pub struct TextFile {
     name: String,
     text: String,
     line_starts: Vec<usize>,
@@ -19,7 +19,7 @@ pub struct Position {
     pub column: usize,
 }
 
-impl SourceFile {
+impl TextFile {
     /// BuildKit's `pb.SourceInfo` of this file as JSON, as source errors and lint results
     /// carry it.
     pub fn source_info(&self) -> serde_json::Value {
@@ -108,7 +108,7 @@ impl Diagnostic {
     }
 
     /// The one-line form, `FILE:LINE:COL: message`, that editors and CI logs can jump to.
-    pub fn headline(&self, file: &SourceFile) -> String {
+    pub fn headline(&self, file: &TextFile) -> String {
         let at = file.position(self.span.start);
         format!(
             "{}:{}:{}: {}",
@@ -119,7 +119,7 @@ impl Diagnostic {
         )
     }
 
-    pub fn render(&self, file: &SourceFile) -> String {
+    pub fn render(&self, file: &TextFile) -> String {
         let start = file.position(self.span.start);
         let line_text = file.line_text(start.line);
         let end_column = if file.position(self.span.end).line == start.line {
@@ -146,18 +146,18 @@ impl Diagnostic {
 /// Every problem found in one file, in the order they appear in it.
 #[derive(Debug, Clone)]
 pub struct Diagnostics {
-    pub file: SourceFile,
+    pub file: TextFile,
     pub items: Vec<Diagnostic>,
 }
 
 impl Diagnostics {
-    pub fn new(file: SourceFile, mut items: Vec<Diagnostic>) -> Self {
+    pub fn new(file: TextFile, mut items: Vec<Diagnostic>) -> Self {
         items.sort_by_key(|d| (d.span.start, d.span.end));
         items.dedup();
         Self { file, items }
     }
 
-    pub fn single(file: SourceFile, item: Diagnostic) -> Self {
+    pub fn single(file: TextFile, item: Diagnostic) -> Self {
         Self::new(file, vec![item])
     }
 
@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn positions_are_one_based_and_count_characters() {
-        let file = SourceFile::new("Gofile", "a = 1\nbé = \"x\"\n");
+        let file = TextFile::new("Gofile", "a = 1\nbé = \"x\"\n");
         assert_eq!(file.position(0), Position { line: 1, column: 1 });
         assert_eq!(file.position(6), Position { line: 2, column: 1 });
         // `=` on line 2 comes after the two-byte `é`.
@@ -191,7 +191,7 @@ mod tests {
 
     #[test]
     fn renders_the_line_with_a_marker_and_help() {
-        let file = SourceFile::new("Gofile", "[services.api]\nport = 8080\n");
+        let file = TextFile::new("Gofile", "[services.api]\nport = 8080\n");
         let d = Diagnostic::new(15..19, "unknown key `port`").with_help("did you mean `ports`?");
         assert_eq!(
             d.render(&file),
@@ -201,7 +201,7 @@ mod tests {
 
     #[test]
     fn diagnostics_are_sorted_by_position() {
-        let file = SourceFile::new("Gofile", "a\nb\n");
+        let file = TextFile::new("Gofile", "a\nb\n");
         let all = Diagnostics::new(
             file,
             vec![

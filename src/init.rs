@@ -95,7 +95,7 @@ fn service_name(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::SourceFile;
+    use crate::diagnostic::TextFile;
     use crate::gofile;
 
     fn dirs(list: &[&str]) -> Vec<String> {
@@ -105,7 +105,7 @@ mod tests {
     #[test]
     fn one_service_per_main_package_that_the_parser_accepts() {
         let text = gofile_text("example.com/shop", &dirs(&["cmd/worker", "cmd/api", "."]));
-        let parsed = gofile::parse(&SourceFile::new("Gofile", &text), &Default::default())
+        let parsed = gofile::parse(&TextFile::new("Gofile", &text), &Default::default())
             .unwrap_or_else(|err| panic!("{err}\n{text}"));
         let services: Vec<(&str, &str)> = parsed
             .services

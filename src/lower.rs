@@ -7,19 +7,19 @@ use crate::llb::{
 use crate::plan::{
     BUILD_CACHE_DIR, Base, CACHE_SEED_DIR, Command, DOWNLOAD_SECRETS, MODULE_CACHE_DIR,
     MODULES_DIR, OUTPUT_DIR, PRECOMPILE_OUTPUT_DIR, Plan, ResultPlan, SCRIPTS, SCRIPTS_DIR,
-    SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, ServicePlan, StepSources, WAIT_MARKER_DIR,
+    SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, ServicePlan, StepFiles, WAIT_MARKER_DIR,
     binary_path,
 };
 use crate::platform::Platform;
 
 /// How the client names the build context it sends (`context`, or `--opt contextkey`).
 #[derive(Debug, Clone)]
-pub struct ContextSource {
+pub struct ContextLocal {
     pub name: String,
     pub session_id: Option<String>,
 }
 
-impl Default for ContextSource {
+impl Default for ContextLocal {
     fn default() -> Self {
         Self {
             name: "context".to_string(),
@@ -30,7 +30,7 @@ impl Default for ContextSource {
 
 /// The build context as the client sends it, minus `.dockerignore` patterns. The frontend
 /// reads Go sources from this same op before planning, so BuildKit transfers the context once.
-pub fn context(context: &ContextSource, excludes: &[String]) -> Output {
+pub fn context(context: &ContextLocal, excludes: &[String]) -> Output {
     Local {
         name: context.name.clone(),
         session_id: context.session_id.clone(),
@@ -44,10 +44,10 @@ pub fn context(context: &ContextSource, excludes: &[String]) -> Output {
 /// What a step mounts at the source directory: the files it selects, copied out of the
 /// context (content-addressed, so edits elsewhere leave the copy and the step cached), or the
 /// whole context.
-fn step_context(sources: &StepSources, context: &Output, prefix: &str) -> Output {
+fn step_context(sources: &StepFiles, context: &Output, prefix: &str) -> Output {
     match sources {
-        StepSources::Whole { .. } => context.clone(),
-        StepSources::Selected {
+        StepFiles::Whole { .. } => context.clone(),
+        StepFiles::Selected {
             files,
             dirs,
             packages,
@@ -82,7 +82,7 @@ fn scripts() -> Output {
         .build()
 }
 
-pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
+pub fn lower(plan: &Plan, context_source: &ContextLocal) -> Definition {
     let builder = Builder {
         image: image(
             &plan.builder_image,
@@ -133,11 +133,11 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
             CacheSharing::Shared
         };
         let mut mounts = vec![cache(BUILD_CACHE_DIR, &step.build_cache_id, sharing)];
-        if let Some(step_sources) = &step.sources {
+        if let Some(step_files) = &step.files {
             let prefix = format!("[{}] ", step.label);
             mounts.push(read_only(
                 SOURCE_DIR,
-                &step_context(step_sources, &sources, &prefix),
+                &step_context(step_files, &sources, &prefix),
             ));
             mounts.extend(modules.iter().map(|m| read_only(MODULES_DIR, m)));
         }
@@ -156,7 +156,7 @@ pub fn lower(plan: &Plan, context_source: &ContextSource) -> Definition {
             let prefix = format!("[{}] ", service.name);
             let mut mounts = vec![read_only(
                 SOURCE_DIR,
-                &step_context(&service.sources, &sources, &prefix),
+                &step_context(&service.files, &sources, &prefix),
             )];
             mounts.extend(modules.iter().map(|m| read_only(MODULES_DIR, m)));
             mounts.extend([

@@ -288,7 +288,7 @@ impl BuildOptions {
 
 /// Where the frontend reads its inputs from: the locals the client sends.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceOptions {
+pub struct InputLocals {
     /// The Gofile's name inside the `gofile_local` directory.
     pub filename: String,
     pub gofile_local: String,
@@ -297,7 +297,7 @@ pub struct SourceOptions {
     pub local_sessions: BTreeMap<String, String>,
 }
 
-impl SourceOptions {
+impl InputLocals {
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut options = Self {
             filename: "Gofile".to_string(),
@@ -606,7 +606,7 @@ mod tests {
 
     #[test]
     fn source_options_name_the_locals() {
-        let defaults = SourceOptions::from_pairs([("filename", "")]);
+        let defaults = InputLocals::from_pairs([("filename", "")]);
         assert_eq!(defaults.filename, "Gofile");
         assert_eq!(
             (
@@ -615,7 +615,7 @@ mod tests {
             ),
             ("dockerfile", "context")
         );
-        let custom = SourceOptions::from_pairs([
+        let custom = InputLocals::from_pairs([
             ("filename", "deploy.toml"),
             ("contextkey", "src"),
             ("local-sessionid:src", "s1"),

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use crate::diagnostic::SourceFile;
+use crate::diagnostic::TextFile;
 use crate::gofile::{Gofile, Service};
 use crate::gosource::SourceTree;
 use crate::options::{
@@ -104,20 +104,20 @@ pub fn describe() -> Answer {
 }
 
 /// A line range in the Gofile, as BuildKit's `pb.Location` (source 0, lines from 1).
-fn location(source: &SourceFile, span: &std::ops::Range<usize>) -> serde_json::Value {
+fn location(source: &TextFile, span: &std::ops::Range<usize>) -> serde_json::Value {
     let start = source.position(span.start).line;
     let end = source.position(span.end.max(span.start)).line;
     json!({"ranges": [{"start": {"line": start}, "end": {"line": end}}]})
 }
 
-fn sources(source: &SourceFile) -> serde_json::Value {
+fn sources(source: &TextFile) -> serde_json::Value {
     use base64::Engine;
     json!([base64::engine::general_purpose::STANDARD.encode(source.text())])
 }
 
 /// Every service; with one, it is what a build without `--target` makes. With several, such
 /// a build puts every binary in one image, which no target names.
-pub fn targets(gofile: &Gofile, source: &SourceFile) -> Answer {
+pub fn targets(gofile: &Gofile, source: &TextFile) -> Answer {
     let single = gofile.services.len() == 1;
     let targets: Vec<serde_json::Value> = gofile
         .services
@@ -165,7 +165,7 @@ struct OutlineArg {
 
 /// The build args the Gofile uses (with their defaults), then the ones gofrontend reads
 /// itself, and the secrets and SSH agent the module download takes when the client sends them.
-pub fn outline(gofile: &Gofile, source: &SourceFile, options: &BuildOptions) -> Answer {
+pub fn outline(gofile: &Gofile, source: &TextFile, options: &BuildOptions) -> Answer {
     let mut args: Vec<OutlineArg> = Vec::new();
     for used in &gofile.build_args {
         match args.iter_mut().find(|a| a.name == used.name) {
@@ -262,7 +262,7 @@ struct Warning {
 /// command, a base image that is neither distroless nor scratch, cgo on a base without a C
 /// library.
 /// `tree` is the scan from [`lint_roots`].
-pub fn lint(gofile: &Gofile, source: &SourceFile, tree: &SourceTree) -> Answer {
+pub fn lint(gofile: &Gofile, source: &TextFile, tree: &SourceTree) -> Answer {
     let mut warnings = Vec::new();
     for (service, root) in gofile.services.iter().zip(lint_roots(gofile)) {
         lint_service(gofile, service, tree, root, &mut warnings);

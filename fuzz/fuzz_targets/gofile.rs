@@ -6,10 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use gofrontend::diagnostic::SourceFile;
+use gofrontend::diagnostic::TextFile;
 use gofrontend::gofile;
 use gofrontend::gosource::{self, MemoryFiles};
-use gofrontend::lower::{ContextSource, lower};
+use gofrontend::lower::{ContextLocal, lower};
 use gofrontend::options::BuildOptions;
 use gofrontend::pipeline::{self, MemoryInputs};
 use gofrontend::plan;
@@ -42,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
 
     // The roots the plan will scan, so every service's package exists and imports a shared
     // one: plans have a shared step.
-    let gofile = match gofile::parse(&SourceFile::new("Gofile", gofile_text), &build_args) {
+    let gofile = match gofile::parse(&TextFile::new("Gofile", gofile_text), &build_args) {
         Ok(gofile) => gofile,
         Err(diagnostics) => {
             let _ = diagnostics.to_string();
@@ -76,7 +76,7 @@ fuzz_target!(|data: &[u8]| {
     match result {
         Ok((_, planned)) => {
             for plan in planned.plans {
-                let definition = lower(&plan, &ContextSource::default());
+                let definition = lower(&plan, &ContextLocal::default());
                 assert!(!definition.to_bytes().is_empty());
             }
         }

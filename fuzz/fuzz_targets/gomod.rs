@@ -3,7 +3,7 @@
 
 #![no_main]
 
-use gofrontend::diagnostic::SourceFile;
+use gofrontend::diagnostic::TextFile;
 use gofrontend::gomod::GoMod;
 use libfuzzer_sys::fuzz_target;
 
@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    match GoMod::parse(&SourceFile::new("go.mod", text)) {
+    match GoMod::parse(&TextFile::new("go.mod", text)) {
         Ok(gomod) => {
             assert!(!gomod.module_path.is_empty());
             let _ = gomod.go_release();

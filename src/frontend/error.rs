@@ -130,11 +130,11 @@ impl From<LoadError<tonic::Status>> for FrontendError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::{Diagnostic, SourceFile};
+    use crate::diagnostic::{Diagnostic, TextFile};
 
     #[test]
     fn source_errors_carry_the_file_and_the_range() {
-        let file = SourceFile::new("Gofile", "[services.api]\nport = 1\n");
+        let file = TextFile::new("Gofile", "[services.api]\nport = 1\n");
         let diagnostics = Diagnostics::new(file, vec![Diagnostic::new(15..19, "unknown key")]);
         let status = FrontendError::Source(diagnostics).status();
         assert_eq!(status.code, CODE_UNKNOWN);

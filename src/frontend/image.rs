@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::error::{FrontendError, gateway};
 use super::inputs::GatewayInputs;
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::diagnostic::{Diagnostic, Diagnostics, TextFile};
 use crate::gateway::SolvedRef;
 use crate::gofile::Gofile;
 use crate::image::image_config;
@@ -19,7 +19,7 @@ use crate::plan::{self, Base, ImageOrigin, Plan, ResultPlan, binary_path};
 /// The Gofile a build was planned from, for errors found while solving.
 pub struct LoadedGofile<'g> {
     pub gofile: &'g Gofile,
-    pub source: &'g SourceFile,
+    pub source: &'g TextFile,
     pub options: &'g BuildOptions,
 }
 

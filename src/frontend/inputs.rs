@@ -3,21 +3,21 @@
 
 use crate::gateway::{Client, ContextFiles, SolvedRef};
 use crate::llb::{self, Definition, Local, ResolveMode};
-use crate::lower::{self, ContextSource};
-use crate::options::{BuildOptions, SourceOptions};
+use crate::lower::{self, ContextLocal};
+use crate::options::{BuildOptions, InputLocals};
 use crate::pipeline::Inputs;
 use crate::platform::{Platform, pb_platform};
 
 pub struct GatewayInputs<'c> {
     pub client: &'c Client,
-    locals: &'c SourceOptions,
+    locals: &'c InputLocals,
     gofile_session: Option<String>,
-    pub context_source: ContextSource,
+    pub context_source: ContextLocal,
     resolve_mode: ResolveMode,
 }
 
 impl<'c> GatewayInputs<'c> {
-    pub fn new(client: &'c Client, locals: &'c SourceOptions, options: &BuildOptions) -> Self {
+    pub fn new(client: &'c Client, locals: &'c InputLocals, options: &BuildOptions) -> Self {
         let session = |local: &str| {
             locals
                 .local_sessions
@@ -30,7 +30,7 @@ impl<'c> GatewayInputs<'c> {
             client,
             locals,
             gofile_session: session(&locals.gofile_local),
-            context_source: ContextSource {
+            context_source: ContextLocal {
                 name: locals.context_local.clone(),
                 session_id: session(&locals.context_local),
             },

@@ -15,7 +15,7 @@ use futures_util::future::try_join_all;
 
 use crate::gateway::{Client, SolvedRef, stdio_channel};
 use crate::gofile;
-use crate::options::{BuildOptions, SourceOptions};
+use crate::options::{BuildOptions, InputLocals};
 use crate::pipeline::{self, GofileInput};
 use crate::proto::google::rpc::Status;
 use crate::subrequests;
@@ -122,7 +122,7 @@ async fn build(client: &Client, started: Instant) -> Result<Outcome, FrontendErr
     let pairs = || pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let options = BuildOptions::from_pairs(pairs())?;
     let client = &client.importing(&options.cache_imports);
-    let locals = SourceOptions::from_pairs(pairs());
+    let locals = InputLocals::from_pairs(pairs());
     let inputs = GatewayInputs::new(client, &locals, &options);
     let gofile_input = pipeline::read_gofile(&inputs).await?;
     if let Some(request) = options.request.as_deref() {

@@ -16,7 +16,7 @@ use interpolate::BuildArgs;
 pub use model::{BuildSettings, Gofile, ImageSettings, Service, Spanned};
 use reader::{Place, Reader};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::diagnostic::{Diagnostic, Diagnostics, TextFile};
 
 const TOP_LEVEL_KEYS: &[&str] = &[
     "go",
@@ -54,7 +54,7 @@ const SERVICE_KEYS: &[&str] = &[
 
 /// Parses and validates a Gofile, substituting `${NAME}` from `build_args`.
 pub fn parse(
-    source: &SourceFile,
+    source: &TextFile,
     build_args: &BTreeMap<String, String>,
 ) -> Result<Gofile, Diagnostics> {
     parse_with(
@@ -69,7 +69,7 @@ pub fn parse(
 /// Parses a Gofile to read what it declares (services, build args) without building it: a
 /// build arg without a value or default is empty instead of an error.
 pub fn parse_declarations(
-    source: &SourceFile,
+    source: &TextFile,
     build_args: &BTreeMap<String, String>,
 ) -> Result<Gofile, Diagnostics> {
     parse_with(
@@ -84,7 +84,7 @@ pub fn parse_declarations(
 /// A UTF-8 byte order mark, which some Windows editors write first.
 const BYTE_ORDER_MARK: char = '\u{feff}';
 
-fn parse_with(source: &SourceFile, build_args: BuildArgs<'_>) -> Result<Gofile, Diagnostics> {
+fn parse_with(source: &TextFile, build_args: BuildArgs<'_>) -> Result<Gofile, Diagnostics> {
     if source.text().starts_with(BYTE_ORDER_MARK) {
         return Err(Diagnostics::single(
             source.clone(),
@@ -125,7 +125,7 @@ fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
     let shared_cache = r.bool(root, "shared_cache", top).unwrap_or(false);
     let vendor = r.spanned_bool(root, "vendor", top);
     let workspace = r.spanned_bool(root, "workspace", top);
-    let source = checked_string(r, root, "source", top, no_control_characters).map(|s| s.value);
+    let source_url = checked_string(r, root, "source", top, no_control_characters).map(|s| s.value);
     let tag_prefix =
         checked_string(r, root, "tag_prefix", top, validate::tag_prefix).map(|s| s.value);
     let defaults = match r.table(root, "build", top) {
@@ -145,7 +145,7 @@ fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
         shared_cache,
         vendor,
         workspace,
-        source,
+        source_url,
         tag_prefix,
         build_args: Vec::new(),
         build: defaults,

@@ -38,7 +38,7 @@ pub struct Gofile {
     /// requires one), or ignore it (`false`); by default, as the go command does.
     pub workspace: Option<Spanned<bool>>,
     /// Where the code lives (a repository URL): the images' `org.opencontainers.image.source`.
-    pub source: Option<String>,
+    pub source_url: Option<String>,
     /// What `gofrontend bake` puts before each service's name to tag its image
     /// (`registry.example.com/shop/`).
     pub tag_prefix: Option<String>,

@@ -8,7 +8,7 @@ use toml::de::{DeTable, DeValue};
 use super::interpolate::{ArgUse, BuildArgs, interpolate};
 use super::model::Spanned;
 use super::quoted;
-use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::diagnostic::{Diagnostic, TextFile};
 
 type TomlValue<'i> = toml::Spanned<DeValue<'i>>;
 
@@ -26,7 +26,7 @@ impl std::fmt::Display for Place<'_> {
 }
 
 pub(super) struct Reader<'a> {
-    source: &'a SourceFile,
+    source: &'a TextFile,
     args: BuildArgs<'a>,
     pub diagnostics: Vec<Diagnostic>,
     /// Every `${NAME}` read so far, in Gofile order.
@@ -34,7 +34,7 @@ pub(super) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(source: &'a SourceFile, args: BuildArgs<'a>) -> Self {
+    pub fn new(source: &'a TextFile, args: BuildArgs<'a>) -> Self {
         Self {
             source,
             args,

@@ -9,7 +9,7 @@ fn parse_with(text: &str, args: &[(&str, &str)]) -> Result<Gofile, Diagnostics> 
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    parse(&SourceFile::new("Gofile", text), &args)
+    parse(&TextFile::new("Gofile", text), &args)
 }
 
 fn errors(text: &str) -> Vec<String> {
@@ -305,11 +305,8 @@ fn every_mistake_is_reported_in_one_run() {
 
 #[test]
 fn errors_use_the_name_the_file_was_given() {
-    let diagnostics = parse(
-        &SourceFile::new("deploy/Gofile", "x = 1\n"),
-        &BTreeMap::new(),
-    )
-    .unwrap_err();
+    let diagnostics =
+        parse(&TextFile::new("deploy/Gofile", "x = 1\n"), &BTreeMap::new()).unwrap_err();
     assert!(
         diagnostics
             .headlines()
@@ -322,7 +319,7 @@ fn errors_use_the_name_the_file_was_given() {
 fn every_bad_gofile_fails_with_its_pinned_messages() {
     insta::glob!("testdata/bad/*.toml", |path| {
         let text = std::fs::read_to_string(path).unwrap();
-        let diagnostics = parse(&SourceFile::new("Gofile", text), &BTreeMap::new())
+        let diagnostics = parse(&TextFile::new("Gofile", text), &BTreeMap::new())
             .expect_err("every Gofile of the corpus is invalid");
         insta::assert_snapshot!(diagnostics.to_string());
     });
@@ -389,7 +386,7 @@ mod schema {
         assert!(found.len() >= 10, "{found:?}");
         for path in found {
             let text = std::fs::read_to_string(&path).unwrap();
-            parse(&SourceFile::new("Gofile", text.as_str()), &BTreeMap::new())
+            parse(&TextFile::new("Gofile", text.as_str()), &BTreeMap::new())
                 .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
             let value: serde_json::Value = toml::from_str(&text).unwrap();
             if let Err(err) = schemas.validate(&value, index) {

@@ -8,7 +8,7 @@ mod work;
 pub use directives::LocalReplace;
 pub use work::GoWork;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::diagnostic::{Diagnostic, Diagnostics, TextFile};
 use directives::{directives, local_replace};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub struct GoMod {
 }
 
 impl GoMod {
-    pub fn parse(source: &SourceFile) -> Result<Self, Diagnostics> {
+    pub fn parse(source: &TextFile) -> Result<Self, Diagnostics> {
         let mut module_path = None;
         let mut go = None;
         let mut toolchain = None;
@@ -106,7 +106,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<GoMod, Diagnostics> {
-        GoMod::parse(&SourceFile::new("go.mod", text))
+        GoMod::parse(&TextFile::new("go.mod", text))
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::diagnostic::{Diagnostic, Diagnostics, TextFile};
 use crate::gomod::{GoMod, GoWork, LocalReplace};
 
 use super::{Entry, EntryKind, SourceFiles, join};
@@ -102,7 +102,7 @@ pub enum LayoutError<E> {
 pub async fn discover<S: SourceFiles>(
     files: &S,
     gomod: &GoMod,
-    gomod_source: &SourceFile,
+    gomod_source: &TextFile,
     module_dir: &str,
     use_workspace: bool,
 ) -> Result<ModuleLayout, LayoutError<S::Error>> {
@@ -123,11 +123,11 @@ pub async fn discover<S: SourceFiles>(
     };
     layout.git_dir = find_upward(files, module_dir, ".git", EntryKind::Dir).await?;
     // Replacements in go.work come last: they win over the modules' own.
-    let mut replaces: Vec<(String, LocalReplace, SourceFile)> = Vec::new();
+    let mut replaces: Vec<(String, LocalReplace, TextFile)> = Vec::new();
     match &workfile {
         Some(path) => {
             let text = read_text(files, path).await?;
-            let work_source = SourceFile::new(path.clone(), text);
+            let work_source = TextFile::new(path.clone(), text);
             let work = GoWork::parse(work_source.text());
             let work_dir = parent(path);
             let mut main_used = false;
@@ -152,7 +152,7 @@ pub async fn discover<S: SourceFiles>(
                     )));
                 }
                 let member_source =
-                    SourceFile::new(member_gomod.clone(), read_text(files, &member_gomod).await?);
+                    TextFile::new(member_gomod.clone(), read_text(files, &member_gomod).await?);
                 let member_mod = GoMod::parse(&member_source).map_err(LayoutError::Source)?;
                 replaces.extend(in_file(&member_mod.local_replaces, &member, &member_source));
                 layout.others.push(LocalModule {
@@ -228,15 +228,15 @@ pub async fn discover<S: SourceFiles>(
 fn in_file<'r>(
     replaces: &'r [LocalReplace],
     dir: &'r str,
-    source: &'r SourceFile,
-) -> impl Iterator<Item = (String, LocalReplace, SourceFile)> + 'r {
+    source: &'r TextFile,
+) -> impl Iterator<Item = (String, LocalReplace, TextFile)> + 'r {
     replaces
         .iter()
         .map(move |r| (dir.to_string(), r.clone(), source.clone()))
 }
 
 fn outside<E>(
-    source: &SourceFile,
+    source: &TextFile,
     span: std::ops::Range<usize>,
     dir: &str,
     directive: &str,

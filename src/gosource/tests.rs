@@ -1,6 +1,6 @@
 use super::*;
 
-use crate::diagnostic::{Diagnostics, SourceFile};
+use crate::diagnostic::{Diagnostics, TextFile};
 use crate::gomod::GoMod;
 
 fn header(text: &str) -> Header {
@@ -142,7 +142,7 @@ fn layout_with(
         .map_or("module example.com/shop\n".into(), |t| {
             String::from_utf8_lossy(t)
         });
-    let source = SourceFile::new(path.clone(), text);
+    let source = TextFile::new(path.clone(), text);
     let gomod = GoMod::parse(&source)?;
     match block_on(discover(files, &gomod, &source, module_dir, use_workspace)) {
         Ok(layout) => Ok(layout),
@@ -432,7 +432,7 @@ fn discovery_lists_each_directory_once() {
         ("app/go.sum", "example.com/a v1.0.0 h1:x=\n"),
     ]);
     let counting = Counting(&files, Default::default());
-    let source = SourceFile::new("app/go.mod", "module example.com/app\n");
+    let source = TextFile::new("app/go.mod", "module example.com/app\n");
     let gomod = GoMod::parse(&source).unwrap();
     let layout = match block_on(discover(&counting, &gomod, &source, "app", true)) {
         Ok(layout) => layout,

@@ -13,7 +13,7 @@ use std::future::Future;
 
 use futures_util::future::join3;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::diagnostic::{Diagnostic, Diagnostics, TextFile};
 use crate::dockerignore;
 use crate::gofile::{self, Gofile};
 use crate::gomod::GoMod;
@@ -79,7 +79,7 @@ fn read_error<E>(context: impl Into<String>) -> impl FnOnce(E) -> LoadError<E> {
 
 /// The Gofile as read, before build args are applied.
 pub struct GofileInput {
-    pub source: SourceFile,
+    pub source: TextFile,
     beside_ignore: Option<Vec<u8>>,
 }
 
@@ -87,7 +87,7 @@ pub struct GofileInput {
 pub struct Planned {
     pub gofile: Gofile,
     pub gomod: GoMod,
-    pub gomod_source: SourceFile,
+    pub gomod_source: TextFile,
     /// One per target platform, in the options' order.
     pub plans: Vec<Plan>,
 }
@@ -104,7 +104,7 @@ pub async fn read_gofile<I: Inputs>(inputs: &I) -> Result<GofileInput, LoadError
     let text = String::from_utf8(text)
         .map_err(|_| PlanError::Input(format!("{name} is not UTF-8 text")))?;
     Ok(GofileInput {
-        source: SourceFile::new(name, text),
+        source: TextFile::new(name, text),
         beside_ignore,
     })
 }
@@ -160,7 +160,7 @@ pub async fn plan<I: Inputs>(
         builder: &builder,
         build_platform,
         excludes: context.excludes,
-        sources: &tree,
+        scan: &tree,
     })?;
     Ok(Planned {
         gofile,
@@ -198,7 +198,7 @@ const OS_RELEASE: &[&str] = &["/etc/os-release", "/usr/lib/os-release"];
 
 struct Context<F> {
     gomod: GoMod,
-    gomod_source: SourceFile,
+    gomod_source: TextFile,
     excludes: Vec<String>,
     files: F,
 }
@@ -221,7 +221,7 @@ async fn read_context<I: Inputs>(
             gofile.module.value
         ))
     })?;
-    let gomod_source = SourceFile::new(gomod_path, String::from_utf8_lossy(&gomod));
+    let gomod_source = TextFile::new(gomod_path, String::from_utf8_lossy(&gomod));
     let gomod = GoMod::parse(&gomod_source).map_err(PlanError::Gofile)?;
     let ignore = gofile_input
         .beside_ignore
@@ -281,11 +281,11 @@ fn unresolved_builder<I: Inputs>(
     image: &str,
     error: I::Error,
     gofile: &Gofile,
-    gofile_source: &SourceFile,
+    gofile_source: &TextFile,
     context: &Context<I::Context>,
     options: &BuildOptions,
 ) -> LoadError<I::Error> {
-    let at = |file: &SourceFile, span, help: &str| {
+    let at = |file: &TextFile, span, help: &str| {
         PlanError::Gofile(Diagnostics::single(
             file.clone(),
             Diagnostic::new(

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use sha2::Digest as _;
 
 use super::*;
-use crate::lower::{ContextSource, lower};
+use crate::lower::{ContextLocal, lower};
 
 fn block_on<T>(future: impl Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()
@@ -23,7 +23,7 @@ where
             .plans
             .iter()
             .map(|plan| {
-                let bytes = lower(plan, &ContextSource::default()).to_bytes();
+                let bytes = lower(plan, &ContextLocal::default()).to_bytes();
                 hex::encode(sha2::Sha256::digest(bytes))
             })
             .collect()),

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::diagnostic::{Diagnostic, Diagnostics, TextFile};
 use crate::dockerignore::Matcher;
 use crate::gofile::Service;
 use crate::gomod::GoMod;
@@ -15,11 +15,11 @@ use crate::options::{
 };
 
 use super::PlanError;
-use super::sources::Reach;
+use super::step_files::Reach;
 
 /// Every mistake of the selected services, at once.
 pub fn services(
-    source: &SourceFile,
+    source: &TextFile,
     services: &[&Service],
     reaches: &[(String, Reach)],
     tree: &SourceTree,
@@ -262,7 +262,7 @@ pub const IMAGE_CONFIGS_LIMIT: usize = 4 * 1024 * 1024 - 512 * 1024;
 /// The image config the result returns (one per platform) must fit in the result: past the
 /// limit BuildKit refuses it, and the build fails with no reason given.
 pub fn image_config_fits(
-    source: &SourceFile,
+    source: &TextFile,
     gofile: &crate::gofile::Gofile,
     service: &super::ServicePlan,
     platforms: usize,
@@ -322,7 +322,7 @@ fn json_len(value: &impl serde::Serialize) -> usize {
 /// A user name needs an /etc/passwd to resolve in; scratch has none, and the container would
 /// fail to start (`unable to find user`).
 pub fn user_resolves_on_base(
-    source: &SourceFile,
+    source: &TextFile,
     service: &Service,
     base: &super::Base,
 ) -> Result<(), PlanError> {

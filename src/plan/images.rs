@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::{Base, BuilderConfig, DEFAULT_STATIC_BASE, PlanError, gofile_error};
-use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::diagnostic::{Diagnostic, TextFile};
 use crate::gofile::{Gofile, Service};
 use crate::gomod::GoMod;
 use crate::image_ref;
@@ -19,7 +19,7 @@ pub fn builder_image(
     gofile: &Gofile,
     gomod: &GoMod,
     options: &BuildOptions,
-    gofile_source: &SourceFile,
+    gofile_source: &TextFile,
 ) -> Result<String, PlanError> {
     if let Some(image) = options.image_contexts.get(CONTEXT_BUILDER) {
         return Ok(image.clone());
@@ -82,7 +82,7 @@ pub(super) fn builder_reference(
     gofile: &Gofile,
     gomod: &GoMod,
     options: &BuildOptions,
-    gofile_source: &SourceFile,
+    gofile_source: &TextFile,
 ) -> Result<String, PlanError> {
     if let Some(image) = &options.builder_image_arg {
         return Ok(image.clone());
@@ -115,7 +115,7 @@ pub(super) fn builder_reference(
 
 pub(super) fn service_base(
     gofile: &Gofile,
-    gofile_source: &SourceFile,
+    gofile_source: &TextFile,
     service: &Service,
     options: &BuildOptions,
     builder: &BuilderConfig,
@@ -137,7 +137,7 @@ pub(super) fn service_base(
 
 pub(super) fn shared_base(
     gofile: &Gofile,
-    gofile_source: &SourceFile,
+    gofile_source: &TextFile,
     options: &BuildOptions,
     builder: &BuilderConfig,
 ) -> Result<(Base, Option<String>), PlanError> {
@@ -165,7 +165,7 @@ pub(super) fn default_base(cgo: bool, builder: &BuilderConfig) -> Option<String>
 }
 
 pub(super) fn no_cgo_base(
-    gofile_source: &SourceFile,
+    gofile_source: &TextFile,
     span: Range<usize>,
     service: &str,
 ) -> PlanError {

@@ -9,7 +9,7 @@ mod images;
 mod model;
 mod precompile;
 mod scripts;
-mod sources;
+mod step_files;
 mod steps;
 
 use std::collections::BTreeMap;
@@ -18,7 +18,7 @@ pub use builder::BuilderConfig;
 pub use images::{ImageOrigin, base_origin, builder_image, builder_origin};
 pub use model::*;
 pub use scripts::{SCRIPTS, SCRIPTS_DIR};
-pub use sources::StepSources;
+pub use step_files::StepFiles;
 pub use steps::{
     BUILD_CACHE_DIR, CACHE_SEED_DIR, DOWNLOAD_SECRETS, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR,
     PRECOMPILE_OUTPUT_DIR, SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, WAIT_MARKER_DIR,
@@ -28,7 +28,7 @@ use cache_ids::CacheIds;
 use images::{builder_reference, service_base, shared_base};
 use precompile::precompile_steps;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::diagnostic::{Diagnostic, Diagnostics, TextFile};
 use crate::gofile::{Gofile, Service};
 use crate::gomod::GoMod;
 use crate::gosource::{SourceTree, join};
@@ -38,7 +38,7 @@ use crate::platform::Platform;
 /// Everything the plan is computed from.
 pub struct PlanInputs<'a> {
     pub gofile: &'a Gofile,
-    pub gofile_source: &'a SourceFile,
+    pub gofile_source: &'a TextFile,
     pub gomod: &'a GoMod,
     pub options: &'a BuildOptions,
     /// The builder image, from [`builder_image`], and its config.
@@ -48,7 +48,7 @@ pub struct PlanInputs<'a> {
     pub build_platform: Platform,
     pub excludes: Vec<String>,
     /// The packages the selected services reach, from [`scan_roots`].
-    pub sources: &'a SourceTree,
+    pub scan: &'a SourceTree,
 }
 
 /// The context-relative package directories of the services a build selects (all of them when
@@ -97,7 +97,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         builder,
         ref build_platform,
         ref excludes,
-        sources: tree,
+        scan: tree,
     } = inputs;
     let several_platforms = options.target_platforms(build_platform).len() > 1;
     let named_platform = several_platforms.then_some(&target_platform);
@@ -134,7 +134,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
             ));
         }
         let root = package_dir(&module_dir, service);
-        let reach = sources::reach(tree, &root);
+        let reach = step_files::reach(tree, &root);
         let service_settings = steps::compile_settings(
             service,
             builder,
@@ -158,16 +158,16 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
                 .with_help("check that .dockerignore keeps .git, or stamp the version with `-X` in `ldflags` from a build arg"),
             ));
         }
-        let step_sources = sources::step_sources(
+        let step_files = step_files::step_files(
             tree,
             &reach.dirs,
             reach.unsure.as_deref(),
             vendor,
             service.build.stamps_vcs(),
         );
-        let whole_reason = match &step_sources {
-            StepSources::Whole { reason } => Some(reason.as_str()),
-            StepSources::Selected { .. } => None,
+        let whole_reason = match &step_files {
+            StepFiles::Whole { reason } => Some(reason.as_str()),
+            StepFiles::Selected { .. } => None,
         };
         services.push(ServicePlan {
             name: service.name.value.clone(),
@@ -180,7 +180,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
                 options,
                 whole_reason,
             ),
-            sources: step_sources,
+            files: step_files,
             after: None,
             build_cache_id: cache_ids.build_cache.clone(),
             base: {
@@ -260,7 +260,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
 
 fn select_services<'g>(
     gofile: &'g Gofile,
-    source: &SourceFile,
+    source: &TextFile,
     options: &BuildOptions,
 ) -> Result<Vec<&'g Service>, PlanError> {
     let Some(target) = options.target.as_deref() else {
@@ -298,7 +298,7 @@ fn select_services<'g>(
 /// Whether to build from `vendor/`: as the Gofile says, else when `vendor/modules.txt` exists.
 fn vendor_mode(
     gofile: &Gofile,
-    gofile_source: &SourceFile,
+    gofile_source: &TextFile,
     tree: &SourceTree,
 ) -> Result<bool, PlanError> {
     match &gofile.vendor {
@@ -323,7 +323,7 @@ fn vendor_mode(
 /// `workspace = true` promises a go.work; the build fails early rather than without it.
 fn require_workspace(
     gofile: &Gofile,
-    gofile_source: &SourceFile,
+    gofile_source: &TextFile,
     tree: &SourceTree,
 ) -> Result<(), PlanError> {
     match &gofile.workspace {
@@ -352,7 +352,7 @@ fn image_config(gofile: &Gofile, service: &Service, options: &BuildOptions) -> I
         ("description", settings.description.as_deref()),
         ("version", options.version.as_deref()),
         ("revision", options.revision.as_deref()),
-        ("source", gofile.source.as_deref()),
+        ("source", gofile.source_url.as_deref()),
     ];
     let mut labels: BTreeMap<String, String> = known
         .into_iter()
@@ -377,7 +377,7 @@ fn image_config(gofile: &Gofile, service: &Service, options: &BuildOptions) -> I
     }
 }
 
-fn gofile_error(source: &SourceFile, diagnostic: Diagnostic) -> PlanError {
+fn gofile_error(source: &TextFile, diagnostic: Diagnostic) -> PlanError {
     PlanError::Gofile(Diagnostics::single(source.clone(), diagnostic))
 }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::StepSources;
+use super::StepFiles;
 use crate::diagnostic::Diagnostics;
 use crate::llb::{NetworkMode, ResolveMode};
 use crate::options::OptionError;
@@ -87,7 +87,7 @@ pub struct PrecompileStep {
     pub command: Command,
     /// The context files it sees; `None` for the standard library, which needs none and does
     /// not wait for the module download.
-    pub sources: Option<StepSources>,
+    pub files: Option<StepFiles>,
     /// The precompile step this one waits for.
     pub after: Option<usize>,
     pub build_cache_id: String,
@@ -98,7 +98,7 @@ pub struct ServicePlan {
     pub name: String,
     pub binary: String,
     pub build: Command,
-    pub sources: StepSources,
+    pub files: StepFiles,
     /// The precompile step this service waits for.
     pub after: Option<usize>,
     pub build_cache_id: String,

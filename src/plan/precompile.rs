@@ -13,7 +13,7 @@ pub(super) fn precompile_steps(
     step_label: &dyn Fn(&str) -> String,
     tree: &SourceTree,
     settings: &[steps::CompileSettings],
-    reaches: &[(String, sources::Reach)],
+    reaches: &[(String, step_files::Reach)],
     services: &mut [ServicePlan],
     options: &BuildOptions,
     cache_ids: &CacheIds,
@@ -40,11 +40,11 @@ pub(super) fn precompile_steps(
             }
         };
         let group_settings = &settings[group[0]];
-        let members: Vec<(&str, &sources::Reach)> = group
+        let members: Vec<(&str, &step_files::Reach)> = group
             .iter()
             .map(|&i| (reaches[i].0.as_str(), &reaches[i].1))
             .collect();
-        let packages = sources::precompiled_packages(tree, &members);
+        let packages = step_files::precompiled_packages(tree, &members);
         let mut last = None;
         let mut shared_step = None;
         if !packages.standard.is_empty() {
@@ -57,7 +57,7 @@ pub(super) fn precompile_steps(
                     options,
                 ),
                 label,
-                sources: None,
+                files: None,
                 after: None,
                 build_cache_id: cache_ids.precompile_or_shared("stdlib", group_settings),
             });
@@ -74,7 +74,7 @@ pub(super) fn precompile_steps(
                     &tree.modules.main.dir,
                     options,
                 ),
-                sources: Some(sources::step_sources(
+                files: Some(step_files::step_files(
                     tree,
                     &packages.local_dirs,
                     None,
@@ -91,7 +91,7 @@ pub(super) fn precompile_steps(
         // it nor takes its layer: editing a shared package leaves that service cached.
         for &i in group {
             services[i].after = match shared_step {
-                Some(step) if sources::uses_any(tree, &reaches[i].1, &packages) => Some(step),
+                Some(step) if step_files::uses_any(tree, &reaches[i].1, &packages) => Some(step),
                 _ => last,
             };
         }

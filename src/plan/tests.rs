@@ -54,8 +54,7 @@ impl Case {
         let options = BuildOptions::from_pairs(self.options.iter().copied()).unwrap();
         let mut context = if self.files.is_empty() {
             let gofile =
-                gofile::parse(&SourceFile::new("Gofile", self.gofile), &options.build_args)
-                    .unwrap();
+                gofile::parse(&TextFile::new("Gofile", self.gofile), &options.build_args).unwrap();
             let mut files = MemoryFiles::new(&[]);
             files
                 .files
@@ -69,10 +68,9 @@ impl Case {
         } else {
             MemoryFiles::new(&self.files)
         };
-        let module_dir =
-            gofile::parse(&SourceFile::new("Gofile", self.gofile), &options.build_args)
-                .map(|g| g.module.value)
-                .unwrap_or_default();
+        let module_dir = gofile::parse(&TextFile::new("Gofile", self.gofile), &options.build_args)
+            .map(|g| g.module.value)
+            .unwrap_or_default();
         context
             .files
             .insert(join(&module_dir, "go.mod"), self.gomod.as_bytes().to_vec());
@@ -511,7 +509,7 @@ fn build_args_are_substituted_before_paths_are_checked() {
             "Gofile:2:11: package path `cmd/a\\nb` contains '\\n'",
         ),
     ] {
-        let source = SourceFile::new("Gofile", text);
+        let source = TextFile::new("Gofile", text);
         let args = BTreeMap::from([("PKG".to_string(), pkg.to_string())]);
         let err = gofile::parse(&source, &args).unwrap_err();
         assert_eq!(err.headlines(), [message], "PKG={pkg:?}");
@@ -522,7 +520,7 @@ fn build_args_are_substituted_before_paths_are_checked() {
 fn a_double_dash_in_flags_is_refused() {
     for flag in ["--", "-"] {
         let text = format!("[services.api]\npackage = \".\"\nflags = [\"{flag}\"]\n");
-        let source = SourceFile::new("Gofile", text.as_str());
+        let source = TextFile::new("Gofile", text.as_str());
         let err = gofile::parse(&source, &BTreeMap::new()).unwrap_err();
         assert_eq!(
             err.headlines(),
@@ -589,10 +587,10 @@ const SHOP: &[(&str, &str)] = &[
     ("README.md", "docs"),
 ];
 
-fn selected(sources: &StepSources) -> (&[String], &[String]) {
+fn selected(sources: &StepFiles) -> (&[String], &[String]) {
     match sources {
-        StepSources::Selected { files, dirs, .. } => (files, dirs),
-        StepSources::Whole { reason } => {
+        StepFiles::Selected { files, dirs, .. } => (files, dirs),
+        StepFiles::Whole { reason } => {
             panic!("expected selected files, got the whole context: {reason}")
         }
     }
@@ -601,7 +599,7 @@ fn selected(sources: &StepSources) -> (&[String], &[String]) {
 #[test]
 fn each_service_sees_only_the_packages_it_reaches() {
     let plan = Case::new(TWO_SERVICES).files(SHOP).ok();
-    let (api_files, api_dirs) = selected(&plan.services[0].sources);
+    let (api_files, api_dirs) = selected(&plan.services[0].files);
     assert_eq!(
         api_files,
         [
@@ -614,7 +612,7 @@ fn each_service_sees_only_the_packages_it_reaches() {
         ]
     );
     assert!(api_dirs.is_empty());
-    let (worker_files, worker_dirs) = selected(&plan.services[1].sources);
+    let (worker_files, worker_dirs) = selected(&plan.services[1].files);
     assert_eq!(
         worker_files,
         [
@@ -654,7 +652,7 @@ fn the_standard_library_and_shared_packages_compile_once_before_the_services() {
         stdlib.command.name,
         "[stdlib] go build 4 standard library packages"
     );
-    assert_eq!(stdlib.sources, None, "it runs while the modules download");
+    assert_eq!(stdlib.files, None, "it runs while the modules download");
     assert_eq!(stdlib.after, None);
     assert_eq!(stdlib.command.cwd, "/");
 
@@ -678,7 +676,7 @@ fn the_standard_library_and_shared_packages_compile_once_before_the_services() {
     );
     assert_eq!(shared.after, Some(0));
     assert_eq!(env_value(&shared.command, "GOPROXY"), Some("off"));
-    let (files, _) = selected(shared.sources.as_ref().unwrap());
+    let (files, _) = selected(shared.files.as_ref().unwrap());
     assert_eq!(
         files,
         [
@@ -761,8 +759,8 @@ fn unsure_analysis_falls_back_to_the_whole_context_and_says_why() {
     .files(&files)
     .ok();
     assert_eq!(
-        plan.services[0].sources,
-        StepSources::Whole {
+        plan.services[0].files,
+        StepFiles::Whole {
             reason: "internal/api uses cgo".into()
         }
     );
@@ -771,8 +769,8 @@ fn unsure_analysis_falls_back_to_the_whole_context_and_says_why() {
         "[api] go build ./cmd/api (whole context: internal/api uses cgo)"
     );
     assert_eq!(
-        plan.services[1].sources,
-        StepSources::Whole {
+        plan.services[1].files,
+        StepFiles::Whole {
             reason: "`example.com/shop/internal/generated` is not in the build context".into()
         }
     );
@@ -798,7 +796,7 @@ fn services_in_a_module_subdirectory_select_paths_from_the_context_root() {
             ("svc/lib/lib.go", "package lib\n"),
         ])
         .ok();
-    let (files, _) = selected(&plan.services[0].sources);
+    let (files, _) = selected(&plan.services[0].files);
     assert_eq!(
         files,
         ["svc/cmd/api/main.go", "svc/go.mod", "svc/lib/lib.go"]
@@ -834,7 +832,7 @@ fn a_vendor_directory_replaces_the_download() {
     assert!(plan.download.is_none());
     let api = &plan.services[0];
     assert_eq!(api.build.args[5], "-mod=vendor");
-    assert_eq!(selected(&api.sources).1, ["vendor"]);
+    assert_eq!(selected(&api.files).1, ["vendor"]);
     let [shared] = plan.precompile.as_slice() else {
         panic!("only a shared step: no standard library imports")
     };
@@ -845,7 +843,7 @@ fn a_vendor_directory_replaces_the_download() {
             .args
             .contains(&"example.com/quote".to_string())
     );
-    assert_eq!(selected(shared.sources.as_ref().unwrap()).1, ["vendor"]);
+    assert_eq!(selected(shared.files.as_ref().unwrap()).1, ["vendor"]);
 }
 
 #[test]
@@ -855,7 +853,7 @@ fn the_gofile_can_force_either_mode() {
         .ok();
     assert!(modules.download.is_some());
     assert_eq!(modules.services[0].build.args[5], "-mod=readonly");
-    assert!(selected(&modules.services[0].sources).1.is_empty());
+    assert!(selected(&modules.services[0].files).1.is_empty());
 
     let mut without_vendor = VENDORED.to_vec();
     without_vendor.retain(|(path, _)| !path.starts_with("vendor/"));
@@ -906,11 +904,11 @@ fn a_workspace_reaches_the_download_and_every_compile() {
     assert_eq!(env_value(&download.command, "GOWORK"), Some("/src/go.work"));
     let api = &plan.services[0];
     assert_eq!(env_value(&api.build, "GOWORK"), Some("/src/go.work"));
-    let StepSources::Selected {
+    let StepFiles::Selected {
         files: selected, ..
-    } = &api.sources
+    } = &api.files
     else {
-        panic!("{:?}", api.sources)
+        panic!("{:?}", api.files)
     };
     assert_eq!(
         selected,
@@ -961,8 +959,8 @@ fn vcs_stamps_are_opt_in_and_bring_git_into_the_step() {
         .ok();
     let api = &plain.services[0];
     assert!(api.build.args.contains(&"-buildvcs=false".to_string()));
-    let StepSources::Selected { dirs, .. } = &api.sources else {
-        panic!("{:?}", api.sources)
+    let StepFiles::Selected { dirs, .. } = &api.files else {
+        panic!("{:?}", api.files)
     };
     assert!(dirs.is_empty(), "no .git without buildvcs: {dirs:?}");
 
@@ -973,8 +971,8 @@ fn vcs_stamps_are_opt_in_and_bring_git_into_the_step() {
     assert!(api.build.args.contains(&"-buildvcs=true".to_string()));
     assert_eq!(env_value(&api.build, "GIT_CONFIG_VALUE_0"), Some("*"));
     assert_eq!(
-        api.sources,
-        StepSources::Whole {
+        api.files,
+        StepFiles::Whole {
             reason: "buildvcs stamps the whole checkout".into()
         }
     );
@@ -993,10 +991,10 @@ fn vcs_stamps_are_opt_in_and_bring_git_into_the_step() {
 #[test]
 fn the_cgo_base_follows_the_builder_s_debian_release() {
     let text = "[services.c]\npackage = \".\"\ncgo = true\n";
-    let source = SourceFile::new("Gofile", text);
+    let source = TextFile::new("Gofile", text);
     let options = BuildOptions::default();
     let gofile = gofile::parse(&source, &options.build_args).unwrap();
-    let gomod = GoMod::parse(&SourceFile::new("go.mod", "module m\ngo 1.24\n")).unwrap();
+    let gomod = GoMod::parse(&TextFile::new("go.mod", "module m\ngo 1.24\n")).unwrap();
     let tree = SourceTree::unscanned(ModuleLayout::single("m", "."), &[".".into()], "test");
     let plan_with = |builder: &BuilderConfig, options: &BuildOptions| {
         let inputs = PlanInputs {
@@ -1008,7 +1006,7 @@ fn the_cgo_base_follows_the_builder_s_debian_release() {
             builder,
             build_platform: Platform::linux("amd64"),
             excludes: vec![],
-            sources: &tree,
+            scan: &tree,
         };
         plan(&inputs, Platform::linux("amd64"))
     };

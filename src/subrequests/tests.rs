@@ -3,8 +3,8 @@ use crate::gofile;
 use crate::gosource::MemoryFiles;
 use crate::gosource::tests::scan_now;
 
-fn parsed(text: &str) -> (Gofile, SourceFile) {
-    let source = SourceFile::new("Gofile", text);
+fn parsed(text: &str) -> (Gofile, TextFile) {
+    let source = TextFile::new("Gofile", text);
     let gofile = gofile::parse_declarations(&source, &Default::default()).unwrap();
     (gofile, source)
 }

@@ -12,7 +12,7 @@ use crate::gosource::{SourceTree, join};
 /// The context files a step sees.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum StepSources {
+pub enum StepFiles {
     /// Exactly these context-relative paths: `files` one by one, `dirs` with everything under
     /// them (directories named by `//go:embed` patterns).
     Selected {
@@ -80,20 +80,20 @@ fn embed_leaves(pattern: &str) -> bool {
 /// and, when building from it, `vendor/`; or the whole context when the reach is unsure or
 /// when stamping VCS information (git compares the whole checkout with `.git`: a partial one
 /// would stamp every build `vcs.modified`).
-pub fn step_sources(
+pub fn step_files(
     tree: &SourceTree,
     dirs: &BTreeSet<String>,
     unsure: Option<&str>,
     vendor: bool,
     vcs: bool,
-) -> StepSources {
+) -> StepFiles {
     if let Some(reason) = unsure {
-        return StepSources::Whole {
+        return StepFiles::Whole {
             reason: reason.to_string(),
         };
     }
     if vcs {
-        return StepSources::Whole {
+        return StepFiles::Whole {
             reason: "buildvcs stamps the whole checkout".to_string(),
         };
     }
@@ -117,11 +117,11 @@ pub fn step_sources(
         }
     }
     if files.is_empty() {
-        return StepSources::Whole {
+        return StepFiles::Whole {
             reason: "no go.mod or package files found".to_string(),
         };
     }
-    StepSources::Selected {
+    StepFiles::Selected {
         files: files.into_iter().collect(),
         dirs: embedded.into_iter().collect(),
         packages: dirs.len(),
