@@ -1,5 +1,5 @@
-//! Errors that point into a file the user wrote (the Gofile, go.mod, go.work) (`Gofile:LINE:COL: message`), rendered with the
-//! offending line underlined, as cargo and rustc do.
+//! Errors that point into a file the user wrote, the Gofile, go.mod or go.work
+//! (`Gofile:LINE:COL: message`), rendered with the offending line underlined, as cargo does.
 
 use std::fmt;
 use std::ops::Range;
