@@ -13,7 +13,7 @@ use crate::gofile::Gofile;
 use crate::image::image_config;
 use crate::lower;
 use crate::options::BuildOptions;
-use crate::pipeline::Inputs;
+use crate::pipeline::{Inputs, Phases};
 use crate::plan::{self, Base, ImageOrigin, Plan, ResultPlan, binary_path};
 
 /// The Gofile a build was planned from, for errors found while solving.
@@ -68,7 +68,9 @@ pub async fn build_image(
     plan: &plan::Plan,
     loaded: &LoadedGofile<'_>,
     started: Instant,
+    phases: &Phases,
 ) -> Result<(SolvedRef, Vec<u8>), FrontendError> {
+    let platform = plan.target_platform.to_string();
     let definition = lower::lower(plan, &inputs.context_source);
     let definition_bytes = definition.encoded_len();
     // BuildKit sends a frontend's stderr to the daemon log: the benchmarks read this line there.
@@ -88,13 +90,20 @@ pub async fn build_image(
     let base_config = match base {
         Base::Scratch => None,
         Base::Image(reference) => Some(
-            inputs
-                .image_config(reference, &plan.target_platform)
+            phases
+                .time_with(
+                    "resolve-base",
+                    &platform,
+                    inputs.image_config(reference, &plan.target_platform),
+                )
                 .await
                 .map_err(|status| unresolved_base(reference, status, plan, service, loaded))?,
         ),
     };
-    let solved = inputs.client.solve(definition.0).await.map_err(|source| {
+    let solving = Instant::now();
+    let solved = inputs.client.solve(definition.0).await;
+    phases.record_with("solve", solving.elapsed(), platform);
+    let solved = solved.map_err(|source| {
         if source.code() == tonic::Code::ResourceExhausted {
             FrontendError::DefinitionTooLarge {
                 services: plan.services.len(),

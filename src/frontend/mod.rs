@@ -16,7 +16,7 @@ use futures_util::future::try_join_all;
 use crate::gateway::{Client, SolvedRef, stdio_channel};
 use crate::gofile;
 use crate::options::{BuildOptions, InputLocals};
-use crate::pipeline::{self, GofileInput};
+use crate::pipeline::{self, GofileInput, Phases};
 use crate::proto::google::rpc::Status;
 use crate::subrequests;
 use error::{CODE_UNKNOWN, FrontendError};
@@ -56,7 +56,10 @@ pub fn serve() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let (returned, failure) = match build(&client, started).await {
+        let phases = Phases::default();
+        let outcome = build(&client, started, &phases).await;
+        eprint!("{phases}");
+        let (returned, failure) = match outcome {
             Ok(Outcome::Image(solved, metadata)) => {
                 (client.return_result(Some(solved), metadata).await, None)
             }
@@ -117,20 +120,24 @@ fn options_from_env() -> Vec<(String, String)> {
         .collect()
 }
 
-async fn build(client: &Client, started: Instant) -> Result<Outcome, FrontendError> {
+async fn build(
+    client: &Client,
+    started: Instant,
+    phases: &Phases,
+) -> Result<Outcome, FrontendError> {
     let pairs = options_from_env();
     let pairs = || pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let options = BuildOptions::from_pairs(pairs())?;
     let client = &client.importing(&options.cache_imports);
     let locals = InputLocals::from_pairs(pairs());
     let inputs = GatewayInputs::new(client, &locals, &options);
-    let gofile_input = pipeline::read_gofile(&inputs).await?;
+    let gofile_input = pipeline::read_gofile(&inputs, phases).await?;
     if let Some(request) = options.request.as_deref() {
-        return answer(&inputs, request, &gofile_input, &options)
+        return answer(&inputs, request, &gofile_input, &options, phases)
             .await
             .map(Outcome::Answer);
     }
-    let planned = pipeline::plan(&inputs, &gofile_input, &options).await?;
+    let planned = pipeline::plan(&inputs, &gofile_input, &options, phases).await?;
     let loaded = LoadedGofile {
         gofile: &planned.gofile,
         source: &gofile_input.source,
@@ -140,7 +147,7 @@ async fn build(client: &Client, started: Instant) -> Result<Outcome, FrontendErr
         planned
             .plans
             .iter()
-            .map(|plan| image::build_image(&inputs, plan, &loaded, started)),
+            .map(|plan| image::build_image(&inputs, plan, &loaded, started, phases)),
     )
     .await?;
     let (solved, metadata) = image::result(&planned.plans, images, &options);
@@ -160,6 +167,7 @@ async fn answer(
     request: &str,
     gofile_input: &GofileInput,
     options: &BuildOptions,
+    phases: &Phases,
 ) -> Result<BTreeMap<String, Vec<u8>>, FrontendError> {
     let source = &gofile_input.source;
     let gofile =
@@ -170,7 +178,7 @@ async fn answer(
         subrequests::OUTLINE => subrequests::outline(&gofile, source, options),
         subrequests::LINT => {
             let roots = subrequests::lint_roots(&gofile);
-            let tree = pipeline::source_tree(inputs, gofile_input, &gofile, &roots).await?;
+            let tree = pipeline::source_tree(inputs, gofile_input, &gofile, &roots, phases).await?;
             subrequests::lint(&gofile, source, &tree)
         }
         other => return Err(FrontendError::UnsupportedRequest(other.to_string())),

@@ -8,6 +8,7 @@
 
 mod local;
 mod memory;
+mod phases;
 
 use std::future::Future;
 
@@ -24,6 +25,7 @@ use crate::platform::Platform;
 
 pub use local::LocalInputs;
 pub use memory::MemoryInputs;
+pub use phases::Phases;
 
 /// Where a build's inputs come from. Files that do not exist are `None`, not errors.
 pub trait Inputs {
@@ -92,10 +94,13 @@ pub struct Planned {
     pub plans: Vec<Plan>,
 }
 
-pub async fn read_gofile<I: Inputs>(inputs: &I) -> Result<GofileInput, LoadError<I::Error>> {
+pub async fn read_gofile<I: Inputs>(
+    inputs: &I,
+    phases: &Phases,
+) -> Result<GofileInput, LoadError<I::Error>> {
     let name = inputs.gofile_name().to_string();
-    let [text, beside_ignore] = inputs
-        .gofile()
+    let [text, beside_ignore] = phases
+        .time("read-gofile", inputs.gofile())
         .await
         .map_err(read_error(format!("reading {name}")))?;
     let text = text.ok_or_else(|| {
@@ -114,10 +119,11 @@ pub async fn plan<I: Inputs>(
     inputs: &I,
     gofile_input: &GofileInput,
     options: &BuildOptions,
+    phases: &Phases,
 ) -> Result<Planned, LoadError<I::Error>> {
     let source = &gofile_input.source;
     let gofile = gofile::parse(source, &options.build_args).map_err(PlanError::Gofile)?;
-    let context = read_context(inputs, gofile_input, &gofile).await?;
+    let context = read_context(inputs, gofile_input, &gofile, phases).await?;
     let build_platform = inputs.build_platform();
     let builder_image = plan::builder_image(&gofile, &context.gomod, options, source)?;
     let roots = plan::scan_roots(&gofile, options);
@@ -125,12 +131,18 @@ pub async fn plan<I: Inputs>(
     let uses_cgo = gofile.services.iter().any(|s| s.build.cgo);
     // Independent round trips to the daemon.
     let (tree, builder_config, os_release) = join3(
-        scan::<I>(&context, &gofile, &roots),
-        inputs.image_config(&builder_image, &build_platform),
+        scan::<I>(&context, &gofile, &roots, phases),
+        phases.time(
+            "builder-config",
+            inputs.image_config(&builder_image, &build_platform),
+        ),
         async {
             match uses_cgo {
-                true => inputs
-                    .image_file(&builder_image, &build_platform, OS_RELEASE)
+                true => phases
+                    .time(
+                        "builder-os-release",
+                        inputs.image_file(&builder_image, &build_platform, OS_RELEASE),
+                    )
                     .await
                     .map_err(read_error(format!(
                         "loading the builder image {builder_image}"
@@ -151,6 +163,7 @@ pub async fn plan<I: Inputs>(
             ))
         })?
         .with_os_release(&String::from_utf8_lossy(&os_release?.unwrap_or_default()));
+    let planning = std::time::Instant::now();
     let plans = plan::plan_platforms(&PlanInputs {
         gofile: &gofile,
         gofile_source: source,
@@ -162,6 +175,7 @@ pub async fn plan<I: Inputs>(
         excludes: context.excludes,
         scan: &tree,
     })?;
+    phases.record("plan", planning.elapsed());
     Ok(Planned {
         gofile,
         gomod: context.gomod,
@@ -175,8 +189,9 @@ pub async fn load_and_plan<I: Inputs>(
     inputs: &I,
     options: &BuildOptions,
 ) -> Result<(GofileInput, Planned), LoadError<I::Error>> {
-    let gofile_input = read_gofile(inputs).await?;
-    let planned = plan(inputs, &gofile_input, options).await?;
+    let phases = Phases::default();
+    let gofile_input = read_gofile(inputs, &phases).await?;
+    let planned = plan(inputs, &gofile_input, options, &phases).await?;
     Ok((gofile_input, planned))
 }
 
@@ -186,9 +201,10 @@ pub async fn source_tree<I: Inputs>(
     gofile_input: &GofileInput,
     gofile: &Gofile,
     roots: &[String],
+    phases: &Phases,
 ) -> Result<SourceTree, LoadError<I::Error>> {
-    let context = read_context(inputs, gofile_input, gofile).await?;
-    scan::<I>(&context, gofile, roots).await
+    let context = read_context(inputs, gofile_input, gofile, phases).await?;
+    scan::<I>(&context, gofile, roots, phases).await
 }
 
 const SCAN_FAILED: &str = "the Go sources could not be read";
@@ -209,10 +225,14 @@ async fn read_context<I: Inputs>(
     inputs: &I,
     gofile_input: &GofileInput,
     gofile: &Gofile,
+    phases: &Phases,
 ) -> Result<Context<I::Context>, LoadError<I::Error>> {
     let gomod_path = gosource::join(&gofile.module.value, "go.mod");
-    let [gomod, context_ignore] = inputs
-        .context_files([&gomod_path, ".dockerignore"])
+    let [gomod, context_ignore] = phases
+        .time(
+            "read-go-mod",
+            inputs.context_files([&gomod_path, ".dockerignore"]),
+        )
         .await
         .map_err(read_error("loading go.mod and .dockerignore"))?;
     let gomod = gomod.ok_or_else(|| {
@@ -230,8 +250,8 @@ async fn read_context<I: Inputs>(
     let excludes = dockerignore::parse(&String::from_utf8_lossy(
         ignore.map(Vec::as_slice).unwrap_or_default(),
     ));
-    let files = inputs
-        .context(&excludes)
+    let files = phases
+        .time("load-context", inputs.context(&excludes))
         .await
         .map_err(read_error("loading the build context"))?;
     Ok(Context {
@@ -248,31 +268,45 @@ async fn scan<I: Inputs>(
     context: &Context<I::Context>,
     gofile: &Gofile,
     roots: &[String],
+    phases: &Phases,
 ) -> Result<SourceTree, LoadError<I::Error>> {
     let use_workspace = gofile.workspace.as_ref().is_none_or(|w| w.value);
-    let modules = gosource::discover(
+    let discovered = gosource::discover(
         &context.files,
         &context.gomod,
         &context.gomod_source,
         &gofile.module.value,
         use_workspace,
-    )
-    .await
-    .map_err(|err| match err {
-        LayoutError::Read(error) => LoadError::Read {
-            context: "reading the module files".to_string(),
-            error,
-        },
-        LayoutError::Source(diagnostics) => PlanError::Gofile(diagnostics).into(),
-    })?;
-    Ok(gosource::scan(&context.files, modules.clone(), roots)
+    );
+    let modules = phases
+        .time("discover-modules", discovered)
         .await
-        .unwrap_or_else(|error| {
-            // The step names say what happened; the detail differs between drivers and
-            // runs, and would change the definition's digest.
-            eprintln!("gofrontend: {SCAN_FAILED}: {}", I::reason(&error));
-            SourceTree::unscanned(modules, roots, SCAN_FAILED)
-        }))
+        .map_err(|err| match err {
+            LayoutError::Read(error) => LoadError::Read {
+                context: "reading the module files".to_string(),
+                error,
+            },
+            LayoutError::Source(diagnostics) => PlanError::Gofile(diagnostics).into(),
+        })?;
+    let started = std::time::Instant::now();
+    let scanned = gosource::scan(&context.files, modules.clone(), roots).await;
+    let tree = scanned.unwrap_or_else(|error| {
+        // The step names say what happened; the detail differs between drivers and
+        // runs, and would change the definition's digest.
+        eprintln!("gofrontend: {SCAN_FAILED}: {}", I::reason(&error));
+        SourceTree::unscanned(modules, roots, SCAN_FAILED)
+    });
+    let (packages, files) = tree
+        .packages
+        .values()
+        .flatten()
+        .fold((0, 0), |(p, f), package| (p + 1, f + package.files.len()));
+    phases.record_with(
+        "scan",
+        started.elapsed(),
+        format!("{packages} packages, {files} files"),
+    );
+    Ok(tree)
 }
 
 /// A builder image that cannot be resolved, reported where it was chosen: go.mod's `go` or
