@@ -177,18 +177,44 @@ pub async fn scan<S: SourceFiles>(
             .buffered(CONCURRENCY)
             .try_collect()
             .await?;
-        let read: Vec<(String, Option<Package>)> = stream::iter(listed)
-            .map(|(dir, entries)| async move {
-                match entries {
-                    None => Ok((dir, None)),
-                    Some(entries) => read_package(files, &dir, entries)
-                        .await
-                        .map(|package| (dir, Some(package))),
-                }
+        // Every Go file of the round's packages in one stream, so a package of thousands of
+        // files is read with as many requests in flight as many small packages are.
+        let mut read: Vec<(String, Option<PackageReader>)> = listed
+            .into_iter()
+            .map(|(dir, entries)| {
+                let package = entries.map(|entries| PackageReader::new(&dir, entries));
+                (dir, package)
+            })
+            .collect();
+        let paths: Vec<(usize, String, String)> = read
+            .iter()
+            .enumerate()
+            .filter_map(|(index, (dir, package))| Some((index, dir, package.as_ref()?)))
+            .flat_map(|(index, dir, package)| {
+                package
+                    .go_files
+                    .iter()
+                    .map(move |name| (index, name.clone(), join(dir, name)))
+            })
+            .collect();
+        let go_files: Vec<(usize, String, String, GoFile)> = stream::iter(paths)
+            .map(|(index, name, path)| async move {
+                read_go_file(files, &path)
+                    .await
+                    .map(|file| (index, name, path, file))
             })
             .buffered(CONCURRENCY)
             .try_collect()
             .await?;
+        for (index, name, path, file) in go_files {
+            if let Some(package) = &mut read[index].1 {
+                package.add(&name, &path, file);
+            }
+        }
+        let read: Vec<(String, Option<Package>)> = read
+            .into_iter()
+            .map(|(dir, package)| (dir, package.map(PackageReader::finish)))
+            .collect();
         for (dir, package) in read {
             if let Some(package) = &package {
                 pending.extend(
@@ -205,63 +231,62 @@ pub async fn scan<S: SourceFiles>(
     Ok(tree)
 }
 
-async fn read_package<S: SourceFiles>(
-    files: &S,
-    dir: &str,
-    entries: Vec<Entry>,
-) -> Result<Package, S::Error> {
-    let mut package = Package::default();
-    let mut go_files = Vec::new();
-    for entry in entries {
-        match entry.kind {
-            EntryKind::Dir => package.subdirs.push(entry.name),
-            EntryKind::File if entry.name.ends_with("_test.go") => {}
-            EntryKind::File => {
-                if is_go_source(&entry.name) {
-                    go_files.push(entry.name.clone());
+/// A package being read: its entries sorted out, then its Go files added as they are read.
+struct PackageReader {
+    package: Package,
+    go_files: Vec<String>,
+    pure_go_file: bool,
+}
+
+impl PackageReader {
+    fn new(dir: &str, entries: Vec<Entry>) -> Self {
+        let mut package = Package::default();
+        let mut go_files = Vec::new();
+        for entry in entries {
+            match entry.kind {
+                EntryKind::Dir => package.subdirs.push(entry.name),
+                EntryKind::File if entry.name.ends_with("_test.go") => {}
+                EntryKind::File => {
+                    if is_go_source(&entry.name) {
+                        go_files.push(entry.name.clone());
+                    }
+                    package.files.push(entry.name);
                 }
-                package.files.push(entry.name);
+                EntryKind::Symlink => {
+                    package
+                        .unsure
+                        .get_or_insert(format!("{} is a symbolic link", join(dir, &entry.name)));
+                }
+                EntryKind::Other => {}
             }
-            EntryKind::Symlink => {
-                package
-                    .unsure
-                    .get_or_insert(format!("{} is a symbolic link", join(dir, &entry.name)));
-            }
-            EntryKind::Other => {}
+        }
+        package.files.sort();
+        package.subdirs.sort();
+        Self {
+            package,
+            go_files,
+            pure_go_file: false,
         }
     }
-    package.files.sort();
-    package.subdirs.sort();
-    let mut pure_go_file = false;
-    for name in go_files {
-        let path = join(dir, &name);
-        let mut text = files.read(&path, Some(HEADER_READ_LIMIT)).await?;
-        let mut whole = text.len() < HEADER_READ_LIMIT;
-        let mut parsed = header::parse(&text, whole);
-        if parsed == Ok(Parsed::Truncated) {
-            text = files.read(&path, None).await?;
-            whole = true;
-            parsed = header::parse(&text, whole);
-        }
-        let header = match parsed {
+
+    fn add(&mut self, name: &str, path: &str, file: GoFile) {
+        let package = &mut self.package;
+        let header = match file.parsed {
             Ok(Parsed::Header(header)) => header,
             Ok(Parsed::Truncated) => {
                 package
                     .unsure
                     .get_or_insert(format!("{path} changed while it was read"));
-                continue;
+                return;
             }
             Err(err) => {
                 package
                     .unsure
                     .get_or_insert(format!("cannot read the imports of {path}: {err}"));
-                continue;
+                return;
             }
         };
-        if header.imports.iter().any(|i| i == "embed") {
-            if !whole {
-                text = files.read(&path, None).await?;
-            }
+        if let Some(text) = file.embed_text {
             match header::embed_patterns(&text) {
                 Ok(patterns) => package.embeds.extend(patterns),
                 Err(err) => {
@@ -273,8 +298,8 @@ async fn read_package<S: SourceFiles>(
         }
         let imports_c = header.imports.iter().any(|i| i == "C");
         package.cgo |= imports_c;
-        pure_go_file |= !imports_c;
-        if builds_everywhere(&name, &header) {
+        self.pure_go_file |= !imports_c;
+        if builds_everywhere(name, &header) {
             package.names.insert(header.package.clone());
             package
                 .unconstrained_imports
@@ -282,8 +307,36 @@ async fn read_package<S: SourceFiles>(
         }
         package.imports.extend(header.imports);
     }
-    package.needs_cgo = package.cgo && !pure_go_file && package.unsure.is_none();
-    Ok(package)
+
+    fn finish(mut self) -> Package {
+        let package = &mut self.package;
+        package.needs_cgo = package.cgo && !self.pure_go_file && package.unsure.is_none();
+        self.package
+    }
+}
+
+/// One Go file's header, and its whole text when it embeds files.
+struct GoFile {
+    parsed: Result<Parsed, HeaderError>,
+    embed_text: Option<Vec<u8>>,
+}
+
+async fn read_go_file<S: SourceFiles>(files: &S, path: &str) -> Result<GoFile, S::Error> {
+    let mut text = files.read(path, Some(HEADER_READ_LIMIT)).await?;
+    let mut whole = text.len() < HEADER_READ_LIMIT;
+    let mut parsed = header::parse(&text, whole);
+    if parsed == Ok(Parsed::Truncated) {
+        text = files.read(path, None).await?;
+        whole = true;
+        parsed = header::parse(&text, whole);
+    }
+    let embeds = matches!(&parsed, Ok(Parsed::Header(header)) if header.imports.iter().any(|i| i == "embed"));
+    let embed_text = match (embeds, whole) {
+        (false, _) => None,
+        (true, true) => Some(text),
+        (true, false) => Some(files.read(path, None).await?),
+    };
+    Ok(GoFile { parsed, embed_text })
 }
 
 /// Go compiles `.go` files whose names do not start with `_` or `.`.
