@@ -55,8 +55,13 @@ fn step_context(sources: &StepFiles, context: &Output, prefix: &str) -> Output {
             let mut copy = CopyOp::onto(
                 None,
                 format!(
-                    "{prefix}select {} files of {packages} package{}",
+                    "{prefix}select {} files{} of {packages} package{}",
                     files.len(),
+                    match dirs.len() {
+                        0 => String::new(),
+                        1 => " and 1 directory".to_string(),
+                        n => format!(" and {n} directories"),
+                    },
                     if *packages == 1 { "" } else { "s" }
                 ),
             );

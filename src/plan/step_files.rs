@@ -14,7 +14,7 @@ use crate::gosource::{SourceTree, join};
 #[serde(rename_all = "snake_case")]
 pub enum StepFiles {
     /// Exactly these context-relative paths: `files` one by one, `dirs` with everything under
-    /// them (directories named by `//go:embed` patterns).
+    /// them (directories named by `//go:embed` patterns, and packages of many files).
     Selected {
         files: Vec<String>,
         dirs: Vec<String>,
@@ -76,6 +76,9 @@ fn embed_leaves(pattern: &str) -> bool {
     pattern.starts_with('/') || pattern.split('/').any(|part| part == "..")
 }
 
+/// Past this many files, a package is copied as a directory.
+const LARGE_PACKAGE_FILES: usize = 256;
+
 /// The files of `dirs`, the subdirectories their `//go:embed` patterns name, the module files
 /// and, when building from it, `vendor/`; or the whole context when the reach is unsure or
 /// when stamping VCS information (git compares the whole checkout with `.git`: a partial one
@@ -106,7 +109,14 @@ pub fn step_files(
         let Some(Some(package)) = tree.packages.get(dir) else {
             continue;
         };
-        files.extend(package.files.iter().map(|name| join(dir, name)));
+        // A copy action per file: thousands of them make BuildKit v0.8 time out
+        // (`flightcontrol: exceeded retry timeout`), so a large package without subpackages
+        // comes as its directory, its tests with it.
+        if package.files.len() > LARGE_PACKAGE_FILES && package.subdirs.is_empty() {
+            embedded.insert(dir.clone());
+        } else {
+            files.extend(package.files.iter().map(|name| join(dir, name)));
+        }
         for pattern in &package.embeds {
             let first = embed_path(pattern).split('/').next().unwrap_or_default();
             if first.contains(['*', '?', '[', '\\']) {

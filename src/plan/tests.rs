@@ -785,6 +785,30 @@ fn unsure_analysis_falls_back_to_the_whole_context_and_says_why() {
 }
 
 #[test]
+fn a_package_of_many_files_is_selected_as_its_directory() {
+    // Case takes its files for the whole test run.
+    let names: &'static [String] = (0..300)
+        .map(|i| format!("internal/big/f{i}.go"))
+        .collect::<Vec<_>>()
+        .leak();
+    let mut files: Vec<(&str, &str)> = names
+        .iter()
+        .map(|name| (name.as_str(), "package big\n"))
+        .collect();
+    files.push(("go.mod", "module example.com/shop\n"));
+    files.push((
+        "cmd/api/main.go",
+        "package main\nimport \"example.com/shop/internal/big\"\n",
+    ));
+    let plan = Case::new("[services.api]\npackage = \"./cmd/api\"\n")
+        .files(&files)
+        .ok();
+    let (files, dirs) = selected(&plan.services[0].files);
+    assert_eq!(files, ["cmd/api/main.go", "go.mod"]);
+    assert_eq!(dirs, ["internal/big"]);
+}
+
+#[test]
 fn services_in_a_module_subdirectory_select_paths_from_the_context_root() {
     let plan = Case::new("module = \"svc\"\n[services.api]\npackage = \"./cmd/api\"\n")
         .files(&[
