@@ -163,7 +163,20 @@ def dockerfile(services):
     text = DOCKERFILE_HEAD + "".join(DOCKERFILE_SERVICE.format(s=s) for s in services)
     text += "\n# Every binary in one image, as gofrontend builds without --target.\nFROM ${BASE} AS all\n"
     text += "".join(f"COPY --from=build-{s} /out/{s} /usr/local/bin/{s}\n" for s in services)
-    return text
+    return text + DOCKERFILE_FLOOR
+
+
+# The cold floor: every service in one `go build`, so one action graph keeps every core busy.
+DOCKERFILE_FLOOR = """
+FROM modules AS build-floor
+RUN --mount=type=bind,target=. \\
+    --mount=type=cache,target=/go/pkg/mod \\
+    --mount=type=cache,target=/root/.cache/go-build \\
+    go build -trimpath -o /out/ ./cmd/...
+
+FROM ${BASE} AS floor
+COPY --from=build-floor /out/ /usr/local/bin/
+"""
 
 
 def gofile(services):
