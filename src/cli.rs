@@ -212,7 +212,7 @@ fn plan_local(args: &PlanArgs) -> anyhow::Result<plan::Plan> {
              (the frontend builds several at once)"
         );
     }
-    let (_, mut planned) = tokio::runtime::Builder::new_current_thread()
+    let mut planned = tokio::runtime::Builder::new_current_thread()
         .build()
         .context("cannot start the async runtime")?
         .block_on(pipeline::load_and_plan(&inputs, &options))

@@ -44,8 +44,8 @@ pub fn context(context: &ContextLocal, excludes: &[String]) -> Output {
 /// What a step mounts at the source directory: the files it selects, copied out of the
 /// context (content-addressed, so edits elsewhere leave the copy and the step cached), or the
 /// whole context.
-fn step_context(sources: &StepFiles, context: &Output, prefix: &str) -> Output {
-    match sources {
+fn step_context(files: &StepFiles, context: &Output, prefix: &str) -> Output {
+    match files {
         StepFiles::Whole { .. } => context.clone(),
         StepFiles::Selected {
             files,
@@ -87,7 +87,7 @@ fn scripts() -> Output {
         .build()
 }
 
-pub fn lower(plan: &Plan, context_source: &ContextLocal) -> Definition {
+pub fn lower(plan: &Plan, context_local: &ContextLocal) -> Definition {
     let builder = Builder {
         image: image(
             &plan.builder_image,
@@ -99,8 +99,8 @@ pub fn lower(plan: &Plan, context_source: &ContextLocal) -> Definition {
     };
     let modules = plan.download.as_ref().map(|download| {
         let module_files = Local {
-            name: context_source.name.clone(),
-            session_id: context_source.session_id.clone(),
+            name: context_local.name.clone(),
+            session_id: context_local.session_id.clone(),
             include_patterns: download.inputs.clone(),
             ..Local::default()
         }
@@ -126,7 +126,7 @@ pub fn lower(plan: &Plan, context_source: &ContextLocal) -> Definition {
             .output(MODULES_DIR)
             .expect("the module mount is writable")
     });
-    let sources = context(context_source, &plan.context.excludes);
+    let sources = context(context_local, &plan.context.excludes);
     // Each precompile step's output: its marker, or with cache layers its GOCACHE entries.
     let mut precompiled: Vec<Output> = Vec::with_capacity(plan.precompile.len());
     for step in &plan.precompile {

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::gateway::CacheImport;
-/// The LLB types options parse into, under the names `BuildOptions` gives them.
 use crate::llb::{NetworkMode, ResolveMode};
 use crate::platform::Platform;
 

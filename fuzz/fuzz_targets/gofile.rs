@@ -74,7 +74,7 @@ fuzz_target!(|data: &[u8]| {
         .expect("a runtime")
         .block_on(pipeline::load_and_plan(&inputs, &options));
     match result {
-        Ok((_, planned)) => {
+        Ok(planned) => {
             for plan in planned.plans {
                 let definition = lower(&plan, &ContextLocal::default());
                 assert!(!definition.to_bytes().is_empty());

@@ -71,7 +71,7 @@ pub async fn build_image(
     phases: &Phases,
 ) -> Result<(SolvedRef, Vec<u8>), FrontendError> {
     let platform = plan.target_platform.to_string();
-    let definition = lower::lower(plan, &inputs.context_source);
+    let definition = lower::lower(plan, &inputs.context_local);
     let definition_bytes = definition.encoded_len();
     // BuildKit sends a frontend's stderr to the daemon log: the benchmarks read this line there.
     eprintln!(
@@ -100,9 +100,9 @@ pub async fn build_image(
                 .map_err(|status| unresolved_base(reference, status, plan, service, loaded))?,
         ),
     };
-    let solving = Instant::now();
-    let solved = inputs.client.solve(definition.0).await;
-    phases.record_with("solve", solving.elapsed(), platform);
+    let solved = phases
+        .time_with("solve", &platform, inputs.client.solve(definition.0))
+        .await;
     let solved = solved.map_err(|source| {
         if source.code() == tonic::Code::ResourceExhausted {
             FrontendError::DefinitionTooLarge {

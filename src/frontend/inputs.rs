@@ -12,7 +12,7 @@ pub struct GatewayInputs<'c> {
     pub client: &'c Client,
     locals: &'c InputLocals,
     gofile_session: Option<String>,
-    pub context_source: ContextLocal,
+    pub context_local: ContextLocal,
     resolve_mode: ResolveMode,
 }
 
@@ -30,7 +30,7 @@ impl<'c> GatewayInputs<'c> {
             client,
             locals,
             gofile_session: session(&locals.gofile_local),
-            context_source: ContextLocal {
+            context_local: ContextLocal {
                 name: locals.context_local.clone(),
                 session_id: session(&locals.context_local),
             },
@@ -85,8 +85,8 @@ impl<'c> Inputs for GatewayInputs<'c> {
 
     async fn context_files(&self, paths: [&str; 2]) -> Result<[Option<Vec<u8>>; 2], tonic::Status> {
         let local = Local {
-            name: self.context_source.name.clone(),
-            session_id: self.context_source.session_id.clone(),
+            name: self.context_local.name.clone(),
+            session_id: self.context_local.session_id.clone(),
             follow_paths: paths.iter().map(|path| path.to_string()).collect(),
             ..Local::default()
         };
@@ -95,7 +95,7 @@ impl<'c> Inputs for GatewayInputs<'c> {
     }
 
     async fn context(&self, excludes: &[String]) -> Result<ContextFiles<'c>, tonic::Status> {
-        let context = Definition::marshal(&lower::context(&self.context_source, excludes));
+        let context = Definition::marshal(&lower::context(&self.context_local, excludes));
         let solved = self.client.solve(context.0).await?;
         Ok(ContextFiles::new(self.client, solved))
     }

@@ -85,11 +85,9 @@ pub struct GofileInput {
     beside_ignore: Option<Vec<u8>>,
 }
 
-/// What one build plans from and the plans it made.
+/// The Gofile a build planned from and the plans it made.
 pub struct Planned {
     pub gofile: Gofile,
-    pub gomod: GoMod,
-    pub gomod_source: TextFile,
     /// One per target platform, in the options' order.
     pub plans: Vec<Plan>,
 }
@@ -176,23 +174,17 @@ pub async fn plan<I: Inputs>(
         scan: &tree,
     })?;
     phases.record("plan", planning.elapsed());
-    Ok(Planned {
-        gofile,
-        gomod: context.gomod,
-        gomod_source: context.gomod_source,
-        plans,
-    })
+    Ok(Planned { gofile, plans })
 }
 
 /// [`read_gofile`], then [`plan()`].
 pub async fn load_and_plan<I: Inputs>(
     inputs: &I,
     options: &BuildOptions,
-) -> Result<(GofileInput, Planned), LoadError<I::Error>> {
+) -> Result<Planned, LoadError<I::Error>> {
     let phases = Phases::default();
     let gofile_input = read_gofile(inputs, &phases).await?;
-    let planned = plan(inputs, &gofile_input, options, &phases).await?;
-    Ok((gofile_input, planned))
+    plan(inputs, &gofile_input, options, &phases).await
 }
 
 /// The packages `roots` reach, for a Gofile parsed without build args (lint).
@@ -282,10 +274,7 @@ async fn scan<I: Inputs>(
         .time("discover-modules", discovered)
         .await
         .map_err(|err| match err {
-            LayoutError::Read(error) => LoadError::Read {
-                context: "reading the module files".to_string(),
-                error,
-            },
+            LayoutError::Read(error) => read_error("reading the module files")(error),
             LayoutError::Source(diagnostics) => PlanError::Gofile(diagnostics).into(),
         })?;
     let started = std::time::Instant::now();

@@ -19,7 +19,7 @@ where
     I::Error: std::fmt::Debug,
 {
     match block_on(load_and_plan(inputs, options)) {
-        Ok((_, planned)) => Ok(planned
+        Ok(planned) => Ok(planned
             .plans
             .iter()
             .map(|plan| {
@@ -100,7 +100,7 @@ fn a_scan_failure_gives_both_drivers_whole_context_steps() {
     let options = BuildOptions::default();
     let from_disk = outcome(&local(&copy), &options);
     let through_gateway = outcome(&in_memory, &options);
-    let (_, planned) = block_on(load_and_plan(&local(&copy), &options)).unwrap();
+    let planned = block_on(load_and_plan(&local(&copy), &options)).unwrap();
     std::fs::remove_dir_all(&copy).unwrap();
 
     assert_eq!(from_disk, through_gateway);

@@ -101,9 +101,9 @@ pub fn step_files(
         };
     }
     let mut files: BTreeSet<String> = tree.modules.files.iter().cloned().collect();
-    let mut embedded = BTreeSet::new();
+    let mut whole_dirs = BTreeSet::new();
     if vendor {
-        embedded.insert(join(&tree.modules.main.dir, "vendor"));
+        whole_dirs.insert(join(&tree.modules.main.dir, "vendor"));
     }
     for dir in dirs {
         let Some(Some(package)) = tree.packages.get(dir) else {
@@ -113,16 +113,16 @@ pub fn step_files(
         // (`flightcontrol: exceeded retry timeout`), so a large package without subpackages
         // comes as its directory, its tests with it.
         if package.files.len() > LARGE_PACKAGE_FILES && package.subdirs.is_empty() {
-            embedded.insert(dir.clone());
+            whole_dirs.insert(dir.clone());
         } else {
             files.extend(package.files.iter().map(|name| join(dir, name)));
         }
         for pattern in &package.embeds {
             let first = embed_path(pattern).split('/').next().unwrap_or_default();
             if first.contains(['*', '?', '[', '\\']) {
-                embedded.extend(package.subdirs.iter().map(|sub| join(dir, sub)));
+                whole_dirs.extend(package.subdirs.iter().map(|sub| join(dir, sub)));
             } else if package.subdirs.iter().any(|sub| sub == first) {
-                embedded.insert(join(dir, first));
+                whole_dirs.insert(join(dir, first));
             }
         }
     }
@@ -133,7 +133,7 @@ pub fn step_files(
     }
     StepFiles::Selected {
         files: files.into_iter().collect(),
-        dirs: embedded.into_iter().collect(),
+        dirs: whole_dirs.into_iter().collect(),
         packages: dirs.len(),
     }
 }

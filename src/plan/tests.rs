@@ -81,7 +81,7 @@ impl Case {
             .unwrap()
             .block_on(pipeline::load_and_plan(&inputs, &options));
         match planned {
-            Ok((_, planned)) => Ok(planned.plans),
+            Ok(planned) => Ok(planned.plans),
             Err(LoadError::Plan(err)) => Err(err),
             Err(LoadError::Read { context, error }) => panic!("{context}: {error}"),
         }
