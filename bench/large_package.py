@@ -1,7 +1,8 @@
-"""The no-op rebuild of a package of many files: examples/microservices with N generated files
-in its shared package, built once, then rebuilt unchanged --reps times on Docker 26 (and Docker
-20.10 with --docker20). Prints the wall time and the frontend's phases (its `gofrontend: phase`
-lines in the daemon log), median and spread. Run through `bench/large-package`."""
+"""Rebuilds of a package of many files: examples/microservices with N generated files in its
+shared package, built once, then rebuilt unchanged --reps times on Docker 26 (and Docker 20.10
+with --docker20), and with --edit rebuilt --reps times after an edit of one generated file.
+Prints the wall time and the frontend's phases (its `gofrontend: phase` lines in the daemon
+log), median and spread. Run through `bench/large-package`."""
 
 import argparse
 import os
@@ -24,6 +25,11 @@ def generate(root, files):
     for i in range(files):
         with open(os.path.join(package, f"gen_{i}.go"), "w") as out:
             out.write(f"package greeting\n\n// Generated{i} is one of many.\nconst Generated{i} = {i}\n")
+
+
+def edit(root, label):
+    with open(os.path.join(root, "internal", "greeting", "gen_0.go"), "w") as out:
+        out.write(f"package greeting\n\n// Generated0 is edited ({label}).\nconst Generated0 = 0\n")
 
 
 def build(engine, root, image):
@@ -60,6 +66,8 @@ def main():
     ap.add_argument("--files", type=int, default=5000, help="generated files in the package (default 5000)")
     ap.add_argument("--reps", type=int, default=10, help="no-op rebuilds (default 10)")
     ap.add_argument("--docker20", action="store_true", help="also on Docker 20.10 (BuildKit v0.8)")
+    ap.add_argument("--edit", action="store_true",
+                    help="also rebuild after an edit of one file (new content each repetition)")
     ap.add_argument("--work", default="/tmp/gofrontend-bench-large")
     ap.add_argument("--images", default=ENV["GOFRONTEND_IMAGE"],
                     help="frontend images to compare, comma-separated, repetitions interleaved "
@@ -72,23 +80,28 @@ def main():
         engines["Docker 20.10"] = (ENV["GOFRONTEND_DOCKER20"], ENV["GOFRONTEND_DOCKER20_CLIENT"],
                                    os.path.join(logs, "docker20.log"))
     generate(args.work, args.files)
-    print(f"no-op rebuild of a {args.files + 1}-file package, {args.reps} repetitions: "
-          "median, min-max (seconds)")
+    scenarios = ["no-op"] + (["edit"] if args.edit else [])
+    print(f"rebuilds of a {args.files + 1}-file package ({', '.join(scenarios)}), "
+          f"{args.reps} repetitions: median, min-max (seconds)")
     images = args.images.split(",")
+    run = time.time_ns()
     for name, engine in engines.items():
-        runs = {image: [] for image in images}
+        runs = {(scenario, image): [] for scenario in scenarios for image in images}
         for image in images:
             build(engine, args.work, image)
-        for _ in range(args.reps):
-            for image in images:
-                runs[image].append(build(engine, args.work, image))
-        for image in images:
-            print(f"\n{name}, {image}")
-            print(f"  {'wall':<18}{summary([s for s, _ in runs[image]])}")
-            for phase in runs[image][0][1]:
-                values = [p.get(phase, 0) / 1000 for _, p in runs[image]]
+        # Every no-op first: an edit leaves content the other images have not built.
+        for scenario in scenarios:
+            for rep in range(args.reps):
+                for image in images:
+                    if scenario == "edit":
+                        edit(args.work, f"{run} {rep} {image}")
+                    runs[scenario, image].append(build(engine, args.work, image))
+        for (scenario, image), results in runs.items():
+            print(f"\n{name}, {scenario}, {image}")
+            print(f"  {'wall':<18}{summary([s for s, _ in results])}")
+            for phase in results[0][1]:
+                values = [p.get(phase, 0) / 1000 for _, p in results]
                 print(f"  {phase:<18}{summary(values)}")
-
 
 if __name__ == "__main__":
     main()

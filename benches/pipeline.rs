@@ -76,6 +76,7 @@ fn gofile_to_definition(
         build_platform: Platform::linux("amd64"),
         excludes: Vec::new(),
         scan: tree,
+        context_files: &BTreeMap::new(),
     };
     let plan = plan::plan(&inputs, Platform::linux("amd64")).expect("valid plan");
     lower(&plan, &ContextLocal::default()).to_bytes()

@@ -44,6 +44,14 @@ enum Command {
     /// Serve as a BuildKit frontend over stdin/stdout (the frontend image's entrypoint).
     #[command(hide = true)]
     Frontend,
+    /// Scan the Go sources in CONTEXT as REQUEST asks and write the reply to REPLY (the scan
+    /// step the frontend runs for large trees).
+    #[command(hide = true)]
+    ScanStep {
+        context: PathBuf,
+        reply: PathBuf,
+        request: String,
+    },
 }
 
 #[derive(Args)]
@@ -135,6 +143,11 @@ pub fn run() -> ExitCode {
         Command::Init(args) => init(args),
         Command::Bake(args) => bake(args),
         Command::Frontend => return crate::frontend::serve(),
+        Command::ScanStep {
+            context,
+            reply,
+            request,
+        } => pipeline::scan_step::run(&context, &reply, &request),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -395,4 +408,24 @@ fn read_source(path: &Path) -> anyhow::Result<TextFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the Gofile `{}`", path.display()))?;
     Ok(TextFile::new(path.display().to_string(), text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scan_step_runs_the_subcommand_the_frontend_names() {
+        let cli = Cli::try_parse_from([
+            "gofrontend",
+            pipeline::scan_step::SUBCOMMAND,
+            "/context",
+            "/out/scan.json",
+            "{}",
+        ]);
+        assert!(matches!(
+            cli.map(|cli| cli.command),
+            Ok(Command::ScanStep { .. })
+        ));
+    }
 }

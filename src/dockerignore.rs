@@ -41,6 +41,7 @@ fn clean(path: &str) -> String {
 /// Decides, as BuildKit does when it sends the context, whether a path is left out: the last
 /// pattern matching the path or one of its parent directories wins, `!` patterns bring a path
 /// back in.
+#[derive(Default)]
 pub struct Matcher {
     patterns: Vec<(globset::GlobMatcher, bool)>,
 }

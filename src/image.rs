@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::plan::ImageConfigPlan;
+use crate::plan::{HealthcheckConfig, ImageConfigPlan};
 use crate::platform::Platform;
 
 /// Who runs the binary when neither the service nor its base says (a `scratch` base): the
@@ -67,9 +67,10 @@ fn apply_service(
     mut config: Map<String, Value>,
     service: Option<&ImageConfigPlan>,
 ) -> Map<String, Value> {
-    // The base's entrypoint and command belong to the base, not to our binary.
+    // The base's entrypoint, command and health check belong to the base, not to our binary.
     config.remove("Entrypoint");
     config.remove("Cmd");
+    config.remove("Healthcheck");
     let mut env: Vec<String> = match config.remove("Env") {
         Some(Value::Array(entries)) => entries
             .into_iter()
@@ -112,6 +113,14 @@ fn apply_service(
         if let Some(signal) = &service.stop_signal {
             config.insert("StopSignal".into(), json!(signal));
         }
+        if let Some(check) = &service.healthcheck {
+            config.insert("Healthcheck".into(), healthcheck(check));
+        }
+        merge_object(
+            &mut config,
+            "Volumes",
+            service.volumes.iter().map(|v| (v.clone(), json!({}))),
+        );
         merge_object(
             &mut config,
             "ExposedPorts",
@@ -125,6 +134,30 @@ fn apply_service(
     }
     config.insert("Env".into(), json!(env));
     config
+}
+
+/// Docker's `HealthConfig`: the exec form's `CMD` first, times in nanoseconds, and what is
+/// unset left out for Docker's defaults.
+fn healthcheck(check: &HealthcheckConfig) -> Value {
+    let mut config = Map::new();
+    let test: Vec<&str> = std::iter::once("CMD")
+        .chain(check.command.iter().map(String::as_str))
+        .collect();
+    config.insert("Test".into(), json!(test));
+    let times = [
+        ("Interval", check.interval_ns),
+        ("Timeout", check.timeout_ns),
+        ("StartPeriod", check.start_period_ns),
+    ];
+    for (key, nanos) in times {
+        if let Some(nanos) = nanos {
+            config.insert(key.into(), json!(nanos));
+        }
+    }
+    if let Some(retries) = check.retries {
+        config.insert("Retries".into(), json!(retries));
+    }
+    Value::Object(config)
 }
 
 fn merge_object(
@@ -183,6 +216,8 @@ mod tests {
             exposed_ports: vec!["8080/tcp".into()],
             labels: BTreeMap::from([("team".into(), "core".into())]),
             stop_signal: Some("SIGINT".into()),
+            healthcheck: None,
+            volumes: vec!["/var/lib/api".into()],
         }
     }
 
@@ -223,12 +258,40 @@ mod tests {
             ])
         );
         assert_eq!(c["ExposedPorts"], json!({"8080/tcp": {}}));
+        assert_eq!(c["Volumes"], json!({"/var/lib/api": {}}));
         assert_eq!(c["Labels"], json!({"base": "distroless", "team": "core"}));
         assert_eq!(c["StopSignal"], "SIGINT");
         assert_eq!(image["rootfs"]["diff_ids"], json!(["sha256:aa"]));
         assert_eq!(
             image["history"],
             json!([{"created_by": "base"}, {"created_by": "copy api", "comment": "gofrontend"}])
+        );
+    }
+
+    #[test]
+    fn the_health_check_is_the_services_own_in_docker_form() {
+        let with_base_check = DISTROLESS.replace(
+            r#""Cmd":["/bin/sh"]"#,
+            r#""Cmd":["/bin/sh"],"Healthcheck":{"Test":["CMD-SHELL","true"]}"#,
+        );
+        let image = config(Some(&with_base_check), Some(&service()), None);
+        assert!(image["config"].get("Healthcheck").is_none(), "{image}");
+
+        let checked = ImageConfigPlan {
+            healthcheck: Some(HealthcheckConfig {
+                command: vec!["/usr/local/bin/api".into(), "-health".into()],
+                interval_ns: Some(5_000_000_000),
+                timeout_ns: None,
+                start_period_ns: Some(1_000_000),
+                retries: Some(2),
+            }),
+            ..service()
+        };
+        let image = config(Some(&with_base_check), Some(&checked), None);
+        assert_eq!(
+            image["config"]["Healthcheck"],
+            json!({"Test": ["CMD", "/usr/local/bin/api", "-health"], "Interval": 5_000_000_000_i64,
+                   "StartPeriod": 1_000_000, "Retries": 2})
         );
     }
 

@@ -2,10 +2,11 @@
 //! how BuildKit expresses it.
 
 use crate::llb::{
-    Access, CacheSharing, CopyOp, Definition, Exec, Local, MakeFiles, Mount, Output, image,
+    Access, Attributes, CacheSharing, CopyOp, Definition, Exec, Local, MakeFiles, Mount,
+    NetworkMode, Output, ResolveMode, image,
 };
 use crate::plan::{
-    BUILD_CACHE_DIR, Base, CACHE_SEED_DIR, Command, DOWNLOAD_SECRETS, MODULE_CACHE_DIR,
+    BUILD_CACHE_DIR, Base, CACHE_SEED_DIR, Command, DOWNLOAD_SECRETS, FileCopy, MODULE_CACHE_DIR,
     MODULES_DIR, OUTPUT_DIR, PRECOMPILE_OUTPUT_DIR, Plan, ResultPlan, SCRIPTS, SCRIPTS_DIR,
     SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, ServicePlan, StepFiles, WAIT_MARKER_DIR,
     binary_path,
@@ -40,6 +41,101 @@ pub fn context(context: &ContextLocal, excludes: &[String]) -> Output {
     }
     .output("[context] load build context")
 }
+
+/// Where the scan step writes its reply, inside its one output.
+pub const SCAN_REPLY: &str = "scan.json";
+
+/// The Go source scan run by the frontend's own image over `context`: its output holds
+/// [`SCAN_REPLY`]. Keyed on the context's content, so an unchanged context answers from cache.
+pub fn scan_step(
+    frontend_image: &str,
+    platform: &Platform,
+    context: &Output,
+    request: &str,
+) -> Output {
+    let root = image(
+        frontend_image,
+        platform,
+        ResolveMode::Default,
+        &format!("[scan] {frontend_image}"),
+    );
+    let outputs = Exec {
+        name: "[internal] scan the Go sources".to_string(),
+        args: vec![
+            "/gofrontend".to_string(),
+            crate::pipeline::scan_step::SUBCOMMAND.to_string(),
+            SCAN_CONTEXT_DIR.to_string(),
+            format!("{SCAN_OUTPUT_DIR}/{SCAN_REPLY}"),
+            request.to_string(),
+        ],
+        env: Vec::new(),
+        cwd: "/".to_string(),
+        network: NetworkMode::None,
+        platform: platform.into(),
+        ignore_cache: false,
+        mounts: vec![
+            writable_root(root),
+            read_only(SCAN_CONTEXT_DIR, context),
+            scratch(SCAN_OUTPUT_DIR),
+        ],
+    }
+    .build();
+    outputs
+        .output(SCAN_OUTPUT_DIR)
+        .expect("the scan step's output is one of its mounts")
+}
+
+/// An SBOM generator image, as its config says to run it.
+pub struct SbomGenerator {
+    pub image: String,
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub cwd: String,
+}
+
+/// Where BuildKit's SBOM scanner protocol puts what is scanned and what the scanner writes.
+const SBOM_SOURCE_DIR: &str = "/run/src/core/sbom";
+const SBOM_OUTPUT_DIR: &str = "/run/out";
+
+/// The generator run over `image` (one platform's result) as BuildKit's SBOM protocol
+/// describes it, with no network: its output holds one SPDX in-toto statement per scan.
+pub fn sbom_scan(
+    generator: &SbomGenerator,
+    build_platform: &Platform,
+    target: &Platform,
+    image_fs: &Output,
+) -> Output {
+    let root = image(
+        &generator.image,
+        build_platform,
+        ResolveMode::Default,
+        &format!("[{target}] {}", generator.image),
+    );
+    let mut env = generator.env.clone();
+    env.push(format!("BUILDKIT_SCAN_DESTINATION={SBOM_OUTPUT_DIR}"));
+    env.push(format!("BUILDKIT_SCAN_SOURCE={SBOM_SOURCE_DIR}"));
+    Exec {
+        name: format!("[{target}] generating sbom using {}", generator.image),
+        args: generator.args.clone(),
+        env,
+        cwd: generator.cwd.clone(),
+        network: NetworkMode::None,
+        platform: build_platform.into(),
+        ignore_cache: false,
+        mounts: vec![
+            writable_root(root),
+            read_only(SBOM_SOURCE_DIR, image_fs),
+            scratch("/tmp"),
+            scratch(SBOM_OUTPUT_DIR),
+        ],
+    }
+    .build()
+    .output(SBOM_OUTPUT_DIR)
+    .expect("the SBOM output is one of its mounts")
+}
+
+const SCAN_CONTEXT_DIR: &str = "/context";
+const SCAN_OUTPUT_DIR: &str = "/out";
 
 /// What a step mounts at the source directory: the files it selects, copied out of the
 /// context (content-addressed, so edits elsewhere leave the copy and the step cached), or the
@@ -88,6 +184,12 @@ fn scripts() -> Output {
 }
 
 pub fn lower(plan: &Plan, context_local: &ContextLocal) -> Definition {
+    Definition::marshal(&lower_image(plan, context_local))
+}
+
+/// The image's filesystem as an output, for the steps that read it after the build (the
+/// SBOM scan).
+pub fn lower_image(plan: &Plan, context_local: &ContextLocal) -> Output {
     let builder = Builder {
         image: image(
             &plan.builder_image,
@@ -182,14 +284,22 @@ pub fn lower(plan: &Plan, context_local: &ContextLocal) -> Definition {
             )
         })
         .collect();
-    let result = match &plan.result {
+    match &plan.result {
         ResultPlan::Service(_) => {
             let service = binaries[0].0;
+            let held: Vec<(&ServicePlan, Output)> = binaries
+                .iter()
+                .filter(|(other, _)| {
+                    other.name == service.name || service.include_binaries.contains(&other.name)
+                })
+                .cloned()
+                .collect();
             copy_binaries(
                 plan,
                 &service.base,
                 &format!("[{}] ", plan.step_label(&service.name)),
-                &binaries[..1],
+                &held,
+                Some((&service.image_files, &sources)),
             )
         }
         ResultPlan::AllBinaries { base } => {
@@ -197,10 +307,9 @@ pub fn lower(plan: &Plan, context_local: &ContextLocal) -> Definition {
                 Some(platform) => format!("[{platform}] "),
                 None => String::new(),
             };
-            copy_binaries(plan, base, &prefix, &binaries)
+            copy_binaries(plan, base, &prefix, &binaries, None)
         }
-    };
-    Definition::marshal(&result)
+    }
 }
 
 /// What a step mounts of the precompile steps before it: the marker of the last one, or,
@@ -221,12 +330,15 @@ fn waits(plan: &Plan, after: Option<usize>, outputs: &[Output]) -> Vec<Mount> {
         .collect()
 }
 
-/// One copy op putting every binary on the base: the image's only new layer.
+/// One copy op putting every binary on the base: the image's only new layer, or the one
+/// above the layer of its `files` (copied from the context), so an edit of the code changes
+/// only the binaries' layer.
 fn copy_binaries(
     plan: &Plan,
     base: &Base,
     prefix: &str,
     binaries: &[(&ServicePlan, Output)],
+    files: Option<(&[FileCopy], &Output)>,
 ) -> Output {
     let (base_output, base_name) = match base {
         Base::Scratch => (None, "scratch".to_string()),
@@ -239,6 +351,19 @@ fn copy_binaries(
             )),
             reference.clone(),
         ),
+    };
+    let base_output = match files {
+        Some((files, context)) if !files.is_empty() => Some(copy_files(
+            plan,
+            base_output,
+            &format!(
+                "{prefix}copy {} files and directories onto {base_name}",
+                files.len()
+            ),
+            files,
+            context,
+        )),
+        _ => base_output,
     };
     let names: Vec<&str> = binaries.iter().map(|(s, _)| s.binary.as_str()).collect();
     let mut copy = CopyOp::onto(
@@ -256,6 +381,32 @@ fn copy_binaries(
     copy.build()
 }
 
+fn copy_files(
+    plan: &Plan,
+    base: Option<Output>,
+    name: &str,
+    files: &[FileCopy],
+    context: &Output,
+) -> Output {
+    let mut copy = CopyOp::onto(base, name).timestamp(plan.source_date_epoch);
+    for file in files {
+        let attributes = Attributes {
+            mode: file.mode,
+            owner: file.owner.clone(),
+        };
+        copy = match &file.source {
+            Some(source) => copy.file_as(
+                context.clone(),
+                format!("/{source}"),
+                &file.dest,
+                attributes,
+            ),
+            None => copy.mkdir(&file.dest, attributes),
+        };
+    }
+    copy.build()
+}
+
 /// What every go step runs on: the builder image, with the step scripts mounted.
 struct Builder {
     image: Output,
@@ -268,12 +419,7 @@ fn go_step(
     platform: &Platform,
     mut mounts: Vec<Mount>,
 ) -> crate::llb::ExecOutputs {
-    mounts.push(Mount::Bind {
-        dest: "/".to_string(),
-        input: Some(builder.image.clone()),
-        selector: None,
-        access: Access::Output,
-    });
+    mounts.push(writable_root(builder.image.clone()));
     mounts.push(read_only(SCRIPTS_DIR, &builder.scripts));
     Exec {
         name: command.name.clone(),
@@ -294,6 +440,16 @@ fn read_only(dest: &str, input: &Output) -> Mount {
         input: Some(input.clone()),
         selector: None,
         access: Access::ReadOnly,
+    }
+}
+
+/// An image as a step's root: writable, so BuildKit can make the other mounts' directories.
+fn writable_root(image: Output) -> Mount {
+    Mount::Bind {
+        dest: "/".to_string(),
+        input: Some(image),
+        selector: None,
+        access: Access::Output,
     }
 }
 

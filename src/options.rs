@@ -19,6 +19,10 @@ pub const KEY_MULTI_PLATFORM: &str = "multi-platform";
 pub const KEY_NETWORK: &str = "force-network-mode";
 pub const KEY_NO_CACHE: &str = "no-cache";
 pub const KEY_IMAGE_RESOLVE_MODE: &str = "image-resolve-mode";
+/// `--sbom`: scan each image with an SBOM generator image (`generator=<image>`).
+pub const KEY_ATTEST_SBOM: &str = "attest:sbom";
+/// The generator `--sbom=true` runs, as BuildKit's own default.
+pub const DEFAULT_SBOM_GENERATOR: &str = "docker.io/docker/buildkit-syft-scanner:stable-1";
 /// Caches to import (`--cache-from`), as JSON `[{"Type":"registry","Attrs":{"ref":...}}]`.
 pub const KEY_CACHE_IMPORTS: &str = "cache-imports";
 /// Older clients' form of the same: comma-separated registry references.
@@ -28,6 +32,8 @@ pub const PREFIX_LABEL: &str = "label:";
 pub const KEY_FILENAME: &str = "filename";
 pub const KEY_GOFILE_LOCAL: &str = "dockerfilekey";
 pub const KEY_CONTEXT_LOCAL: &str = "contextkey";
+/// The frontend's own image, as the client named it (`# syntax=`, `BUILDKIT_SYNTAX`).
+pub const KEY_FRONTEND_SOURCE: &str = "source";
 pub const PREFIX_LOCAL_SESSION: &str = "local-sessionid:";
 pub const PREFIX_NAMED_CONTEXT: &str = "context:";
 /// The named contexts gofrontend reads: the builder image and the base image.
@@ -133,6 +139,8 @@ pub struct BuildOptions {
     pub revision: Option<String>,
     /// The [`MODULE_FETCH_ARGS`] given (empty values too: `GOPROXY=` is a setting).
     pub module_fetch_env: Vec<(String, String)>,
+    /// The SBOM generator image to scan each image with (`--sbom`), normalized.
+    pub sbom_generator: Option<String>,
 }
 
 impl Default for BuildOptions {
@@ -159,6 +167,7 @@ impl Default for BuildOptions {
             version: None,
             revision: None,
             module_fetch_env: Vec::new(),
+            sbom_generator: None,
         }
     }
 }
@@ -208,6 +217,9 @@ impl BuildOptions {
                     }
                     KEY_NETWORK => options.network = parse_network(value).map_err(error(key))?,
                     KEY_NO_CACHE => options.no_cache = parse_no_cache(value),
+                    KEY_ATTEST_SBOM => {
+                        options.sbom_generator = parse_sbom(value).map_err(error(key))?
+                    }
                     KEY_IMAGE_RESOLVE_MODE => {
                         options.image_resolve_mode =
                             parse_resolve_mode(value).map_err(error(key))?
@@ -294,6 +306,8 @@ pub struct InputLocals {
     pub context_local: String,
     /// Session ids per local name (bake sends one per target).
     pub local_sessions: BTreeMap<String, String>,
+    /// The image this frontend runs from, normalized, when BuildKit names it.
+    pub frontend_image: Option<String>,
 }
 
 impl InputLocals {
@@ -303,6 +317,7 @@ impl InputLocals {
             gofile_local: "dockerfile".to_string(),
             context_local: "context".to_string(),
             local_sessions: BTreeMap::new(),
+            frontend_image: None,
         };
         for (key, value) in pairs {
             if let Some(name) = key.strip_prefix(PREFIX_LOCAL_SESSION) {
@@ -319,11 +334,32 @@ impl InputLocals {
                 KEY_FILENAME => options.filename = value.to_string(),
                 KEY_GOFILE_LOCAL => options.gofile_local = value.to_string(),
                 KEY_CONTEXT_LOCAL => options.context_local = value.to_string(),
+                // Not a reference (`gateway.v0` run by name): nothing to run steps from.
+                KEY_FRONTEND_SOURCE => {
+                    options.frontend_image = crate::image_ref::normalize(value).ok()
+                }
                 _ => {}
             }
         }
         options
     }
+}
+
+/// `attest:sbom`'s comma-separated parameters: `generator=<image>` picks the scanner,
+/// `disabled=true` asks for none; others are the scanner's own and pass it by.
+fn parse_sbom(value: &str) -> Result<Option<String>, String> {
+    let mut generator = DEFAULT_SBOM_GENERATOR.to_string();
+    for pair in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("generator", image)) => {
+                generator = crate::image_ref::normalize(image.trim())
+                    .map_err(|err| format!("the SBOM generator: {err}"))?;
+            }
+            Some(("disabled", flag)) if flag.trim() == "true" => return Ok(None),
+            _ => {}
+        }
+    }
+    Ok(Some(generator))
 }
 
 fn error(key: &str) -> impl Fn(String) -> OptionError + '_ {
@@ -622,6 +658,29 @@ mod tests {
         assert_eq!(custom.filename, "deploy.toml");
         assert_eq!(custom.context_local, "src");
         assert_eq!(custom.local_sessions["src"], "s1");
+        assert_eq!(defaults.frontend_image, None);
+        let named = InputLocals::from_pairs([("source", "org/gofrontend")]);
+        assert_eq!(
+            named.frontend_image.as_deref(),
+            Some("docker.io/org/gofrontend:latest")
+        );
+    }
+
+    #[test]
+    fn sbom_asks_for_a_generator_or_the_default() {
+        let default = BuildOptions::from_pairs([("attest:sbom", "")]).unwrap();
+        assert_eq!(
+            default.sbom_generator.as_deref(),
+            Some(DEFAULT_SBOM_GENERATOR)
+        );
+        let picked =
+            BuildOptions::from_pairs([("attest:sbom", "generator=example.com/scan:1,mode=x")])
+                .unwrap();
+        assert_eq!(picked.sbom_generator.as_deref(), Some("example.com/scan:1"));
+        let disabled = BuildOptions::from_pairs([("attest:sbom", "disabled=true")]).unwrap();
+        assert_eq!(disabled.sbom_generator, None);
+        assert_eq!(BuildOptions::default().sbom_generator, None);
+        assert!(BuildOptions::from_pairs([("attest:sbom", "generator=bad image")]).is_err());
     }
 
     #[test]

@@ -17,8 +17,8 @@ debootstrap_into() {
 ensure_chroot() {
   if [[ -f $CHROOT/.gofrontend-ready ]]; then return 0; fi
   remove_tree "$CHROOT"
-  log "debootstrap trixie chroot with docker.io + docker-buildx (about 40 s)"
-  debootstrap_into "$CHROOT" docker.io,docker-buildx,ca-certificates "$LOGS/debootstrap-chroot.log"
+  log "debootstrap trixie chroot with docker.io + docker-buildx + docker-compose (about 40 s)"
+  debootstrap_into "$CHROOT" docker.io,docker-buildx,docker-compose,ca-certificates "$LOGS/debootstrap-chroot.log"
   touch "$CHROOT/.gofrontend-ready"
 }
 
@@ -68,13 +68,25 @@ umount_chroot() {
   done
 }
 
-# buildx 0.13 from trixie runs on the host; the docker clients find it here.
-install_buildx_plugin() {
-  local src=$CHROOT/usr/libexec/docker/cli-plugins/docker-buildx dst=${HOME:-/root}/.docker/cli-plugins/docker-buildx
-  [[ -x $src ]] || die "no docker-buildx in the chroot ($src)"
-  if ! cmp -s "$src" "$dst" 2>/dev/null; then
-    mkdir -p "$(dirname "$dst")"
-    cp "$src" "$dst.tmp" && mv "$dst.tmp" "$dst"
-    log "installed buildx plugin at $dst"
-  fi
+# A chroot made before docker-compose joined the list gets it now.
+ensure_compose_in_chroot() {
+  if [[ -x $CHROOT/usr/libexec/docker/cli-plugins/docker-compose ]]; then return 0; fi
+  log "apt-get install docker-compose in the chroot"
+  { chroot "$CHROOT" apt-get update -qq \
+      && chroot "$CHROOT" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose
+  } >"$LOGS/apt-chroot.log" 2>&1 || die_with_log "installing docker-compose in the chroot failed" "$LOGS/apt-chroot.log"
+}
+
+# buildx 0.13 and compose 2.26 from trixie run on the host; the docker clients find them here.
+install_cli_plugins() {
+  local plugin src dst
+  for plugin in docker-buildx docker-compose; do
+    src=$CHROOT/usr/libexec/docker/cli-plugins/$plugin dst=${HOME:-/root}/.docker/cli-plugins/$plugin
+    [[ -x $src ]] || die "no $plugin in the chroot ($src)"
+    if ! cmp -s "$src" "$dst" 2>/dev/null; then
+      mkdir -p "$(dirname "$dst")"
+      cp "$src" "$dst.tmp" && mv "$dst.tmp" "$dst"
+      log "installed the $plugin plugin at $dst"
+    fi
+  done
 }

@@ -72,6 +72,20 @@ ensure_golang_image() {
   remove_tree "$dir"
 }
 
+# The SBOM scanner stand-in: a static Go program (sbom-scanner/main.go) compiled offline in
+# the golang stand-in, pushed where the engines look for docker/buildkit-syft-scanner.
+ensure_sbom_scanner() {
+  if is_current d26 "$SBOM_SCANNER_REF" "$SBOM_SCANNER_STANDIN"; then
+    registry_has docker/buildkit-syft-scanner stable-1 || d26 push -q "$SBOM_SCANNER_REF" >/dev/null
+    return 0
+  fi
+  log "building the SBOM scanner stand-in $SBOM_SCANNER_REF"
+  d26 build -q --network=none --label "org.gofrontend.stand-in=$SBOM_SCANNER_STANDIN" \
+      -t "$SBOM_SCANNER_REF" "$SCRIPT_DIR/local-buildkit.d/sbom-scanner" >"$LOGS/sbom-scanner.log" 2>&1 \
+    || die_with_log "building the SBOM scanner stand-in failed" "$LOGS/sbom-scanner.log"
+  d26 push -q "$SBOM_SCANNER_REF" >/dev/null
+}
+
 # A stand-in for gcr.io/distroless/static-debian12:nonroot (gcr.io is not
 # reachable and dockerd only mirrors docker.io): users, certs, /tmp, nothing else.
 # Like gcr.io's, it is an index of one manifest per platform; nothing in it is

@@ -2,7 +2,7 @@
 //! fails at the Gofile line that chose it, not after every compile), the solve, and the image
 //! config; then the result BuildKit exports, one image or one per platform.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use super::error::{FrontendError, gateway};
@@ -11,9 +11,10 @@ use crate::diagnostic::{Diagnostic, Diagnostics, TextFile};
 use crate::gateway::SolvedRef;
 use crate::gofile::Gofile;
 use crate::image::image_config;
+use crate::llb::Owner;
 use crate::lower;
 use crate::options::BuildOptions;
-use crate::pipeline::{Inputs, Phases};
+use crate::pipeline::Phases;
 use crate::plan::{self, Base, ImageOrigin, Plan, ResultPlan, binary_path};
 
 /// The Gofile a build was planned from, for errors found while solving.
@@ -61,6 +62,16 @@ fn unresolved_base(
 /// with the platform, in a multi-platform result) and the list of platforms.
 const EXPORTER_IMAGE_CONFIG: &str = "containerimage.config";
 const EXPORTER_PLATFORMS: &str = "refs.platforms";
+/// The OCI image spec's keys for the image an image is based on, as ko records them.
+const ANNOTATION_BASE_NAME: &str = "org.opencontainers.image.base.name";
+const ANNOTATION_BASE_DIGEST: &str = "org.opencontainers.image.base.digest";
+
+/// One platform's image: the solved filesystem, its config and its manifest's annotations.
+pub struct BuiltImage {
+    pub solved: SolvedRef,
+    pub config: Vec<u8>,
+    pub annotations: BTreeMap<String, String>,
+}
 
 /// Solves one platform's plan and makes its image config.
 pub async fn build_image(
@@ -69,7 +80,7 @@ pub async fn build_image(
     loaded: &LoadedGofile<'_>,
     started: Instant,
     phases: &Phases,
-) -> Result<(SolvedRef, Vec<u8>), FrontendError> {
+) -> Result<BuiltImage, FrontendError> {
     let platform = plan.target_platform.to_string();
     let definition = lower::lower(plan, &inputs.context_local);
     let definition_bytes = definition.encoded_len();
@@ -87,19 +98,29 @@ pub async fn build_image(
         }
         ResultPlan::AllBinaries { base } => (base, None),
     };
-    let base_config = match base {
+    let resolved_base = match base {
         Base::Scratch => None,
         Base::Image(reference) => Some(
             phases
                 .time_with(
                     "resolve-base",
                     &platform,
-                    inputs.image_config(reference, &plan.target_platform),
+                    inputs.resolve_image(reference, &plan.target_platform),
                 )
                 .await
                 .map_err(|status| unresolved_base(reference, status, plan, service, loaded))?,
         ),
     };
+    let mut annotations = service.map(|s| s.annotations.clone()).unwrap_or_default();
+    if let (Base::Image(reference), Some(resolved)) = (base, &resolved_base) {
+        annotations.insert(ANNOTATION_BASE_NAME.to_string(), reference.clone());
+        if !resolved.digest.is_empty() {
+            annotations.insert(ANNOTATION_BASE_DIGEST.to_string(), resolved.digest.clone());
+        }
+    }
+    if let (Base::Image(reference), Some(service)) = (base, service) {
+        owners_are_in_the_base(inputs, plan, service, reference, loaded, phases).await?;
+    }
     let solved = phases
         .time_with("solve", &platform, inputs.client.solve(definition.0))
         .await;
@@ -121,7 +142,7 @@ pub async fn build_image(
         .map(|s| binary_path(&s.binary))
         .collect();
     let config = image_config(
-        base_config.as_deref(),
+        resolved_base.as_ref().map(|r| r.config.as_slice()),
         service.map(|s| &s.image),
         &plan.target_platform,
         &format!("COPY {} (gofrontend)", copied.join(" ")),
@@ -130,34 +151,142 @@ pub async fn build_image(
     .map_err(|err| {
         FrontendError::Input(format!("the base image has an unreadable config: {err}"))
     })?;
-    Ok((solved, config))
+    Ok(BuiltImage {
+        solved,
+        config,
+        annotations,
+    })
+}
+
+/// BuildKit gives a file an owner name its base's /etc/passwd or /etc/group lacks to root,
+/// silently: every name the image's files use must be there, or the build stops at its line.
+async fn owners_are_in_the_base(
+    inputs: &GatewayInputs<'_>,
+    plan: &Plan,
+    service: &plan::ServicePlan,
+    reference: &str,
+    loaded: &LoadedGofile<'_>,
+    phases: &Phases,
+) -> Result<(), FrontendError> {
+    let mut wanted: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for copy in &service.image_files {
+        if let Owner::Names { user, group } = &copy.owner {
+            wanted.insert(("/etc/passwd", user));
+            wanted.insert(("/etc/group", group));
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let platform = &plan.target_platform;
+    let op_name = format!("[{}] {reference}", plan.step_label("base"));
+    let op_name = &op_name;
+    let read = |path: &'static str| async move {
+        inputs
+            .read_image_file(reference, platform, &[path], op_name)
+            .await
+            .map(|data| String::from_utf8_lossy(&data.unwrap_or_default()).into_owned())
+            .map_err(gateway(format!(
+                "reading {path} of the base image {reference}"
+            )))
+    };
+    let (passwd, group) = phases
+        .time("read-base-users", async {
+            (read("/etc/passwd").await, read("/etc/group").await)
+        })
+        .await;
+    let (passwd, group) = (passwd?, group?);
+    let names = |file: &str| -> Vec<String> {
+        file.lines()
+            .filter_map(|line| line.split(':').next())
+            .map(str::to_string)
+            .collect()
+    };
+    let (users, groups) = (names(&passwd), names(&group));
+    let gofile_service = loaded.gofile.service(&service.name);
+    let missing: Vec<Diagnostic> = wanted
+        .iter()
+        .filter(|(file, name)| {
+            let known = if *file == "/etc/passwd" { &users } else { &groups };
+            !known.iter().any(|k| k == name)
+        })
+        .map(|(file, name)| {
+            // The `owner` that names it, else the service (its `user`, for its volumes).
+            let span = gofile_service
+                .and_then(|s| {
+                    s.image.files.iter().find_map(|f| {
+                        f.owner
+                            .as_ref()
+                            .filter(|o| match &o.value {
+                                Owner::Names { user, group } => user == name || group == name,
+                                Owner::Ids { .. } => false,
+                            })
+                            .map(|o| o.span.clone())
+                    })
+                })
+                .or_else(|| gofile_service.map(|s| s.name.span.clone()))
+                .unwrap_or(0..0);
+            Diagnostic::new(
+                span,
+                format!("`{name}` is not in {file} of the base image {reference} ({platform}), so BuildKit would give its files to root"),
+            )
+            .with_help("name a user and group the base defines, or give numeric ids like `65532:65532`")
+        })
+        .collect();
+    match missing.is_empty() {
+        true => Ok(()),
+        false => Err(FrontendError::Source(Diagnostics::new(
+            loaded.source.clone(),
+            missing,
+        ))),
+    }
 }
 
 /// The result BuildKit exports: one image, or one per platform with the list of platforms.
+/// Annotations go in `annotation-manifest[<platform>].<key>` metadata, which BuildKit's image
+/// and OCI exporters (v0.11 and later) write on each manifest; the service's own go on the
+/// index too.
 pub fn result(
     plans: &[Plan],
-    mut images: Vec<(SolvedRef, Vec<u8>)>,
+    mut images: Vec<BuiltImage>,
     options: &BuildOptions,
 ) -> (SolvedRef, BTreeMap<String, Vec<u8>>) {
+    let mut metadata = BTreeMap::new();
     // Options never ask for one image of several platforms (they refuse `multi-platform=false`
     // with several).
     if !options.returns_platform_map()
         && images.len() == 1
-        && let Some((solved, config)) = images.pop()
+        && let Some(image) = images.pop()
     {
-        return (
-            solved,
-            BTreeMap::from([(EXPORTER_IMAGE_CONFIG.to_string(), config)]),
-        );
+        metadata.insert(EXPORTER_IMAGE_CONFIG.to_string(), image.config);
+        for (key, value) in image.annotations {
+            metadata.insert(format!("annotation.{key}"), value.into_bytes());
+        }
+        return (image.solved, metadata);
     }
-    let mut metadata = BTreeMap::new();
     let mut refs = Vec::with_capacity(images.len());
     let mut listed = Vec::with_capacity(images.len());
-    for (plan, (solved, config)) in plans.iter().zip(images) {
+    for (plan, image) in plans.iter().zip(images) {
         let id = plan.target_platform.to_string();
-        metadata.insert(format!("{EXPORTER_IMAGE_CONFIG}/{id}"), config);
+        metadata.insert(format!("{EXPORTER_IMAGE_CONFIG}/{id}"), image.config);
+        for (key, value) in image.annotations {
+            metadata.insert(
+                format!("annotation-manifest[{id}].{key}"),
+                value.into_bytes(),
+            );
+        }
         listed.push(serde_json::json!({"ID": id, "Platform": plan.target_platform}));
-        refs.push((id, solved));
+        refs.push((id, image.solved));
+    }
+    let service = plans.first().and_then(|plan| match &plan.result {
+        ResultPlan::Service(name) => plan.services.iter().find(|s| &s.name == name),
+        ResultPlan::AllBinaries { .. } => None,
+    });
+    for (key, value) in service.iter().flat_map(|s| &s.annotations) {
+        metadata.insert(
+            format!("annotation-index.{key}"),
+            value.clone().into_bytes(),
+        );
     }
     metadata.insert(
         EXPORTER_PLATFORMS.to_string(),

@@ -1,11 +1,13 @@
 //! The pipeline's inputs through BuildKit: the locals the client sends (the Gofile's and the
 //! context's), read with ReadFile/ReadDir, and the builder image resolved and read.
 
-use crate::gateway::{Client, ContextFiles, SolvedRef};
+use std::future::Future;
+
+use crate::gateway::{Client, ContextFiles, ResolvedImage, SolvedRef};
 use crate::llb::{self, Definition, Local, ResolveMode};
 use crate::lower::{self, ContextLocal};
 use crate::options::{BuildOptions, InputLocals};
-use crate::pipeline::Inputs;
+use crate::pipeline::{Inputs, ScanRequest};
 use crate::platform::{Platform, pb_platform};
 
 pub struct GatewayInputs<'c> {
@@ -50,6 +52,41 @@ impl<'c> GatewayInputs<'c> {
             self.client.read_file(&solved, first).await?,
             self.client.read_file(&solved, second).await?,
         ])
+    }
+
+    /// The image's digest and its config for `platform`.
+    pub async fn resolve_image(
+        &self,
+        image: &str,
+        platform: &Platform,
+    ) -> Result<ResolvedImage, tonic::Status> {
+        self.client
+            .resolve_image_config(
+                image,
+                pb_platform(platform),
+                self.resolve_mode.as_str(),
+                &format!("[internal] load metadata for {image}"),
+            )
+            .await
+    }
+
+    /// The first of `paths` in the image's filesystem. The image op is the one the build runs
+    /// on (`name` as the build names it), so BuildKit pulls the image once for both.
+    pub async fn read_image_file(
+        &self,
+        image: &str,
+        platform: &Platform,
+        paths: &[&str],
+        name: &str,
+    ) -> Result<Option<Vec<u8>>, tonic::Status> {
+        let op = llb::image(image, platform, self.resolve_mode, name);
+        let solved = self.client.solve(Definition::marshal(&op).0).await?;
+        for path in paths {
+            if let Some(data) = self.client.read_file(&solved, path).await? {
+                return Ok(Some(data));
+            }
+        }
+        Ok(None)
     }
 
     async fn solve_local(&self, local: &Local, name: &str) -> Result<SolvedRef, tonic::Status> {
@@ -116,36 +153,36 @@ impl<'c> Inputs for GatewayInputs<'c> {
         image: &str,
         platform: &Platform,
     ) -> Result<Vec<u8>, tonic::Status> {
-        self.client
-            .resolve_image_config(
-                image,
-                pb_platform(platform),
-                self.resolve_mode.as_str(),
-                &format!("[internal] load metadata for {image}"),
-            )
-            .await
+        Ok(self.resolve_image(image, platform).await?.config)
     }
 
-    /// The image op is the one the build runs on, so BuildKit pulls the image once for both.
     async fn image_file(
         &self,
         image: &str,
         platform: &Platform,
         paths: &[&str],
     ) -> Result<Option<Vec<u8>>, tonic::Status> {
-        let op = llb::image(
-            image,
-            platform,
-            self.resolve_mode,
-            &format!("[builder] {image}"),
-        );
-        let solved = self.client.solve(Definition::marshal(&op).0).await?;
-        for path in paths {
-            if let Some(data) = self.client.read_file(&solved, path).await? {
-                return Ok(Some(data));
-            }
-        }
-        Ok(None)
+        self.read_image_file(image, platform, paths, &format!("[builder] {image}"))
+            .await
+    }
+
+    /// Runs where BuildKit names the image this frontend came from: the step runs this same
+    /// program, and the reply says which version answered.
+    fn scan_step(
+        &self,
+        request: &ScanRequest,
+        excludes: &[String],
+    ) -> Option<impl Future<Output = Result<Vec<u8>, tonic::Status>>> {
+        let image = self.locals.frontend_image.as_deref()?;
+        let context = lower::context(&self.context_local, excludes);
+        let reply = lower::scan_step(image, &self.build_platform(), &context, &request.to_json());
+        Some(async move {
+            let solved = self.client.solve(Definition::marshal(&reply).0).await?;
+            self.client
+                .read_file(&solved, lower::SCAN_REPLY)
+                .await?
+                .ok_or_else(|| tonic::Status::not_found("the scan step wrote no reply"))
+        })
     }
 
     fn reason(error: &tonic::Status) -> String {

@@ -6,6 +6,7 @@
 mod error;
 mod image;
 mod inputs;
+mod sbom;
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -60,10 +61,18 @@ pub fn serve() -> ExitCode {
         let outcome = build(&client, started, &phases).await;
         eprint!("{phases}");
         let (returned, failure) = match outcome {
-            Ok(Outcome::Image(solved, metadata)) => {
-                (client.return_result(Some(solved), metadata).await, None)
-            }
-            Ok(Outcome::Answer(metadata)) => (client.return_result(None, metadata).await, None),
+            Ok(Outcome::Image(solved, metadata, attestations)) => (
+                client
+                    .return_result(Some(solved), metadata, attestations)
+                    .await,
+                None,
+            ),
+            Ok(Outcome::Answer(metadata)) => (
+                client
+                    .return_result(None, metadata, BTreeMap::new())
+                    .await,
+                None,
+            ),
             Err(err) => {
                 eprintln!("gofrontend: build failed: {err}");
                 (client.return_error(err.status()).await, Some(err.to_string()))
@@ -150,13 +159,22 @@ async fn build(
             .map(|plan| image::build_image(&inputs, plan, &loaded, started, phases)),
     )
     .await?;
+    let attestations = match &options.sbom_generator {
+        Some(generator) => sbom::scan(&inputs, &planned.plans, generator, phases).await?,
+        None => BTreeMap::new(),
+    };
     let (solved, metadata) = image::result(&planned.plans, images, &options);
-    Ok(Outcome::Image(solved, metadata))
+    Ok(Outcome::Image(solved, metadata, attestations))
 }
 
 /// What a run of the frontend returns: an image, or the answer to a subrequest.
 enum Outcome {
-    Image(SolvedRef, BTreeMap<String, Vec<u8>>),
+    /// The image, its exporter metadata and its attestations by platform.
+    Image(
+        SolvedRef,
+        BTreeMap<String, Vec<u8>>,
+        BTreeMap<String, crate::proto::gateway::Attestations>,
+    ),
     Answer(BTreeMap<String, Vec<u8>>),
 }
 

@@ -38,6 +38,13 @@ pub struct Client {
 #[derive(Clone, Debug)]
 pub struct SolvedRef(result::Result);
 
+/// An image reference as BuildKit resolved it: the digest it names (an index, for an image of
+/// several platforms) and the config of the platform asked for.
+pub struct ResolvedImage {
+    pub digest: String,
+    pub config: Vec<u8>,
+}
+
 impl SolvedRef {
     /// One result holding a solved ref per key (a multi-platform image, keyed by platform), in
     /// the form the refs were solved in: daemons without `proto.refarray` take the old map.
@@ -66,6 +73,17 @@ impl SolvedRef {
             })
             .collect();
         SolvedRef(result::Result::Refs(gateway::RefMap { refs }))
+    }
+
+    /// The solved result as a ref other messages carry (an attestation's).
+    pub fn into_ref(self) -> gateway::Ref {
+        match self.0 {
+            result::Result::Ref(r) => r,
+            other => gateway::Ref {
+                id: SolvedRef(other).id(),
+                def: None,
+            },
+        }
     }
 
     fn id(&self) -> String {
@@ -202,7 +220,7 @@ impl Client {
         platform: pb::Platform,
         resolve_mode: &str,
         log_name: &str,
-    ) -> Result<Vec<u8>, tonic::Status> {
+    ) -> Result<ResolvedImage, tonic::Status> {
         let request = gateway::ResolveImageConfigRequest {
             r#ref: reference.to_string(),
             platform: Some(platform),
@@ -210,13 +228,16 @@ impl Client {
             log_name: log_name.to_string(),
             ..gateway::ResolveImageConfigRequest::default()
         };
-        Ok(self
+        let resolved = self
             .bridge
             .clone()
             .resolve_image_config(request)
             .await?
-            .into_inner()
-            .config)
+            .into_inner();
+        Ok(ResolvedImage {
+            digest: resolved.digest,
+            config: resolved.config,
+        })
     }
 
     /// Ends the build with `solved`, or with no ref (a subrequest's answer), and `metadata`.
@@ -224,6 +245,7 @@ impl Client {
         &self,
         solved: Option<SolvedRef>,
         metadata: BTreeMap<String, Vec<u8>>,
+        attestations: BTreeMap<String, gateway::Attestations>,
     ) -> Result<(), tonic::Status> {
         // No ref is a ref with an empty id, as BuildKit's own clients send it.
         let result = solved.map_or_else(
@@ -232,8 +254,8 @@ impl Client {
         );
         let result = gateway::Result {
             result: Some(result),
-            metadata,
-            ..gateway::Result::default()
+            metadata: metadata.into_iter().collect(),
+            attestations: attestations.into_iter().collect(),
         };
         self.finish(gateway::ReturnRequest {
             result: Some(result),

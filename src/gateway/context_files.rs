@@ -25,6 +25,7 @@ impl SourceFiles for ContextFiles<'_> {
                 .into_iter()
                 .map(|stat| Entry {
                     kind: EntryKind::from_go_mode(stat.mode),
+                    executable: stat.mode & 0o100 != 0,
                     name: stat.path,
                 })
                 .collect()

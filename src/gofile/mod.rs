@@ -13,7 +13,7 @@ use toml::de::{DeTable, DeValue};
 
 pub use interpolate::ArgUse;
 use interpolate::BuildArgs;
-pub use model::{BuildSettings, Gofile, ImageSettings, Service, Spanned};
+pub use model::{BuildSettings, Gofile, Healthcheck, ImageFile, ImageSettings, Service, Spanned};
 use reader::{Place, Reader};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, TextFile};
@@ -31,7 +31,10 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "build",
     "services",
 ];
-const BUILD_KEYS: &[&str] = &["cgo", "tags", "ldflags", "flags", "buildvcs", "env"];
+const BUILD_KEYS: &[&str] = &[
+    "cgo", "tags", "ldflags", "flags", "buildvcs", "env", "files",
+];
+const FILE_KEYS: &[&str] = &["source", "mode", "owner"];
 const SERVICE_KEYS: &[&str] = &[
     "package",
     "binary",
@@ -50,7 +53,14 @@ const SERVICE_KEYS: &[&str] = &[
     "labels",
     "stop_signal",
     "description",
+    "entrypoint",
+    "healthcheck",
+    "include_binaries",
+    "files",
+    "volumes",
+    "annotations",
 ];
+const HEALTHCHECK_KEYS: &[&str] = &["command", "interval", "timeout", "start_period", "retries"];
 
 /// Parses and validates a Gofile, substituting `${NAME}` from `build_args`.
 pub fn parse(
@@ -128,15 +138,18 @@ fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
     let source_url = checked_string(r, root, "source", top, no_control_characters).map(|s| s.value);
     let tag_prefix =
         checked_string(r, root, "tag_prefix", top, validate::tag_prefix).map(|s| s.value);
-    let defaults = match r.table(root, "build", top) {
+    let (defaults, default_files) = match r.table(root, "build", top) {
         Some((table, _)) => {
             let place = Place(Some("build"));
             r.reject_unknown_keys(table, BUILD_KEYS, place);
-            read_build_settings(r, table, place, "env", &BuildSettings::default())
+            (
+                read_build_settings(r, table, place, "env", &BuildSettings::default()),
+                read_files(r, table, place),
+            )
         }
-        None => BuildSettings::default(),
+        None => (BuildSettings::default(), Vec::new()),
     };
-    let (services, services_span) = read_services(r, root, &defaults)?;
+    let (services, services_span) = read_services(r, root, &defaults, &default_files)?;
     Some(Gofile {
         go,
         builder,
@@ -158,6 +171,7 @@ fn read_services(
     r: &mut Reader<'_>,
     root: &DeTable<'_>,
     defaults: &BuildSettings,
+    default_files: &[ImageFile],
 ) -> Option<(Vec<Service>, std::ops::Range<usize>)> {
     let no_services = || {
         Diagnostic::new(0..0, "no services defined")
@@ -187,8 +201,14 @@ fn read_services(
             continue;
         };
         let name_ok = r.check(validate::service_name(&name)).is_some();
-        if let Some(service) = read_service(r, name, body, Place(Some(&header)), defaults) {
+        let place = Place(Some(&header));
+        if let Some(service) = read_service(r, name, body, place, defaults, default_files) {
             services.extend(name_ok.then_some(service));
+        }
+    }
+    for service in &services {
+        for diagnostic in included_binaries_are_services(service, &services) {
+            r.report(diagnostic);
         }
     }
     Some((services, services_span))
@@ -200,6 +220,7 @@ fn read_service(
     body: &DeTable<'_>,
     place: Place<'_>,
     defaults: &BuildSettings,
+    default_files: &[ImageFile],
 ) -> Option<Service> {
     r.reject_unknown_keys(body, SERVICE_KEYS, place);
     let package = match r.string(body, "package", place) {
@@ -241,7 +262,17 @@ fn read_service(
             }
         }
     }
-    let image = read_image_settings(r, body, place);
+    let mut image = read_image_settings(r, body, place);
+    let own_files = std::mem::take(&mut image.files);
+    let files: BTreeMap<String, ImageFile> = default_files
+        .iter()
+        .chain(&own_files)
+        .map(|file| (file.dest.value.clone(), file.clone()))
+        .collect();
+    image.files = files.into_values().collect();
+    let include_binaries = r
+        .strings(body, "include_binaries", place)
+        .unwrap_or_default();
     Some(Service {
         package: package?,
         binary: binary?,
@@ -249,6 +280,7 @@ fn read_service(
         base,
         build,
         image,
+        include_binaries,
     })
 }
 
@@ -294,15 +326,204 @@ fn read_image_settings(r: &mut Reader<'_>, table: &DeTable<'_>, place: Place<'_>
         checked_string(r, table, key, place, no_control_characters).map(|s| s.value)
     };
     ImageSettings {
+        entrypoint: read_command(r, table, "entrypoint", place),
+        files: read_files(r, table, place),
+        healthcheck: read_healthcheck(r, table, place),
         args: checked_strings(r, table, "args", place, |s| Ok(s.value.clone())),
         env: checked_table(r, table, "env", place, validate::env_name),
         user: checked_string(r, table, "user", place, validate::user).map(|s| s.value),
         workdir: checked_string(r, table, "workdir", place, validate::workdir).map(|s| s.value),
         ports: read_ports(r, table, place),
+        volumes: checked_strings(r, table, "volumes", place, |path| {
+            validate::image_path(path).map(|value| Spanned::new(value, path.span.clone()))
+        })
+        .unwrap_or_default(),
         labels: checked_table(r, table, "labels", place, |_| Ok(())),
+        annotations: checked_table(r, table, "annotations", place, validate::annotation_key),
         stop_signal: checked_string(r, table, "stop_signal", place, validate::stop_signal)
             .map(|s| s.value),
         description: text(r, "description"),
+    }
+}
+
+/// `include_binaries` names other services of the Gofile, each once; a cgo binary needs the C
+/// library of a cgo service's base.
+fn included_binaries_are_services(service: &Service, services: &[Service]) -> Vec<Diagnostic> {
+    let name = &service.name.value;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut found = Vec::new();
+    for included in &service.include_binaries {
+        let at = |message: String| Diagnostic::new(included.span.clone(), message);
+        let other = services.iter().find(|s| s.name.value == included.value);
+        let diagnostic = match other {
+            _ if included.value == *name => Some(
+                at(format!("service `{name}` includes its own binary"))
+                    .with_help("its image holds its binary already; name other services here"),
+            ),
+            _ if !seen.insert(included.value.as_str()) => Some(
+                at(format!("`{}` is included twice", included.value))
+                    .with_help("name each service once"),
+            ),
+            None => {
+                let names: Vec<&str> = services
+                    .iter()
+                    .map(|s| s.name.value.as_str())
+                    .filter(|other| other != name)
+                    .collect();
+                Some(
+                    at(format!("`{}` is not a service of this Gofile", included.value.escape_debug()))
+                        .with_help(format!("name a service declared as [services.<name>]: {}", names.join(", "))),
+                )
+            }
+            Some(other) if other.build.cgo && !service.build.cgo => Some(
+                at(format!(
+                    "service `{}` builds with cgo, and its binary needs the C library that service `{name}`'s base, built without cgo, lacks",
+                    other.name.value
+                ))
+                .with_help(format!("set `cgo = true` for `{name}` too (its base then has a C library), or build `{}` without cgo", other.name.value)),
+            ),
+            Some(_) => None,
+        };
+        found.extend(diagnostic);
+    }
+    found
+}
+
+/// `files`: destination in the image = source in the context, or a table with the source and
+/// its `mode` and `owner`.
+fn read_files(r: &mut Reader<'_>, table: &DeTable<'_>, place: Place<'_>) -> Vec<ImageFile> {
+    let Some((entries, _)) = r.table(table, "files", place) else {
+        return Vec::new();
+    };
+    let header = match place.0 {
+        Some(outer) => format!("{outer}.files"),
+        None => "files".to_string(),
+    };
+    let place = Place(Some(&header));
+    let mut files = Vec::with_capacity(entries.len());
+    for (key, value) in entries.iter() {
+        let dest = Spanned::new(key.get_ref().to_string(), key.span());
+        let dest = r
+            .check(validate::image_path(&dest))
+            .map(|path| Spanned::new(path, dest.span));
+        let (source, mode, owner) = match value.get_ref() {
+            DeValue::String(_) => (r.string_value(key.get_ref(), place, value), None, None),
+            DeValue::Table(body) => {
+                r.reject_unknown_keys(body, FILE_KEYS, place);
+                let source = r.string(body, "source", place);
+                if r.value(body, "source").is_none() {
+                    r.report(
+                        Diagnostic::new(
+                            value.span(),
+                            format!("`{}` in [{header}] has no `source`", key.get_ref()),
+                        )
+                        .with_help("add `source = \"path/in/the/context\"`"),
+                    );
+                }
+                let mode = checked_string(r, body, "mode", place, validate::file_mode);
+                let owner = checked_string(r, body, "owner", place, validate::file_owner);
+                (source, mode.map(|m| m.value), owner)
+            }
+            _ => {
+                r.wrong_type::<()>(
+                    key.get_ref(),
+                    place,
+                    "a path of the build context, or a table with `source`, `mode` and `owner`",
+                    value,
+                );
+                continue;
+            }
+        };
+        let source = source.and_then(|source| {
+            r.check(validate::context_path(&source))
+                .map(|path| Spanned::new(path, source.span))
+        });
+        if let (Some(dest), Some(source)) = (dest, source) {
+            files.push(ImageFile {
+                dest,
+                source,
+                mode,
+                owner,
+            });
+        }
+    }
+    files
+}
+
+/// An exec-form command: a non-empty array whose first string names a program.
+fn read_command(
+    r: &mut Reader<'_>,
+    table: &DeTable<'_>,
+    key: &str,
+    place: Place<'_>,
+) -> Option<Vec<Spanned<String>>> {
+    let command = r.strings(table, key, place)?;
+    let span = r.value(table, key).map_or(0..0, |v| v.span());
+    match command.first() {
+        Some(program) if !program.value.is_empty() => Some(command),
+        _ => {
+            r.report(
+                Diagnostic::new(span, format!("`{key}` {place} names no program"))
+                    .with_help(format!("start `{key}` with the program to run, like `[\"/usr/local/bin/api\", \"serve\"]`")),
+            );
+            None
+        }
+    }
+}
+
+fn read_healthcheck(
+    r: &mut Reader<'_>,
+    table: &DeTable<'_>,
+    place: Place<'_>,
+) -> Option<Healthcheck> {
+    let (body, span) = r.table(table, "healthcheck", place)?;
+    let header = match place.0 {
+        Some(outer) => format!("{outer}.healthcheck"),
+        None => "healthcheck".to_string(),
+    };
+    let place = Place(Some(&header));
+    r.reject_unknown_keys(body, HEALTHCHECK_KEYS, place);
+    let duration = |r: &mut Reader<'_>, key| {
+        checked_string(r, body, key, place, validate::duration).map(|d| d.value)
+    };
+    let interval = duration(r, "interval");
+    let timeout = duration(r, "timeout");
+    let start_period = duration(r, "start_period");
+    let retries = read_retries(r, body, place);
+    let command = read_command(r, body, "command", place);
+    if command.is_none() && r.value(body, "command").is_none() {
+        r.report(
+            Diagnostic::new(span, format!("[{header}] has no `command`"))
+                .with_help("add `command = [\"/usr/local/bin/api\", \"-health\"]`: a program of the image that exits 0 when the service is healthy (exec form: distroless has no shell)"),
+        );
+    }
+    Some(Healthcheck {
+        command: command?,
+        interval,
+        timeout,
+        start_period,
+        retries,
+    })
+}
+
+fn read_retries(r: &mut Reader<'_>, table: &DeTable<'_>, place: Place<'_>) -> Option<u32> {
+    let value = r.value(table, "retries")?;
+    let count = match value.get_ref() {
+        DeValue::Integer(number) => i64::from_str_radix(number.as_str(), number.radix()).ok(),
+        _ => return r.wrong_type("retries", place, "a whole number", value),
+    };
+    match count.and_then(|n| u32::try_from(n).ok()).filter(|n| *n > 0) {
+        Some(count) => Some(count),
+        None => {
+            r.report(
+                Diagnostic::new(
+                    value.span(),
+                    format!("`retries` {place} must be at least 1"),
+                )
+                .with_help("leave `retries` out for Docker's default of 3"),
+            );
+            None
+        }
     }
 }
 

@@ -6,6 +6,8 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use crate::llb::Owner;
+
 /// A value and the byte range in the Gofile it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
@@ -68,6 +70,9 @@ pub struct Service {
     pub base: Option<Spanned<String>>,
     pub build: BuildSettings,
     pub image: ImageSettings,
+    /// Other services whose binaries this service's image holds too (`include_binaries`):
+    /// each names a service of the Gofile other than this one, once.
+    pub include_binaries: Vec<Spanned<String>>,
 }
 
 /// How `go build` runs for one service (`[build]` merged with the service's overrides).
@@ -108,14 +113,49 @@ impl Default for BuildSettings {
 /// What the service's image config says beyond its base image.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImageSettings {
-    /// CMD: arguments after the binary.
+    /// ENTRYPOINT in exec form, as written; the plan checks its program is in the image.
+    pub entrypoint: Option<Vec<Spanned<String>>>,
+    /// CMD: arguments after the entrypoint.
     pub args: Option<Vec<String>>,
     pub env: BTreeMap<String, String>,
     pub user: Option<String>,
     pub workdir: Option<String>,
     /// Exposed ports as `PORT/PROTO`.
     pub ports: Vec<String>,
+    /// `VOLUME`s: absolute paths, made in the image and owned by the image's user.
+    pub volumes: Vec<Spanned<String>>,
     pub labels: BTreeMap<String, String>,
+    /// OCI annotations on the image's manifest (and its index, for several platforms).
+    pub annotations: BTreeMap<String, String>,
     pub stop_signal: Option<String>,
     pub description: Option<String>,
+    pub healthcheck: Option<Healthcheck>,
+    /// Files and directories of the build context in the image, `[build].files` first, then
+    /// the service's (which replace those with the same destination), sorted by destination.
+    pub files: Vec<ImageFile>,
+}
+
+/// A file or directory of the build context copied into the image (`files`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageFile {
+    /// The absolute path in the image, normalized (no trailing `/`).
+    pub dest: Spanned<String>,
+    /// The context-relative path, normalized (no `./`, no trailing `/`).
+    pub source: Spanned<String>,
+    /// The files' permission bits; without one, 0644, or 0755 for a file its owner may
+    /// execute in the context. Directories are always 0755.
+    pub mode: Option<u32>,
+    /// Who owns every file and directory copied; root when unset.
+    pub owner: Option<Spanned<Owner>>,
+}
+
+/// `HEALTHCHECK` in exec form (distroless has no shell); Docker's defaults for what is unset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Healthcheck {
+    pub command: Vec<Spanned<String>>,
+    /// Durations in nanoseconds, as the image config holds them.
+    pub interval: Option<i64>,
+    pub timeout: Option<i64>,
+    pub start_period: Option<i64>,
+    pub retries: Option<u32>,
 }

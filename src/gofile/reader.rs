@@ -301,6 +301,9 @@ const ALIASES: &[(&str, &str)] = &[
     ("main", "package"),
     ("working_dir", "workdir"),
     ("stopsignal", "stop_signal"),
+    ("test", "command"),
+    ("startperiod", "start_period"),
+    ("start_interval", "start_period"),
 ];
 
 fn suggest(unknown: &str, known: &[&str]) -> Option<String> {
@@ -310,12 +313,6 @@ fn suggest(unknown: &str, known: &[&str]) -> Option<String> {
         .find(|(from, to)| *from == lowered && known.contains(to))
     {
         return Some(format!("did you mean `{to}`?"));
-    }
-    if lowered == "entrypoint" && known.contains(&"binary") {
-        return Some(
-            "the entrypoint is always the service's binary; set `args` for its arguments"
-                .to_string(),
-        );
     }
     known
         .iter()
@@ -344,7 +341,6 @@ mod tests {
             suggest("Port", &known).as_deref(),
             Some("did you mean `ports`?")
         );
-        assert!(suggest("entrypoint", &known).unwrap().contains("`args`"));
         assert_eq!(suggest("zzzzzz", &known), None);
     }
 }

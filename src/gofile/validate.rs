@@ -226,6 +226,179 @@ pub fn stop_signal(signal: &Spanned<String>) -> Checked<String> {
     .with_help("write a signal name like `SIGTERM` or `SIGINT`, or its number"))
 }
 
+/// A health check's time as Go's `time.ParseDuration` reads it (`30s`, `1m30s`, `1.5s`,
+/// `500ms`), in nanoseconds. Docker refuses anything under a millisecond.
+pub fn duration(value: &Spanned<String>) -> Checked<i64> {
+    let refuse = |why: &str| {
+        Diagnostic::new(
+            value.span.clone(),
+            format!("`{}` {why}", value.value.escape_debug()),
+        )
+        .with_help("write a duration like `30s`, `1m30s` or `500ms` (units h, m, s, ms, us, ns)")
+    };
+    let mut rest = value.value.as_str();
+    if rest.is_empty() {
+        return Err(refuse("is not a duration"));
+    }
+    let mut total: f64 = 0.0;
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len());
+        let number: f64 = rest[..number_len]
+            .parse()
+            .map_err(|_| refuse("is not a duration"))?;
+        rest = &rest[number_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let nanos_per_unit = match &rest[..unit_len] {
+            "h" => 3_600e9,
+            "m" => 60e9,
+            "s" => 1e9,
+            "ms" => 1e6,
+            "us" | "µs" => 1e3,
+            "ns" => 1.0,
+            "" => return Err(refuse("has a number without a unit")),
+            _ => return Err(refuse("has a unit Go does not know")),
+        };
+        rest = &rest[unit_len..];
+        total += number * nanos_per_unit;
+    }
+    if total < 1e6 {
+        return Err(refuse("is shorter than the millisecond Docker requires"));
+    }
+    if total > i64::MAX as f64 {
+        return Err(refuse("is longer than Docker can hold"));
+    }
+    Ok(total as i64)
+}
+
+/// A path in the image for `files`: absolute, without `.` or `..` components, not `/`.
+pub fn image_path(path: &Spanned<String>) -> Checked<String> {
+    let value = &path.value;
+    let trimmed = value.trim_end_matches('/');
+    let components_ok = trimmed
+        .split('/')
+        .skip(1)
+        .all(|part| !part.is_empty() && part != "." && part != "..");
+    if value.starts_with('/')
+        && !trimmed.is_empty()
+        && components_ok
+        && !value.chars().any(char::is_control)
+    {
+        return Ok(trimmed.to_string());
+    }
+    Err(Diagnostic::new(
+        path.span.clone(),
+        format!(
+            "`{}` is not a path in the image to copy to",
+            value.escape_debug()
+        ),
+    )
+    .with_help("write an absolute path below `/`, like `\"/srv/static\"`, without `.` or `..`"))
+}
+
+/// A path of the build context for `files`: relative, inside the context, not the whole of it.
+pub fn context_path(path: &Spanned<String>) -> Checked<String> {
+    let value = &path.value;
+    let trimmed = value
+        .strip_prefix("./")
+        .unwrap_or(value)
+        .trim_end_matches('/');
+    let parts: Vec<&str> = trimmed.split('/').collect();
+    let inside = parts
+        .iter()
+        .all(|part| !part.is_empty() && *part != "." && *part != "..");
+    if !value.starts_with('/')
+        && !trimmed.is_empty()
+        && inside
+        && !value.chars().any(char::is_control)
+    {
+        return Ok(trimmed.to_string());
+    }
+    let why = match value.starts_with('/') || parts.contains(&"..") {
+        true => "is outside the build context",
+        false => "does not name a file or directory of the build context",
+    };
+    Err(Diagnostic::new(
+        path.span.clone(),
+        format!("`{}` {why}", value.escape_debug()),
+    )
+    .with_help("write a path relative to the context's root, like `\"web/dist\"` (build from a directory that holds it)"))
+}
+
+/// `files` permission bits, as octal digits: `"0644"`, `"750"`.
+pub fn file_mode(mode: &Spanned<String>) -> Checked<u32> {
+    let digits = &mode.value;
+    match u32::from_str_radix(digits, 8) {
+        Ok(bits) if (3..=4).contains(&digits.len()) && bits <= 0o777 => Ok(bits),
+        _ => Err(Diagnostic::new(
+            mode.span.clone(),
+            format!("`{}` is not a file mode", digits.escape_debug()),
+        )
+        .with_help("write permission bits in octal, like `\"0644\"` or `\"0750\"`")),
+    }
+}
+
+/// `files` owner: `uid[:gid]` numbers (the gid defaults to the uid) or `user[:group]` names
+/// (the group defaults to the user's name), as `COPY --chown` reads them.
+pub fn file_owner(owner: &Spanned<String>) -> Checked<crate::llb::Owner> {
+    use crate::llb::Owner;
+    let (user, group) = owner
+        .value
+        .split_once(':')
+        .unwrap_or((&owner.value, &owner.value));
+    let name_ok = |name: &str| {
+        name.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-.".contains(c))
+    };
+    match (user.parse::<u32>(), group.parse::<u32>()) {
+        (Ok(uid), Ok(gid)) => return Ok(Owner::Ids { uid, gid }),
+        _ if name_ok(user) && name_ok(group) => {
+            return Ok(Owner::Names {
+                user: user.to_string(),
+                group: group.to_string(),
+            });
+        }
+        _ => {}
+    }
+    Err(Diagnostic::new(
+        owner.span.clone(),
+        format!("`{}` is not an owner", owner.value.escape_debug()),
+    )
+    .with_help("write ids like `\"65532:65532\"` (they work on every base) or names the base's /etc/passwd holds, like `\"nonroot:nonroot\"`"))
+}
+
+/// An annotation key as BuildKit's exporters read it from the result (`annotation.<key>`): no
+/// spaces, and not one gofrontend sets from the base.
+pub fn annotation_key(key: &Spanned<String>) -> Checked<()> {
+    let value = &key.value;
+    let reserved = [
+        "org.opencontainers.image.base.name",
+        "org.opencontainers.image.base.digest",
+    ];
+    if reserved.contains(&value.as_str()) {
+        return Err(Diagnostic::new(
+            key.span.clone(),
+            format!("`{value}` is set from the service's base image"),
+        )
+        .with_help("leave it out: gofrontend records the base's name and digest itself"));
+    }
+    if value.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Diagnostic::new(
+            key.span.clone(),
+            format!("`{}` is not an annotation key", value.escape_debug()),
+        )
+        .with_help("use a reverse-domain key without spaces, like `com.example.team`"));
+    }
+    Ok(())
+}
+
 /// `8080`, `"8080"`, `"53/udp"` -> `8080/tcp`, `53/udp`.
 pub fn port(value: &str, span: &std::ops::Range<usize>) -> Checked<String> {
     let (number, protocol) = value.split_once('/').unwrap_or((value, "tcp"));
@@ -363,6 +536,79 @@ mod tests {
         assert_eq!(port("53/UDP", &(0..1)).unwrap(), "53/udp");
         for bad in ["0", "65536", "80/icmp", "http", ""] {
             assert!(port(bad, &(0..1)).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn durations_read_as_go_reads_them() {
+        let nanos = |text: &str| duration(&s(text));
+        assert_eq!(nanos("30s").unwrap(), 30_000_000_000);
+        assert_eq!(nanos("1m30s").unwrap(), 90_000_000_000);
+        assert_eq!(nanos("1.5s").unwrap(), 1_500_000_000);
+        assert_eq!(nanos("500ms").unwrap(), 500_000_000);
+        assert_eq!(nanos("2h").unwrap(), 7_200_000_000_000);
+        for bad in [
+            "",
+            "30",
+            "s",
+            "10 s",
+            "1d",
+            "999us",
+            "0s",
+            "-5s",
+            "1e3s",
+            "9999999999h",
+        ] {
+            assert!(nanos(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn file_paths_stay_inside_the_image_and_the_context() {
+        assert_eq!(image_path(&s("/srv/static/")).unwrap(), "/srv/static");
+        for bad in ["srv", "/", "/srv/../etc", "/srv//x", "/./x"] {
+            assert!(image_path(&s(bad)).is_err(), "{bad} accepted");
+        }
+        assert_eq!(context_path(&s("./web/dist/")).unwrap(), "web/dist");
+        for bad in ["/etc/passwd", "../secrets", "web/../../x", ".", "./", ""] {
+            assert!(context_path(&s(bad)).is_err(), "{bad} accepted");
+        }
+        assert!(
+            context_path(&s("../x"))
+                .unwrap_err()
+                .message
+                .contains("outside")
+        );
+    }
+
+    #[test]
+    fn file_modes_and_owners_read_as_copy_chown_does() {
+        use crate::llb::Owner;
+        assert_eq!(file_mode(&s("0640")).unwrap(), 0o640);
+        assert_eq!(file_mode(&s("755")).unwrap(), 0o755);
+        for bad in ["644x", "0999", "04755", "7", "rw-r--r--"] {
+            assert!(file_mode(&s(bad)).is_err(), "{bad} accepted");
+        }
+        assert_eq!(
+            file_owner(&s("65532")).unwrap(),
+            Owner::Ids {
+                uid: 65532,
+                gid: 65532
+            }
+        );
+        assert_eq!(
+            file_owner(&s("1:2")).unwrap(),
+            Owner::Ids { uid: 1, gid: 2 }
+        );
+        assert_eq!(
+            file_owner(&s("nonroot")).unwrap(),
+            Owner::Names {
+                user: "nonroot".into(),
+                group: "nonroot".into()
+            }
+        );
+        for bad in ["", "Root", "a b", "1:", ":1"] {
+            assert!(file_owner(&s(bad)).is_err(), "{bad} accepted");
         }
     }
 

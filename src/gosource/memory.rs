@@ -51,7 +51,11 @@ impl SourceFiles for MemoryFiles {
         Ok((!entries.is_empty()).then(|| {
             entries
                 .into_iter()
-                .map(|(name, kind)| Entry { name, kind })
+                .map(|(name, kind)| Entry {
+                    name,
+                    kind,
+                    executable: false,
+                })
                 .collect()
         }))
     }

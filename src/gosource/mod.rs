@@ -12,6 +12,8 @@ mod modules;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
+use serde::{Deserialize, Serialize};
+
 pub use header::{Header, HeaderError, Parsed, embed_patterns, parse};
 pub use memory::MemoryFiles;
 pub use modules::{LayoutError, LocalModule, ModuleLayout, discover, resolve};
@@ -53,6 +55,8 @@ impl EntryKind {
 pub struct Entry {
     pub name: String,
     pub kind: EntryKind,
+    /// Its owner may execute it (a file's `0100` bit), which a copy into an image keeps.
+    pub executable: bool,
 }
 
 /// Read access to the build context. Paths are relative to its root, `.` for the root.
@@ -69,7 +73,7 @@ pub trait SourceFiles {
 }
 
 /// One directory of Go code.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Package {
     /// Names of the regular files directly in the directory, `_test.go` files left out:
     /// `go build` never reads them.
@@ -93,7 +97,7 @@ pub struct Package {
 
 /// The packages reachable from the scan's roots, by context-relative directory. A directory
 /// that does not exist in the context maps to `None`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SourceTree {
     pub modules: ModuleLayout,
     pub packages: BTreeMap<String, Option<Package>>,
@@ -147,7 +151,21 @@ pub async fn scan<S: SourceFiles>(
     modules: ModuleLayout,
     roots: &[String],
 ) -> Result<SourceTree, S::Error> {
+    let tree = scan_within(files, modules, roots, usize::MAX).await?;
+    Ok(tree.expect("no scan reads more than usize::MAX files"))
+}
+
+/// [`scan`], but `None` as soon as it would read more than `max_files` Go files: where each
+/// read is a round trip, a large tree is cheaper scanned where the files are.
+pub async fn scan_within<S: SourceFiles>(
+    files: &S,
+    modules: ModuleLayout,
+    roots: &[String],
+    max_files: usize,
+) -> Result<Option<SourceTree>, S::Error> {
     use futures_util::{StreamExt, TryStreamExt, stream};
+
+    let mut files_to_read = 0usize;
 
     let module_dir = modules.main.dir.clone();
     let mut tree = SourceTree {
@@ -197,6 +215,10 @@ pub async fn scan<S: SourceFiles>(
                     .map(move |name| (index, name.clone(), join(dir, name)))
             })
             .collect();
+        files_to_read = files_to_read.saturating_add(paths.len());
+        if files_to_read > max_files {
+            return Ok(None);
+        }
         let go_files: Vec<(usize, String, String, GoFile)> = stream::iter(paths)
             .map(|(index, name, path)| async move {
                 read_go_file(files, &path)
@@ -228,7 +250,7 @@ pub async fn scan<S: SourceFiles>(
             tree.packages.insert(dir, package);
         }
     }
-    Ok(tree)
+    Ok(Some(tree))
 }
 
 /// A package being read: its entries sorted out, then its Go files added as they are read.

@@ -5,19 +5,21 @@
 
 use std::collections::BTreeSet;
 
+use serde::{Deserialize, Serialize};
+
 use crate::diagnostic::{Diagnostic, Diagnostics, TextFile};
 use crate::gomod::{GoMod, GoWork, LocalReplace};
 
 use super::{Entry, EntryKind, SourceFiles, join};
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct LocalModule {
     pub path: String,
     /// Context-relative, `.` for the root.
     pub dir: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ModuleLayout {
     pub main: LocalModule,
     /// Workspace modules and local replacements, besides the main module.

@@ -1,12 +1,13 @@
 //! The inputs of `gofrontend llb` and `check`: a directory on disk, read as BuildKit would
 //! send it, and a builder image described by flags instead of resolved.
 
+use std::future::Future;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use super::Inputs;
+use super::{Inputs, ScanRequest};
 use crate::dockerignore;
 use crate::gosource::{self, Entry, EntryKind, SourceFiles};
 use crate::plan::BuilderConfig;
@@ -108,6 +109,15 @@ impl Inputs for LocalInputs {
         Ok(Some(self.os_release.clone().into_bytes()))
     }
 
+    /// The files are on this machine: reading them is the fast way.
+    fn scan_step(
+        &self,
+        _request: &ScanRequest,
+        _excludes: &[String],
+    ) -> Option<impl Future<Output = Result<Vec<u8>, anyhow::Error>>> {
+        None::<std::future::Ready<_>>
+    }
+
     fn reason(error: &anyhow::Error) -> String {
         format!("{error:#}")
     }
@@ -117,6 +127,16 @@ impl Inputs for LocalInputs {
 pub struct LocalFiles {
     root: PathBuf,
     excludes: dockerignore::Matcher,
+}
+
+impl LocalFiles {
+    /// A directory BuildKit has already filtered, as a build step sees the context.
+    pub(super) fn unfiltered(root: PathBuf) -> Self {
+        Self {
+            root,
+            excludes: dockerignore::Matcher::default(),
+        }
+    }
 }
 
 impl SourceFiles for LocalFiles {
@@ -141,9 +161,11 @@ impl SourceFiles for LocalFiles {
             if self.excludes.excludes(&gosource::join(dir, &name)) {
                 continue;
             }
-            let kind = entry
-                .file_type()
+            let metadata = std::fs::symlink_metadata(entry.path())
                 .with_context(|| format!("cannot stat `{}`", entry.path().display()))?;
+            let executable =
+                std::os::unix::fs::PermissionsExt::mode(&metadata.permissions()) & 0o100 != 0;
+            let kind = metadata.file_type();
             let kind = if kind.is_dir() {
                 EntryKind::Dir
             } else if kind.is_symlink() {
@@ -153,7 +175,11 @@ impl SourceFiles for LocalFiles {
             } else {
                 EntryKind::Other
             };
-            entries.push(Entry { name, kind });
+            entries.push(Entry {
+                name,
+                kind,
+                executable,
+            });
         }
         Ok(Some(entries))
     }

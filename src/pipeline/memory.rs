@@ -3,9 +3,10 @@
 //! to go.mod or `.dockerignore`).
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::path::Path;
 
-use super::Inputs;
+use super::{Inputs, ScanRequest};
 use crate::dockerignore;
 use crate::gosource::MemoryFiles;
 use crate::plan::BuilderConfig;
@@ -114,6 +115,15 @@ impl Inputs for MemoryInputs {
         _paths: &[&str],
     ) -> Result<Option<Vec<u8>>, String> {
         Ok(Some(self.os_release.clone().into_bytes()))
+    }
+
+    /// Tests plan as a small context does: scanned file by file.
+    fn scan_step(
+        &self,
+        _request: &ScanRequest,
+        _excludes: &[String],
+    ) -> Option<impl Future<Output = Result<Vec<u8>, String>>> {
+        None::<std::future::Ready<_>>
     }
 
     fn reason(error: &String) -> String {

@@ -6,9 +6,11 @@
 //! BuildKit's gateway), the command line ([`LocalInputs`], a directory on disk) and
 //! [`MemoryInputs`] (tests and fuzz targets).
 
+mod image_files;
 mod local;
 mod memory;
 mod phases;
+pub mod scan_step;
 
 use std::future::Future;
 
@@ -26,6 +28,7 @@ use crate::platform::Platform;
 pub use local::LocalInputs;
 pub use memory::MemoryInputs;
 pub use phases::Phases;
+pub use scan_step::ScanRequest;
 
 /// Where a build's inputs come from. Files that do not exist are `None`, not errors.
 pub trait Inputs {
@@ -61,6 +64,13 @@ pub trait Inputs {
         platform: &Platform,
         paths: &[&str],
     ) -> impl Future<Output = Result<Option<Vec<u8>>, Self::Error>>;
+    /// The scan run as a build step over the context with `excludes` applied: the step's
+    /// reply (see [`scan_step`]), or `None` where the driver cannot run one.
+    fn scan_step(
+        &self,
+        request: &ScanRequest,
+        excludes: &[String],
+    ) -> Option<impl Future<Output = Result<Vec<u8>, Self::Error>>>;
     /// What went wrong, in a few words, for a message that names the line at fault.
     fn reason(error: &Self::Error) -> String;
 }
@@ -129,7 +139,7 @@ pub async fn plan<I: Inputs>(
     let uses_cgo = gofile.services.iter().any(|s| s.build.cgo);
     // Independent round trips to the daemon.
     let (tree, builder_config, os_release) = join3(
-        scan::<I>(&context, &gofile, &roots, phases),
+        scan(inputs, &context, &gofile, &roots, phases),
         phases.time(
             "builder-config",
             inputs.image_config(&builder_image, &build_platform),
@@ -151,6 +161,14 @@ pub async fn plan<I: Inputs>(
     )
     .await;
     let tree = tree?;
+    let file_sources = plan::image_files::sources(&gofile, options);
+    let context_files = phases
+        .time(
+            "read-image-files",
+            image_files::read(&context.files, &file_sources),
+        )
+        .await
+        .map_err(read_error("reading the files the image holds"))?;
     let builder_config = builder_config.map_err(|error| {
         unresolved_builder::<I>(&builder_image, error, &gofile, source, &context, options)
     })?;
@@ -172,6 +190,7 @@ pub async fn plan<I: Inputs>(
         build_platform,
         excludes: context.excludes,
         scan: &tree,
+        context_files: &context_files,
     })?;
     phases.record("plan", planning.elapsed());
     Ok(Planned { gofile, plans })
@@ -196,7 +215,7 @@ pub async fn source_tree<I: Inputs>(
     phases: &Phases,
 ) -> Result<SourceTree, LoadError<I::Error>> {
     let context = read_context(inputs, gofile_input, gofile, phases).await?;
-    scan::<I>(&context, gofile, roots, phases).await
+    scan(inputs, &context, gofile, roots, phases).await
 }
 
 const SCAN_FAILED: &str = "the Go sources could not be read";
@@ -257,6 +276,7 @@ async fn read_context<I: Inputs>(
 /// The module layout and the packages `roots` reach. The scan only narrows what each step
 /// sees: when it fails, every step sees the whole context instead, and says why.
 async fn scan<I: Inputs>(
+    inputs: &I,
     context: &Context<I::Context>,
     gofile: &Gofile,
     roots: &[String],
@@ -278,11 +298,46 @@ async fn scan<I: Inputs>(
             LayoutError::Source(diagnostics) => PlanError::Gofile(diagnostics).into(),
         })?;
     let started = std::time::Instant::now();
-    let scanned = gosource::scan(&context.files, modules.clone(), roots).await;
-    let tree = scanned.unwrap_or_else(|error| {
+    let request = ScanRequest::new(modules.clone(), roots);
+    let through_gateway = || async {
+        gosource::scan(&context.files, modules.clone(), roots)
+            .await
+            .map_err(|error| I::reason(&error))
+    };
+    let scanned = match inputs.scan_step(&request, &context.excludes) {
+        None => through_gateway().await,
+        Some(step) => {
+            let within = gosource::scan_within(
+                &context.files,
+                modules.clone(),
+                roots,
+                scan_step::SCAN_STEP_FILES,
+            );
+            match within.await {
+                Ok(Some(tree)) => Ok(tree),
+                Err(error) => Err(I::reason(&error)),
+                Ok(None) => {
+                    let reply = phases.time("scan-step", step).await;
+                    match reply
+                        .map_err(|error| I::reason(&error))
+                        .and_then(|reply| request.read_reply(&reply))
+                    {
+                        Ok(outcome) => outcome,
+                        Err(unusable) => {
+                            eprintln!(
+                                "gofrontend: the scan step failed, scanning through the gateway instead: {unusable}"
+                            );
+                            through_gateway().await
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let tree = scanned.unwrap_or_else(|reason| {
         // The step names say what happened; the detail differs between drivers and
         // runs, and would change the definition's digest.
-        eprintln!("gofrontend: {SCAN_FAILED}: {}", I::reason(&error));
+        eprintln!("gofrontend: {SCAN_FAILED}: {reason}");
         SourceTree::unscanned(modules, roots, SCAN_FAILED)
     });
     let (packages, files) = tree

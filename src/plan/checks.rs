@@ -187,11 +187,11 @@ fn binaries_are_distinct(services: &[&Service]) -> Vec<Diagnostic> {
                 Diagnostic::new(
                     service.name.span.clone(),
                     format!(
-                        "services `{}` and `{}` both build the binary `{}`: a build of every service puts both in {}, and one would replace the other",
+                        "services `{}` and `{}` both build the binary `{}`, and this build puts both in {} of one image: one would replace the other",
                         earlier.name.value, service.name.value, service.binary, super::BINARY_DIR
                     ),
                 )
-                .with_help("give each service its own `binary`, or build one service with --target"),
+                .with_help("give each service its own `binary`, or build one service with --target (and without the other in its `include_binaries`)"),
             ),
             None => {
                 first.insert(&service.binary, service);
@@ -346,4 +346,56 @@ pub fn user_resolves_on_base(
         )
         .with_help("give the user as numbers, like `user = \"65532:65532\"`"),
     )))
+}
+
+/// The image holds the service's binary and those it includes on its base, and a distroless
+/// base holds no other program: an entrypoint or health check running anything else would
+/// fail only when the container starts, or report it unhealthy forever.
+/// `binaries`: the image's, the service's own first.
+pub fn programs_are_in_the_image(
+    source: &TextFile,
+    service: &Service,
+    binaries: &[String],
+) -> Result<(), PlanError> {
+    let paths: Vec<String> = binaries.iter().map(|b| super::binary_path(b)).collect();
+    let held =
+        |program: &str| binaries.iter().any(|b| b == program) || paths.iter().any(|p| p == program);
+    let image = &service.image;
+    let commands = [
+        ("entrypoint", image.entrypoint.as_deref()),
+        (
+            "healthcheck.command",
+            image
+                .healthcheck
+                .as_ref()
+                .map(|check| check.command.as_slice()),
+        ),
+    ];
+    let found: Vec<Diagnostic> = commands
+        .into_iter()
+        .filter_map(|(key, command)| Some((key, command?.first()?)))
+        .filter(|(_, program)| !held(&program.value))
+        .map(|(key, program)| {
+            Diagnostic::new(
+                program.span.clone(),
+                format!(
+                    "`{}` in `{key}` of service `{}` is not a program its image holds: it holds {} on its base",
+                    program.value.escape_debug(),
+                    service.name.value,
+                    paths.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                ),
+            )
+            .with_help(format!(
+                "run one of the image's binaries, like `{}` (a health check can be a flag or subcommand of it, since distroless has no shell or curl; another service's binary comes in with `include_binaries`); programs of the base image are not checked, so not accepted",
+                paths[0]
+            ))
+        })
+        .collect();
+    match found.is_empty() {
+        true => Ok(()),
+        false => Err(PlanError::Gofile(Diagnostics {
+            file: source.clone(),
+            items: found,
+        })),
+    }
 }

@@ -5,6 +5,7 @@
 mod builder;
 mod cache_ids;
 mod checks;
+pub mod image_files;
 mod images;
 mod model;
 mod precompile;
@@ -29,7 +30,7 @@ use images::{builder_reference, service_base, shared_base};
 use precompile::precompile_steps;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, TextFile};
-use crate::gofile::{Gofile, Service};
+use crate::gofile::{Gofile, Service, Spanned};
 use crate::gomod::GoMod;
 use crate::gosource::{SourceTree, join};
 use crate::options::{BuildOptions, CONTEXT_BUILDER};
@@ -49,6 +50,8 @@ pub struct PlanInputs<'a> {
     pub excludes: Vec<String>,
     /// The packages the selected services reach, from [`scan_roots`].
     pub scan: &'a SourceTree,
+    /// What the context holds at each of [`image_files::sources`].
+    pub context_files: &'a BTreeMap<String, ContextEntry>,
 }
 
 /// The context-relative package directories of the services a build selects (all of them when
@@ -56,12 +59,29 @@ pub struct PlanInputs<'a> {
 pub fn scan_roots(gofile: &Gofile, options: &BuildOptions) -> Vec<String> {
     let module_dir = &gofile.module.value;
     let selected: Vec<&Service> = match options.target.as_deref().and_then(|t| gofile.service(t)) {
-        Some(service) => vec![service],
+        Some(service) => with_included(gofile, service),
         None => gofile.services.iter().collect(),
     };
     selected
         .iter()
         .map(|service| package_dir(module_dir, service))
+        .collect()
+}
+
+/// The target and the services whose binaries its image holds, compiled in the same build.
+fn with_included<'g>(gofile: &'g Gofile, service: &'g Service) -> Vec<&'g Service> {
+    let included = service
+        .include_binaries
+        .iter()
+        .filter_map(|name| gofile.service(&name.value));
+    std::iter::once(service).chain(included).collect()
+}
+
+/// The binaries `service`'s image holds: its own, then those it includes.
+fn image_binaries(gofile: &Gofile, service: &Service) -> Vec<String> {
+    with_included(gofile, service)
+        .iter()
+        .map(|s| s.binary.clone())
         .collect()
 }
 
@@ -98,6 +118,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         ref build_platform,
         ref excludes,
         scan: tree,
+        context_files,
     } = inputs;
     let several_platforms = options.target_platforms(build_platform).len() > 1;
     let named_platform = several_platforms.then_some(&target_platform);
@@ -188,14 +209,27 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
                     service_base(gofile, gofile_source, service, options, builder)?;
                 references.extend(reference);
                 checks::user_resolves_on_base(gofile_source, service, &base)?;
+                checks::programs_are_in_the_image(
+                    gofile_source,
+                    service,
+                    &image_binaries(gofile, service),
+                )?;
                 base
             },
             image: image_config(gofile, service, options),
+            annotations: service.image.annotations.clone(),
+            image_files: Vec::new(),
+            include_binaries: service
+                .include_binaries
+                .iter()
+                .map(|name| name.value.clone())
+                .collect(),
         });
         settings.push(service_settings);
         reaches.push((root, reach));
     }
-    let several_binaries = options.target.is_none() && selected.len() > 1;
+    // Every selected binary lands in one image: the target's with those it includes, or all.
+    let several_binaries = selected.len() > 1;
     checks::services(
         gofile_source,
         &selected,
@@ -223,6 +257,18 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         }
         _ => ResultPlan::Service(services[0].name.clone()),
     };
+    if let ResultPlan::Service(_) = &result
+        && let Some(service) = gofile.service(&services[0].name)
+    {
+        services[0].image_files = image_files::plan(
+            gofile_source,
+            service,
+            &image_binaries(gofile, service),
+            &services[0].base,
+            base_origin(gofile, Some(service), options) == ImageOrigin::Default,
+            context_files,
+        )?;
+    }
     checks::named_contexts_are_used(options, &references)?;
     if let ResultPlan::Service(name) = &result
         && let Some(service) = services.iter().find(|s| &s.name == name)
@@ -267,7 +313,7 @@ fn select_services<'g>(
         return Ok(gofile.services.iter().collect());
     };
     if let Some(service) = gofile.service(target) {
-        return Ok(vec![service]);
+        return Ok(with_included(gofile, service));
     }
     let names: Vec<&str> = gofile
         .services
@@ -365,13 +411,39 @@ fn image_config(gofile: &Gofile, service: &Service, options: &BuildOptions) -> I
         .collect();
     labels.extend(settings.labels.clone());
     labels.extend(options.labels.clone());
+    let binary = binary_path(&service.binary);
+    // The program was checked to be one of the image's binaries, by name or path.
+    let exec_form = |command: &[Spanned<String>]| -> Vec<String> {
+        command
+            .iter()
+            .enumerate()
+            .map(|(i, arg)| match i == 0 && !arg.value.starts_with('/') {
+                true => binary_path(&arg.value),
+                false => arg.value.clone(),
+            })
+            .collect()
+    };
     ImageConfigPlan {
-        entrypoint: vec![binary_path(&service.binary)],
+        entrypoint: settings
+            .entrypoint
+            .as_deref()
+            .map_or_else(|| vec![binary.clone()], exec_form),
+        healthcheck: settings
+            .healthcheck
+            .as_ref()
+            .map(|check| HealthcheckConfig {
+                command: exec_form(&check.command),
+                interval_ns: check.interval,
+                timeout_ns: check.timeout,
+                start_period_ns: check.start_period,
+                retries: check.retries,
+            }),
         cmd: settings.args.clone(),
         env: settings.env.clone(),
         user: settings.user.clone(),
         workdir: settings.workdir.clone(),
         exposed_ports: settings.ports.clone(),
+        volumes: settings.volumes.iter().map(|v| v.value.clone()).collect(),
         labels,
         stop_signal: settings.stop_signal.clone(),
     }

@@ -104,6 +104,15 @@ pub struct ServicePlan {
     pub build_cache_id: String,
     pub base: Base,
     pub image: ImageConfigPlan,
+    /// OCI annotations for its image's manifest.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// What of the build context goes in its image, beneath the binaries (`files`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub image_files: Vec<FileCopy>,
+    /// The services whose binaries its own image holds besides its own (`include_binaries`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include_binaries: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -122,8 +131,23 @@ pub struct ImageConfigPlan {
     pub user: Option<String>,
     pub workdir: Option<String>,
     pub exposed_ports: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<String>,
     pub labels: BTreeMap<String, String>,
     pub stop_signal: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<HealthcheckConfig>,
+}
+
+/// The image config's `Healthcheck`, as Docker reads it; unset times take Docker's defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HealthcheckConfig {
+    /// The command in exec form, its program the binary's path.
+    pub command: Vec<String>,
+    pub interval_ns: Option<i64>,
+    pub timeout_ns: Option<i64>,
+    pub start_period_ns: Option<i64>,
+    pub retries: Option<u32>,
 }
 
 /// What the build returns.
@@ -158,4 +182,37 @@ impl Plan {
 
 pub fn binary_path(binary: &str) -> String {
     format!("{BINARY_DIR}/{binary}")
+}
+
+/// What the context holds at a `files` source, as read before planning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContextEntry {
+    /// Not in the context, or left out by `.dockerignore`.
+    Missing,
+    File {
+        executable: bool,
+    },
+    /// Its files and directories, relative to it, parents before children.
+    Dir(Vec<(String, ContextEntryKind)>),
+    /// A symbolic link, or something that is neither a file nor a directory.
+    Unsupported {
+        path: String,
+        what: &'static str,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContextEntryKind {
+    Dir,
+    File { executable: bool },
+}
+
+/// One file or directory an image gets from the context, with every mode and owner set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileCopy {
+    /// Context-relative, `None` for a directory made in the image.
+    pub source: Option<String>,
+    pub dest: String,
+    pub mode: u32,
+    pub owner: crate::llb::Owner,
 }

@@ -1031,6 +1031,7 @@ fn the_cgo_base_follows_the_builder_s_debian_release() {
             build_platform: Platform::linux("amd64"),
             excludes: vec![],
             scan: &tree,
+            context_files: &BTreeMap::new(),
         };
         plan(&inputs, Platform::linux("amd64"))
     };
@@ -1291,7 +1292,7 @@ mod refused {
         assert_eq!(
             headlines(Case::new(text).files(SHOP)),
             [
-                "Gofile:4:11: services `api` and `worker` both build the binary `app`: a build of every service puts both in /usr/local/bin, and one would replace the other"
+                "Gofile:4:11: services `api` and `worker` both build the binary `app`, and this build puts both in /usr/local/bin of one image: one would replace the other"
             ]
         );
         // Each image of its own holds one binary.
@@ -1401,4 +1402,223 @@ fn a_user_name_on_scratch_is_refused_and_numbers_work() {
     let numeric =
         Case::new("base = \"scratch\"\n[services.api]\npackage = \".\"\nuser = \"65532:65532\"\n");
     assert!(numeric.plan().is_ok());
+}
+
+#[test]
+fn the_entrypoint_and_health_check_run_the_binary_and_nothing_else() {
+    let text = "[services.api]\npackage = \".\"\nentrypoint = [\"api\", \"serve\"]\nargs = [\"--port\", \"8080\"]\nhealthcheck = { command = [\"/usr/local/bin/api\", \"-health\"], interval = \"5s\", retries = 2 }\n";
+    let plan = Case::new(text).ok();
+    let image = &plan.services[0].image;
+    assert_eq!(image.entrypoint, ["/usr/local/bin/api", "serve"]);
+    assert_eq!(
+        image.healthcheck,
+        Some(HealthcheckConfig {
+            command: vec!["/usr/local/bin/api".into(), "-health".into()],
+            interval_ns: Some(5_000_000_000),
+            timeout_ns: None,
+            start_period_ns: None,
+            retries: Some(2),
+        })
+    );
+
+    let elsewhere = Case::new(
+        "[services.api]\npackage = \".\"\nentrypoint = [\"/bin/sh\", \"-c\", \"api\"]\nhealthcheck = { command = [\"curl\", \"-f\", \"http://localhost/\"] }\n",
+    );
+    assert_eq!(
+        elsewhere.gofile_error().headlines(),
+        [
+            "Gofile:3:15: `/bin/sh` in `entrypoint` of service `api` is not a program its image holds: it holds `/usr/local/bin/api` on its base",
+            "Gofile:4:28: `curl` in `healthcheck.command` of service `api` is not a program its image holds: it holds `/usr/local/bin/api` on its base",
+        ]
+    );
+}
+
+#[test]
+fn an_image_holds_the_binaries_it_includes_compiled_in_the_same_build() {
+    let text = "[services.api]\npackage = \"./cmd/api\"\ninclude_binaries = [\"migrate\"]\nentrypoint = [\"migrate\", \"--then-serve\"]\nhealthcheck = { command = [\"/usr/local/bin/migrate\", \"--status\"] }\n[services.migrate]\npackage = \"./cmd/migrate\"\n[services.worker]\npackage = \"./cmd/worker\"\n";
+    let plan = Case::new(text).opt("target", "api").ok();
+    let names: Vec<&str> = plan.services.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["api", "migrate"], "the worker is not built");
+    let api = &plan.services[0];
+    assert_eq!(api.include_binaries, ["migrate"]);
+    assert_eq!(
+        api.image.entrypoint,
+        ["/usr/local/bin/migrate", "--then-serve"]
+    );
+    let definition = crate::lower::lower(&plan, &Default::default());
+    let names: Vec<String> = definition
+        .ops()
+        .unwrap()
+        .iter()
+        .filter_map(|op| {
+            op.metadata
+                .as_ref()?
+                .description
+                .get("llb.customname")
+                .cloned()
+        })
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("[api] copy api, migrate onto")),
+        "one copy puts both binaries in the image: {names:?}"
+    );
+}
+
+const WITH_FILES: &[(&str, &str)] = &[
+    ("go.sum", ""),
+    ("cmd/api/main.go", "package main\n"),
+    ("web/dist/index.html", "<h1>hi</h1>\n"),
+    ("web/dist/css/site.css", "h1 {}\n"),
+    ("deploy/config.yaml", "port: 8080\n"),
+];
+
+#[test]
+fn files_are_copied_with_every_mode_and_owner_set() {
+    let text = "[services.api]\npackage = \"./cmd/api\"\n[services.api.files]\n\"/srv/static/\" = \"./web/dist\"\n\"/etc/api/config.yaml\" = { source = \"deploy/config.yaml\", mode = \"0640\", owner = \"65532\" }\n";
+    let plan = Case::new(text).files(WITH_FILES).ok();
+    let copies: Vec<(Option<&str>, &str, u32)> = plan.services[0]
+        .image_files
+        .iter()
+        .map(|c| (c.source.as_deref(), c.dest.as_str(), c.mode))
+        .collect();
+    assert_eq!(
+        copies,
+        [
+            (Some("deploy/config.yaml"), "/etc/api/config.yaml", 0o640),
+            (None, "/srv/static", 0o755),
+            (None, "/srv/static/css", 0o755),
+            (
+                Some("web/dist/css/site.css"),
+                "/srv/static/css/site.css",
+                0o644
+            ),
+            (Some("web/dist/index.html"), "/srv/static/index.html", 0o644),
+        ]
+    );
+    let owners: Vec<&crate::llb::Owner> = plan.services[0]
+        .image_files
+        .iter()
+        .map(|c| &c.owner)
+        .collect();
+    assert_eq!(
+        owners[0],
+        &crate::llb::Owner::Ids {
+            uid: 65532,
+            gid: 65532
+        }
+    );
+    assert_eq!(owners[1], &crate::llb::Owner::Ids { uid: 0, gid: 0 });
+}
+
+#[test]
+fn files_leave_every_compile_step_as_it_was() {
+    let compiles = |text: &'static str| {
+        let plan = Case::new(text).files(WITH_FILES).ok();
+        let definition = crate::lower::lower(&plan, &Default::default());
+        let ops = definition.ops().unwrap();
+        let named = |op: &crate::llb::DumpedOp| {
+            op.metadata
+                .as_ref()
+                .and_then(|m| m.description.get("llb.customname").cloned())
+                .unwrap_or_default()
+        };
+        let compiles: Vec<String> = ops
+            .iter()
+            .filter(|op| named(op).contains("go build"))
+            .map(|op| op.digest.clone())
+            .collect();
+        let copies: Vec<String> = ops
+            .iter()
+            .map(named)
+            .filter(|n| n.contains(" onto "))
+            .collect();
+        (compiles, copies)
+    };
+    let (without, _) = compiles("[services.api]\npackage = \"./cmd/api\"\n");
+    let (with, copies) = compiles(
+        "[services.api]\npackage = \"./cmd/api\"\nfiles = { \"/srv/static\" = \"web/dist\" }\n",
+    );
+    assert!(!without.is_empty());
+    assert_eq!(without, with);
+    assert!(
+        copies
+            .iter()
+            .any(|n| n.contains("copy 4 files and directories onto")),
+        "{copies:?}"
+    );
+}
+
+#[test]
+fn files_that_would_ship_a_broken_image_are_refused_with_their_lines() {
+    let text = "base = \"scratch\"\n[services.api]\npackage = \"./cmd/api\"\n[services.api.files]\n\"/srv\" = \"web/missing\"\n\"/usr/local\" = \"web/dist\"\n\"/etc/api.yaml\" = { source = \"deploy/config.yaml\", owner = \"nonroot\" }\n";
+    let headlines = Case::new(text).files(WITH_FILES).gofile_error().headlines();
+    assert_eq!(
+        headlines,
+        [
+            "Gofile:5:10: `web/missing` is not in the build context: it does not exist, or .dockerignore leaves it out",
+            "Gofile:6:1: copying to `/usr/local` would replace the binary `/usr/local/bin/api`",
+            "Gofile:7:60: an owner name needs an /etc/passwd to find it in, and this service's base is scratch",
+        ]
+    );
+}
+
+#[test]
+fn volumes_are_made_for_the_images_user_and_declared() {
+    let plan =
+        Case::new("[services.api]\npackage = \"./cmd/api\"\nvolumes = [\"/var/lib/api/\"]\n")
+            .files(WITH_FILES)
+            .ok();
+    let api = &plan.services[0];
+    assert_eq!(api.image.volumes, ["/var/lib/api"]);
+    let with_workdir =
+        Case::new("[services.api]\npackage = \"./cmd/api\"\nworkdir = \"/srv/work\"\n")
+            .files(WITH_FILES)
+            .ok();
+    let workdir = &with_workdir.services[0].image_files[0];
+    assert_eq!((workdir.dest.as_str(), workdir.mode), ("/srv/work", 0o755));
+    assert_eq!(
+        workdir.owner,
+        crate::llb::Owner::Ids {
+            uid: 65532,
+            gid: 65532
+        }
+    );
+    let made = &api.image_files[0];
+    assert_eq!(
+        (made.source.as_ref(), made.dest.as_str(), made.mode),
+        (None, "/var/lib/api", 0o755)
+    );
+    assert_eq!(
+        made.owner,
+        crate::llb::Owner::Ids {
+            uid: 65532,
+            gid: 65532
+        }
+    );
+
+    let named = Case::new(
+        "base = \"debian:13\"\n[services.api]\npackage = \"./cmd/api\"\nuser = \"app\"\nvolumes = [\"/data\"]\n",
+    )
+    .files(WITH_FILES)
+    .ok();
+    assert_eq!(
+        named.services[0].image_files[0].owner,
+        crate::llb::Owner::Names {
+            user: "app".into(),
+            group: "app".into()
+        }
+    );
+
+    let unknown_user = Case::new(
+        "base = \"debian:13\"\n[services.api]\npackage = \"./cmd/api\"\nvolumes = [\"/data\"]\n",
+    )
+    .files(WITH_FILES);
+    assert_eq!(
+        unknown_user.gofile_error().headlines(),
+        [
+            "Gofile:4:12: the volume `/data` must belong to the user the image runs as, which its base sets and gofrontend cannot see"
+        ]
+    );
 }

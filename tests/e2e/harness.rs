@@ -203,6 +203,30 @@ pub fn assert_ok(output: &Output, what: &str) {
     );
 }
 
+/// The build failed, and its output says `message` (a Gofile position and what is wrong).
+#[track_caller]
+pub fn assert_refused(output: &Output, message: &str) {
+    let progress = stderr(output);
+    assert!(
+        !output.status.success() && progress.contains(message),
+        "expected a refusal saying {message:?}:\n{progress}"
+    );
+}
+
+/// A document of the local registry as JSON (`/v2/<path>`), asking for the media types buildx pushes.
+pub fn registry_get(path: &str) -> serde_json::Value {
+    let mut curl = Command::new("curl");
+    curl.args([
+        "-fsS",
+        "-H",
+        "Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json",
+    ])
+    .arg(format!("http://{}/v2/{path}", var("GOFRONTEND_REGISTRY")));
+    let out = run_command(curl);
+    assert_ok(&out, &format!("GET /v2/{path}"));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|err| panic!("{path}: {err}"))
+}
+
 /// `docker image inspect` on the 26.1 engine.
 pub fn inspect(engines: &Engines, image: &str) -> serde_json::Value {
     let out = engines.docker(&["image", "inspect", image]);

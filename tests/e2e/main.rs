@@ -6,10 +6,17 @@
 #[allow(dead_code)]
 mod harness;
 
+mod annotations;
+mod attestations;
 mod bake;
+mod binaries;
 mod cgo;
+mod compose;
+mod files;
 mod graph;
+mod health;
 mod init;
+mod large;
 mod modules;
 mod platforms;
 mod private;

@@ -7,16 +7,71 @@ use crate::pb;
 pub struct CopyOp {
     name: String,
     base: Option<Output>,
-    copies: Vec<Copy>,
+    actions: Vec<Action>,
     timestamp: Option<i64>,
 }
 
-struct Copy {
-    from: Output,
-    src: String,
-    dest: String,
-    /// `src` is a directory whose contents land in `dest`.
-    dir: bool,
+enum Action {
+    Copy {
+        from: Output,
+        src: String,
+        dest: String,
+        /// `src` is a directory whose contents land in `dest`.
+        dir: bool,
+        attributes: Option<Attributes>,
+    },
+    Mkdir {
+        path: String,
+        attributes: Attributes,
+    },
+}
+
+/// The permission bits and owner an action gives what it creates, instead of BuildKit's
+/// defaults (which changed across versions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attributes {
+    pub mode: u32,
+    pub owner: Owner,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum Owner {
+    Ids {
+        uid: u32,
+        gid: u32,
+    },
+    /// Looked up in the base's /etc/passwd and /etc/group when the op runs.
+    Names {
+        user: String,
+        group: String,
+    },
+}
+
+impl Owner {
+    pub const ROOT: Owner = Owner::Ids { uid: 0, gid: 0 };
+
+    fn pb(&self, base_index: i64) -> pb::ChownOpt {
+        use pb::user_opt::User;
+        let by_name = |name: &str| pb::UserOpt {
+            user: Some(User::ByName(pb::NamedUserOpt {
+                name: name.to_string(),
+                input: base_index,
+            })),
+        };
+        let by_id = |id: u32| pb::UserOpt {
+            user: Some(User::ById(id)),
+        };
+        match self {
+            Owner::Ids { uid, gid } => pb::ChownOpt {
+                user: Some(by_id(*uid)),
+                group: Some(by_id(*gid)),
+            },
+            Owner::Names { user, group } => pb::ChownOpt {
+                user: Some(by_name(user)),
+                group: Some(by_name(group)),
+            },
+        }
+    }
 }
 
 impl CopyOp {
@@ -25,28 +80,54 @@ impl CopyOp {
         Self {
             name: name.into(),
             base,
-            copies: Vec::new(),
+            actions: Vec::new(),
             timestamp: None,
         }
     }
 
-    pub fn file(mut self, from: Output, src: impl Into<String>, dest: impl Into<String>) -> Self {
-        self.copies.push(Copy {
-            from,
-            src: src.into(),
-            dest: dest.into(),
-            dir: false,
+    pub fn file(self, from: Output, src: impl Into<String>, dest: impl Into<String>) -> Self {
+        self.copy(from, src.into(), dest.into(), false, None)
+    }
+
+    /// A file with the given mode and owner.
+    pub fn file_as(
+        self,
+        from: Output,
+        src: impl Into<String>,
+        dest: impl Into<String>,
+        attributes: Attributes,
+    ) -> Self {
+        self.copy(from, src.into(), dest.into(), false, Some(attributes))
+    }
+
+    /// Copies everything under the directory `src` into `dest`.
+    pub fn dir(self, from: Output, src: impl Into<String>, dest: impl Into<String>) -> Self {
+        self.copy(from, src.into(), dest.into(), true, None)
+    }
+
+    /// A directory (and any missing parents) with the given mode and owner.
+    pub fn mkdir(mut self, path: impl Into<String>, attributes: Attributes) -> Self {
+        self.actions.push(Action::Mkdir {
+            path: path.into(),
+            attributes,
         });
         self
     }
 
-    /// Copies everything under the directory `src` into `dest`.
-    pub fn dir(mut self, from: Output, src: impl Into<String>, dest: impl Into<String>) -> Self {
-        self.copies.push(Copy {
+    fn copy(
+        mut self,
+        from: Output,
+        src: String,
+        dest: String,
+        dir: bool,
+        attributes: Option<Attributes>,
+    ) -> Self {
+        self.actions.push(Action::Copy {
             from,
-            src: src.into(),
-            dest: dest.into(),
-            dir: true,
+            src,
+            dest,
+            dir,
+            attributes,
         });
         self
     }
@@ -63,18 +144,22 @@ impl CopyOp {
         let mut inputs = Inputs::default();
         let base_index = self.base.as_ref().map_or(-1, |base| inputs.index_of(base));
         let sources: Vec<i64> = self
-            .copies
+            .actions
             .iter()
-            .map(|copy| inputs.index_of(&copy.from))
+            .map(|action| match action {
+                Action::Copy { from, .. } => inputs.index_of(from),
+                Action::Mkdir { .. } => -1,
+            })
             .collect();
         let input_count = inputs.0.len() as i64;
-        let last = self.copies.len().saturating_sub(1);
+        let last = self.actions.len().saturating_sub(1);
+        let timestamp = self.timestamp.map_or(-1, |seconds| seconds * 1_000_000_000);
         let actions = self
-            .copies
+            .actions
             .into_iter()
             .zip(sources)
             .enumerate()
-            .map(|(k, (copy, source))| pb::FileAction {
+            .map(|(k, (action, source))| pb::FileAction {
                 // Each action works on the previous one's result; only the last is the output.
                 input: if k == 0 {
                     base_index
@@ -83,16 +168,34 @@ impl CopyOp {
                 },
                 secondary_input: source,
                 output: if k == last { 0 } else { -1 },
-                action: Some(pb::file_action::Action::Copy(pb::FileActionCopy {
-                    src: copy.src,
-                    dest: copy.dest,
-                    dir_copy_contents: copy.dir,
-                    mode: -1,
-                    follow_symlink: true,
-                    create_dest_path: true,
-                    timestamp: self.timestamp.map_or(-1, |seconds| seconds * 1_000_000_000),
-                    ..pb::FileActionCopy::default()
-                })),
+                action: Some(match action {
+                    Action::Copy {
+                        src,
+                        dest,
+                        dir,
+                        attributes,
+                        ..
+                    } => pb::file_action::Action::Copy(pb::FileActionCopy {
+                        src,
+                        dest,
+                        dir_copy_contents: dir,
+                        mode: attributes.as_ref().map_or(-1, |a| a.mode as i32),
+                        owner: attributes.map(|a| a.owner.pb(base_index)),
+                        follow_symlink: true,
+                        create_dest_path: true,
+                        timestamp,
+                        ..pb::FileActionCopy::default()
+                    }),
+                    Action::Mkdir { path, attributes } => {
+                        pb::file_action::Action::Mkdir(pb::FileActionMkDir {
+                            path,
+                            mode: attributes.mode as i32,
+                            make_parents: true,
+                            owner: Some(attributes.owner.pb(base_index)),
+                            timestamp,
+                        })
+                    }
+                }),
             })
             .collect();
         let node = Node {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 pub use definition::{Definition, DumpedOp, serialize_as_text};
 pub use exec::{Access, CacheSharing, Exec, ExecOutputs, Mount, NetworkMode};
-pub use file::{CopyOp, MakeFiles};
+pub use file::{Attributes, CopyOp, MakeFiles, Owner};
 pub use source::{Local, ResolveMode, image};
 
 /// BuildKit's LLB messages, generated at build time from `proto/pb/ops.proto` under

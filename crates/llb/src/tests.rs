@@ -156,6 +156,61 @@ fn copies_chain_their_actions() {
 }
 
 #[test]
+fn copies_and_directories_carry_their_mode_and_owner() {
+    let context = Local::named("context").output("context");
+    let copy = CopyOp::onto(Some(golang()), "files")
+        .mkdir(
+            "/srv",
+            Attributes {
+                mode: 0o755,
+                owner: Owner::Names {
+                    user: "nonroot".into(),
+                    group: "nonroot".into(),
+                },
+            },
+        )
+        .file_as(
+            context,
+            "/web/index.html",
+            "/srv/index.html",
+            Attributes {
+                mode: 0o640,
+                owner: Owner::Ids { uid: 7, gid: 8 },
+            },
+        )
+        .build();
+    let pb::op::Op::File(file) = &copy.node.op else {
+        panic!("not a file op")
+    };
+    let Some(pb::file_action::Action::Mkdir(mkdir)) = &file.actions[0].action else {
+        panic!("not a mkdir")
+    };
+    assert_eq!((mkdir.mode, mkdir.make_parents), (0o755, true));
+    let user = mkdir
+        .owner
+        .as_ref()
+        .and_then(|o| o.user.as_ref()?.user.clone());
+    // Names resolve in the base, the op's first input.
+    assert_eq!(
+        user,
+        Some(pb::user_opt::User::ByName(pb::NamedUserOpt {
+            name: "nonroot".into(),
+            input: 0,
+        }))
+    );
+    let Some(pb::file_action::Action::Copy(copied)) = &file.actions[1].action else {
+        panic!("not a copy")
+    };
+    assert_eq!(copied.mode, 0o640);
+    let group = copied
+        .owner
+        .as_ref()
+        .and_then(|o| o.group.as_ref()?.user.clone());
+    assert_eq!(group, Some(pb::user_opt::User::ById(8)));
+    assert_eq!(file.actions[1].secondary_input, 1);
+}
+
+#[test]
 fn local_sources_carry_their_patterns_as_json() {
     let local = Local {
         include_patterns: vec!["go.mod".into(), "go.sum".into()],
