@@ -3,7 +3,7 @@
 
 use crate::llb::{
     Access, Attributes, CacheSharing, CopyOp, Definition, Exec, Local, MakeFiles, Mount,
-    NetworkMode, Output, ResolveMode, image,
+    NetworkMode, Output, ResolveMode, image, merge,
 };
 use crate::plan::{
     BUILD_CACHE_DIR, Base, CACHE_SEED_DIR, Command, DOWNLOAD_SECRETS, FileCopy, MODULE_CACHE_DIR,
@@ -332,7 +332,9 @@ fn waits(plan: &Plan, after: Option<usize>, outputs: &[Output]) -> Vec<Mount> {
 
 /// One copy op putting every binary on the base: the image's only new layer, or the one
 /// above the layer of its `files` (copied from the context), so an edit of the code changes
-/// only the binaries' layer.
+/// only the binaries' layer. Where the engine merges, the binaries are copied onto nothing and
+/// merged over the files, so an edit of a file leaves the binaries' layer as it was too; the
+/// files stay copied onto the base, whose directories above them keep their owners.
 fn copy_binaries(
     plan: &Plan,
     base: &Base,
@@ -352,10 +354,10 @@ fn copy_binaries(
             reference.clone(),
         ),
     };
-    let base_output = match files {
+    let with_files = match files {
         Some((files, context)) if !files.is_empty() => Some(copy_files(
             plan,
-            base_output,
+            base_output.clone(),
             &format!(
                 "{prefix}copy {} files and directories onto {base_name}",
                 files.len()
@@ -363,14 +365,20 @@ fn copy_binaries(
             files,
             context,
         )),
-        _ => base_output,
+        _ => None,
     };
-    let names: Vec<&str> = binaries.iter().map(|(s, _)| s.binary.as_str()).collect();
-    let mut copy = CopyOp::onto(
-        base_output,
-        format!("{prefix}copy {} onto {base_name}", names.join(", ")),
-    )
-    .timestamp(plan.source_date_epoch);
+    let names = binaries
+        .iter()
+        .map(|(s, _)| s.binary.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (onto, onto_name) = match &with_files {
+        Some(_) if plan.merge_layers => (None, "scratch"),
+        Some(files) => (Some(files.clone()), base_name.as_str()),
+        None => (base_output, base_name.as_str()),
+    };
+    let mut copy = CopyOp::onto(onto, format!("{prefix}copy {names} onto {onto_name}"))
+        .timestamp(plan.source_date_epoch);
     for (service, binary) in binaries {
         copy = copy.file(
             binary.clone(),
@@ -378,7 +386,14 @@ fn copy_binaries(
             binary_path(&service.binary),
         );
     }
-    copy.build()
+    let copied = copy.build();
+    match with_files {
+        Some(files) if plan.merge_layers => merge(
+            format!("{prefix}stack {names} over the files on {base_name}"),
+            &[files, copied],
+        ),
+        _ => copied,
+    }
 }
 
 fn copy_files(

@@ -141,6 +141,9 @@ pub struct BuildOptions {
     pub module_fetch_env: Vec<(String, String)>,
     /// The SBOM generator image to scan each image with (`--sbom`), normalized.
     pub sbom_generator: Option<String>,
+    /// Whether the engine stacks layers with a merge op (the `mergeop` cap, BuildKit 0.10+).
+    /// Not a user option: the frontend asks the engine; the command line assumes a current one.
+    pub merge_op: bool,
 }
 
 impl Default for BuildOptions {
@@ -168,6 +171,7 @@ impl Default for BuildOptions {
             revision: None,
             module_fetch_env: Vec::new(),
             sbom_generator: None,
+            merge_op: true,
         }
     }
 }

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use futures_util::future::try_join_all;
 
-use crate::gateway::{Client, SolvedRef, stdio_channel};
+use crate::gateway::{CAP_MERGE_OP, Client, SolvedRef, stdio_channel};
 use crate::gofile;
 use crate::options::{BuildOptions, InputLocals};
 use crate::pipeline::{self, GofileInput, Phases};
@@ -136,7 +136,10 @@ async fn build(
 ) -> Result<Outcome, FrontendError> {
     let pairs = options_from_env();
     let pairs = || pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    let options = BuildOptions::from_pairs(pairs())?;
+    let options = BuildOptions {
+        merge_op: client.has_llb_cap(CAP_MERGE_OP),
+        ..BuildOptions::from_pairs(pairs())?
+    };
     let client = &client.importing(&options.cache_imports);
     let locals = InputLocals::from_pairs(pairs());
     let inputs = GatewayInputs::new(client, &locals, &options);

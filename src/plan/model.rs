@@ -37,6 +37,9 @@ pub struct Plan {
     /// Whether precompile steps output their GOCACHE entries as layers for the steps after
     /// them, instead of a marker.
     pub cache_layers: bool,
+    /// Whether the binaries' layer goes on the files' layer with a merge op, so each stays
+    /// the same when only the other changes; else it is copied onto it (BuildKit v0.8).
+    pub merge_layers: bool,
     pub image_resolve_mode: ResolveMode,
     pub context: ContextPlan,
     /// `None` when building from `vendor/`.

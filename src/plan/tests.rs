@@ -1550,6 +1550,73 @@ fn files_leave_every_compile_step_as_it_was() {
     );
 }
 
+/// The final image's top op and the inputs of each op, by progress name.
+fn image_ops(plan: &Plan) -> Vec<(String, Option<&'static str>, Vec<String>)> {
+    let ops = crate::lower::lower(plan, &Default::default())
+        .ops()
+        .unwrap();
+    let name_of = |digest: &str| {
+        ops.iter()
+            .find(|op| op.digest == digest)
+            .and_then(|op| {
+                op.metadata
+                    .as_ref()?
+                    .description
+                    .get("llb.customname")
+                    .cloned()
+            })
+            .unwrap_or_default()
+    };
+    ops.iter()
+        .filter_map(|op| {
+            let kind = match op.op.op.as_ref()? {
+                crate::llb::pb::op::Op::Merge(_) => Some("merge"),
+                crate::llb::pb::op::Op::File(_) => Some("file"),
+                _ => None,
+            };
+            let inputs = op.op.inputs.iter().map(|i| name_of(&i.digest)).collect();
+            Some((name_of(&op.digest), kind, inputs))
+        })
+        .filter(|(name, _, _)| name.starts_with("[api] "))
+        .collect()
+}
+
+#[test]
+fn the_binaries_layer_is_merged_over_the_files_where_the_engine_merges() {
+    let text =
+        "[services.api]\npackage = \"./cmd/api\"\nfiles = { \"/srv/static\" = \"web/dist\" }\n";
+    let mut plan = Case::new(text).files(WITH_FILES).ok();
+    assert!(plan.merge_layers, "a current engine is assumed");
+    let merged = image_ops(&plan);
+    let copy = merged
+        .iter()
+        .find(|(name, _, _)| name.starts_with("[api] copy api onto"))
+        .unwrap();
+    // Copied onto nothing: the binary's layer does not depend on the files.
+    assert_eq!(copy.0, "[api] copy api onto scratch");
+    assert_eq!(copy.2, ["[api] go build ./cmd/api"]);
+    let top = merged.last().unwrap();
+    assert_eq!(top.1, Some("merge"));
+    assert!(top.2[0].contains("files and directories onto"), "{top:?}");
+    assert_eq!(top.2[1], "[api] copy api onto scratch");
+
+    // BuildKit v0.8 has no merge op: the binary is copied onto the files.
+    plan.merge_layers = false;
+    let chained = image_ops(&plan);
+    assert!(chained.iter().all(|(_, kind, _)| *kind != Some("merge")));
+    let top = chained.last().unwrap();
+    assert!(top.0.starts_with("[api] copy api onto "), "{top:?}");
+    assert!(
+        top.2
+            .iter()
+            .any(|i| i.contains("files and directories onto"))
+    );
+
+    // Without files there is nothing to merge over.
+    let plain = image_ops(&Case::new("[services.api]\npackage = \"./cmd/api\"\n").ok());
+    assert!(plain.iter().all(|(_, kind, _)| *kind != Some("merge")));
+}
+
 #[test]
 fn files_that_would_ship_a_broken_image_are_refused_with_their_lines() {
     let text = "base = \"scratch\"\n[services.api]\npackage = \"./cmd/api\"\n[services.api.files]\n\"/srv\" = \"web/missing\"\n\"/usr/local\" = \"web/dist\"\n\"/etc/api.yaml\" = { source = \"deploy/config.yaml\", owner = \"nonroot\" }\n";

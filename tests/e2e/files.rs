@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt as _;
 
 use crate::harness::{
     Engines, assert_ok, assert_refused, example_copy, inspect, ran, replace, run_command,
-    run_image, stderr, unique, was_cached, write_files,
+    run_image, stderr, stdout, unique, was_cached, write_files,
 };
 
 const FILES: &str = "ports = [8080]\nuser = \"nonroot\"\nworkdir = \"/var/lib/api-work\"\nvolumes = [\"/var/cache/api\"]\n\n[services.api.files]\n\"/srv/static\" = \"web/dist\"\n\"/etc/api/config.yaml\" = { source = \"deploy/config.yaml\", mode = \"0640\", owner = \"65532:65532\" }\n\"/var/lib/api\" = { source = \"deploy/state\", owner = \"nonroot\" }\n\n[services.api.labels]\n";
@@ -45,7 +45,7 @@ fn context_with_files(test: &str, run: u128) -> std::path::PathBuf {
 fn listing(engines: &Engines, host: &str, image: &str) -> BTreeMap<String, (String, String)> {
     let create = engines.docker_on(host, &["create", image]);
     assert_ok(&create, "docker create");
-    let container = crate::harness::stdout(&create).trim().to_string();
+    let container = stdout(&create).trim().to_string();
     let dir = crate::harness::scratch_dir(&format!("export-{}", unique()));
     let tar = dir.join("fs.tar");
     let export = engines.docker_on(host, &["export", "-o", tar.to_str().unwrap(), &container]);
@@ -56,7 +56,7 @@ fn listing(engines: &Engines, host: &str, image: &str) -> BTreeMap<String, (Stri
     let out = run_command(list);
     assert_ok(&out, "tar -tv");
     let _ = std::fs::remove_dir_all(&dir);
-    crate::harness::stdout(&out)
+    stdout(&out)
         .lines()
         .filter_map(|line| {
             let fields: Vec<&str> = line.split_whitespace().collect();
@@ -103,13 +103,18 @@ fn assert_files(listing: &BTreeMap<String, (String, String)>) {
     assert_entry(listing, "/var/lib/api-work", "drwxr-xr-x", "65532/65532");
 }
 
+/// The image's layer digests on the 26.1 engine at `host`.
+fn layers_on(engines: &Engines, host: &str, tag: &str) -> Vec<String> {
+    let out = engines.docker_on(
+        host,
+        &["image", "inspect", "-f", "{{json .RootFS.Layers}}", tag],
+    );
+    assert_ok(&out, "docker image inspect");
+    serde_json::from_str(stdout(&out).trim()).unwrap()
+}
+
 fn layers(engines: &Engines, tag: &str) -> Vec<String> {
-    inspect(engines, tag)["RootFS"]["Layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_str().unwrap().to_string())
-        .collect()
+    layers_on(engines, &engines.docker26, tag)
 }
 
 #[test]
@@ -154,6 +159,60 @@ fn files_land_in_the_image_with_their_modes_and_owners_beneath_the_binary() {
     let after_code_edit = layers(&engines, tag);
     assert_eq!(after_code_edit[..=base], after_file_edit[..=base]);
     assert_ne!(after_code_edit[base + 1], after_file_edit[base + 1]);
+}
+
+/// Where the engine merges (BuildKit with the containerd image store), the binary is copied
+/// onto nothing and merged over the files: an edit of a file re-runs its copy alone and leaves
+/// the binary's layer, and its blob, as they were.
+#[test]
+fn a_file_edit_leaves_the_binary_layer_where_the_engine_merges() {
+    let engines = Engines::from_env();
+    let context = context_with_files("files-merge", unique());
+    let tag = "gofrontend-e2e/api:files-merge";
+    let host = &engines.docker26cs;
+    let build = || {
+        let out =
+            run_command(engines.buildx_command(host, &context, &["--target", "api", "-t", tag]));
+        assert_ok(
+            &out,
+            "building an image with files on the containerd image store",
+        );
+        stderr(&out)
+    };
+    let first = build();
+    assert!(
+        first.contains("[api] stack api over the files on"),
+        "{first}"
+    );
+    let before = layers_on(&engines, host, tag);
+    let listed = listing(&engines, host, tag);
+    assert_files(&listed);
+    assert_entry(&listed, "/usr/local/bin/api", "-rwxr-xr-x", "0/0");
+    assert_entry(&listed, "/usr/local/bin", "drwxr-xr-x", "0/0");
+
+    replace(
+        &context.join("web/dist/index.html"),
+        "<h1>",
+        "<h1 class=\"merged\">",
+    );
+    let progress = build();
+    assert!(ran(&progress, "files and directories onto"), "{progress}");
+    assert!(!ran(&progress, "[api] copy api onto scratch"), "{progress}");
+    let after = layers_on(&engines, host, tag);
+    assert_eq!(after.len(), before.len());
+    assert_ne!(
+        after[after.len() - 2],
+        before[before.len() - 2],
+        "the files changed"
+    );
+    assert_eq!(
+        after.last(),
+        before.last(),
+        "the binary's layer is the same blob"
+    );
+    let run = engines.docker_on(host, &["run", "--rm", "--network=none", tag]);
+    assert_ok(&run, "running the merged image");
+    assert_eq!(stdout(&run), "hello from api (version dev)\n");
 }
 
 #[test]

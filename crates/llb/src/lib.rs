@@ -5,6 +5,7 @@
 mod definition;
 mod exec;
 mod file;
+mod merge;
 mod source;
 
 use std::collections::BTreeSet;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 pub use definition::{Definition, DumpedOp, serialize_as_text};
 pub use exec::{Access, CacheSharing, Exec, ExecOutputs, Mount, NetworkMode};
 pub use file::{Attributes, CopyOp, MakeFiles, Owner};
+pub use merge::merge;
 pub use source::{Local, ResolveMode, image};
 
 /// BuildKit's LLB messages, generated at build time from `proto/pb/ops.proto` under

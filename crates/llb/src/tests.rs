@@ -236,3 +236,24 @@ fn local_sources_carry_their_patterns_as_json() {
             .contains("source.local.includepatterns")
     );
 }
+
+#[test]
+fn merges_stack_their_layers_in_order_and_need_the_cap() {
+    let lower = golang();
+    let upper = CopyOp::onto(None, "binaries")
+        .file(lower.clone(), "/usr/bin/go", "/go")
+        .build();
+    let merged = merge("stack", &[lower, upper]);
+    let pb::op::Op::Merge(op) = &merged.node.op else {
+        panic!("not a merge op")
+    };
+    let order: Vec<i64> = op.inputs.iter().map(|i| i.input).collect();
+    assert_eq!(order, [0, 1]);
+    assert!(merged.node.meta.caps.contains("mergeop"));
+    let ops = Definition::marshal(&merged).ops().unwrap();
+    let merge_op = &ops[ops.len() - 2];
+    assert_eq!(
+        merge_op.op.inputs[0].digest, ops[0].digest,
+        "the image first"
+    );
+}
