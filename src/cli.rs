@@ -98,7 +98,7 @@ struct LlbArgs {
 }
 
 /// What `llb` and `check` plan from: the same inputs the frontend reads inside BuildKit.
-#[derive(Args)]
+#[derive(Args, Clone)]
 struct PlanArgs {
     /// The Gofile [default: CONTEXT/Gofile].
     #[arg(short = 'f', long = "file", value_name = "FILE")]
@@ -240,6 +240,9 @@ fn plan_local(args: &PlanArgs) -> anyhow::Result<plan::Plan> {
 
 fn check(args: PlanArgs) -> anyhow::Result<()> {
     let plan = plan_local(&args)?;
+    if args.target.is_none() && plan.services.len() > 1 {
+        check_each_image(&args, &plan)?;
+    }
     let services = plan.services.len();
     eprintln!(
         "{}: ok, {services} service{} checked against {}",
@@ -251,6 +254,28 @@ fn check(args: PlanArgs) -> anyhow::Result<()> {
         args.context.display()
     );
     Ok(())
+}
+
+/// Plans every service as the image `--target NAME` builds, which holds what a build of every
+/// binary leaves out (its `files`, volumes and workdir), and reports every problem found.
+fn check_each_image(args: &PlanArgs, all: &plan::Plan) -> anyhow::Result<()> {
+    let mut file = None;
+    let mut found = Vec::new();
+    for service in &all.services {
+        let image = PlanArgs {
+            target: Some(service.name.clone()),
+            ..args.clone()
+        };
+        if let Err(err) = plan_local(&image) {
+            let diagnostics = err.downcast::<Diagnostics>()?;
+            found.extend(diagnostics.items);
+            file = Some(diagnostics.file);
+        }
+    }
+    match file {
+        Some(file) => Err(Diagnostics::new(file, found).into()),
+        None => Ok(()),
+    }
 }
 
 fn targets(args: GofileArg) -> anyhow::Result<()> {
