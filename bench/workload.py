@@ -1,12 +1,13 @@
 """The benchmark workload: a generated Go module with N services, packages per service and M
-dependency modules served by the loopback module proxy, and, on the same module, the
-hand-written best-practice multi-stage Dockerfile next to the Gofile."""
+dependency modules served by the loopback module proxy (how heavy each is: a Shape), and, on
+the same module, the hand-written best-practice multi-stage Dockerfile next to the Gofile."""
 
 import importlib.util
 import os
 import shutil
 
 MODULE = "example.com/bench"
+# The default shape: record types per generated package, packages per dependency module.
 FUNCS_PER_PACKAGE = 12
 DEP_PACKAGES = 3
 
@@ -18,14 +19,14 @@ goproxy_fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(goproxy_fixtures)
 
 
-def package_code(name, seed):
+def package_code(name, seed, types=FUNCS_PER_PACKAGE):
     """A package with enough ordinary code (types, closures, sorting, formatting) to take
-    the compiler a noticeable moment."""
+    the compiler a noticeable moment: `types` record types, each with two functions."""
     out = [
         f"// Package {name} is generated benchmark code.\npackage {name}\n\n"
         'import (\n\t"fmt"\n\t"sort"\n\t"strings"\n)\n'
     ]
-    for i in range(FUNCS_PER_PACKAGE):
+    for i in range(types):
         out.append(
             f"""
 // Record{i} is one generated record type.
@@ -66,16 +67,30 @@ func Summarize{i}(records []Record{i}) string {{
 }}
 """
         )
-    calls = " + ".join(f"Summarize{i}(Build{i}(3))" for i in range(FUNCS_PER_PACKAGE))
+    calls = " + ".join(f"Summarize{i}(Build{i}(3))" for i in range(types))
     out.append(f"\n// Describe exercises every generated function.\nfunc Describe() string {{\n\treturn {calls}\n}}\n")
     return "".join(out)
 
 
-def dep_module(index):
-    path = f"example.com/benchdep{index}"
+class Shape:
+    """How heavy the generated code is: record types per package (every package, the
+    services' own and the dependency modules') and packages per dependency module."""
+
+    def __init__(self, types=FUNCS_PER_PACKAGE, dep_packages=DEP_PACKAGES):
+        self.types = types
+        self.dep_packages = dep_packages
+
+    def dep_path(self, index):
+        """The shape is in the module path: the proxy serves every module as v1.0.0, so a run
+        with another shape must not be served the zip (or go.sum) of an earlier one."""
+        return f"example.com/benchdep{index}-p{self.dep_packages}-t{self.types}"
+
+
+def dep_module(index, shape):
+    path = shape.dep_path(index)
     files = {"go.mod": f"module {path}\n\ngo 1.21\n"}
-    for j in range(DEP_PACKAGES):
-        files[f"p{j}/p{j}.go"] = package_code(f"p{j}", index * 7 + j)
+    for j in range(shape.dep_packages):
+        files[f"p{j}/p{j}.go"] = package_code(f"p{j}", index * 7 + j, shape.types)
     return path, files
 
 
@@ -88,10 +103,11 @@ def extra_module(index):
     }
 
 
-def publish_modules(proxy_root, deps, extras):
+def publish_modules(proxy_root, deps, extras, shape=None):
     """Serves the dependency modules from the proxy; returns go.sum lines per module path."""
+    shape = shape or Shape()
     modules = {}
-    for path, files in [dep_module(k) for k in range(deps)] + [extra_module(r) for r in range(extras)]:
+    for path, files in [dep_module(k, shape) for k in range(deps)] + [extra_module(r) for r in range(extras)]:
         modules[path] = {"v1.0.0": files}
     sums = {}
     for line in goproxy_fixtures.publish(proxy_root, modules):
@@ -106,15 +122,15 @@ def write(root, path, text):
         f.write(text)
 
 
-def service_main(service, packages, deps):
+def service_main(service, packages, deps, shape):
     imports = ['"encoding/json"', '"fmt"', '"net/http"', '"os"']
     calls = []
     for j in range(packages):
         imports.append(f'own{j} "{MODULE}/internal/{service}/pkg{j}"')
         calls.append(f"own{j}.Describe()")
     for k in range(deps):
-        for j in range(DEP_PACKAGES):
-            imports.append(f'dep{k}p{j} "example.com/benchdep{k}/p{j}"')
+        for j in range(shape.dep_packages):
+            imports.append(f'dep{k}p{j} "{shape.dep_path(k)}/p{j}"')
             calls.append(f"dep{k}p{j}.Describe()")
     body = "\n\t".join(f"parts = append(parts, {c})" for c in calls)
     return (
@@ -188,25 +204,30 @@ def gofile(services):
 class Workload:
     """A module directory; edits keep both build files looking at the same source."""
 
-    def __init__(self, root, services, packages, deps, sums):
+    # What the benchmark's edit scenario calls the edit.
+    edit_label = "edit one .go file"
+
+    def __init__(self, root, services, packages, deps, sums, shape=None):
         self.root = root
         self.services = [f"svc{i}" for i in range(services)]
+        self.name = f"{services} service" + ("" if services == 1 else "s")
         self.packages = packages
         self.deps = deps
         self.sums = sums
+        self.shape = shape or Shape()
         self.extras = 0
         shutil.rmtree(root, ignore_errors=True)
         for s in self.services:
-            write(root, f"cmd/{s}/main.go", service_main(s, packages, deps))
+            write(root, f"cmd/{s}/main.go", service_main(s, packages, deps, self.shape))
             for j in range(packages):
-                write(root, f"internal/{s}/pkg{j}/pkg{j}.go", package_code(f"pkg{j}", j + len(s)))
+                write(root, f"internal/{s}/pkg{j}/pkg{j}.go", package_code(f"pkg{j}", j + len(s), self.shape.types))
         write(root, "Gofile", gofile(self.services))
         write(root, "Dockerfile", dockerfile(self.services))
         write(root, ".dockerignore", "Gofile\nDockerfile\n")
         self.write_module_files()
 
     def write_module_files(self):
-        paths = [f"example.com/benchdep{k}" for k in range(self.deps)]
+        paths = [self.shape.dep_path(k) for k in range(self.deps)]
         paths += [f"example.com/benchextra{r}" for r in range(self.extras)]
         requires = "".join(f"\t{p} v1.0.0\n" for p in paths)
         write(self.root, "go.mod", f"module {MODULE}\n\ngo 1.24\n" + (f"\nrequire (\n{requires})\n" if paths else ""))

@@ -1,0 +1,201 @@
+"""What bench/compare measured, kept and shown: every timed build by scenario and variant, the
+tables (median and spread of every scenario, the frontend's phases, the CI shape) and the
+chart. Kept apart from compare.py, which runs the builds."""
+
+import statistics
+import sys
+
+# What each kind of scenario is called in the tables (an edit is named by the workload).
+LABELS = {
+    "cold": "cold",
+    "noop": "no-op rebuild",
+    "dependency": "dependency added to go.mod",
+    "ci": "CI: fresh builder + registry cache",
+}
+# Each kind's goal for gofrontend against the Dockerfile: a ratio, or seconds more at most.
+GOALS = {"cold": ("ratio", 1.0), "edit": ("ratio", 0.8), "noop": ("plus", 0.3),
+         "dependency": ("ratio", 1.0), "ci": ("ratio", 0.2)}
+# The variant each kind is also measured against: what no build tool could go under.
+FLOORS = {"cold": "one-go-build", "noop": "no-op floor"}
+
+
+def scenario(kind, work):
+    label = work.edit_label if kind == "edit" else LABELS[kind]
+    return f"{label}, {work.name}"
+
+
+class Results:
+    """Every timed build in run order: runs[scenario][variant] is a list of
+    {"seconds", and for gofrontend "phases" [[name, ms, detail], ...] and "solve_sent_ms"}."""
+
+    def __init__(self):
+        self.runs = {}
+        self.kinds = {}
+
+    def add(self, scenario, kind, variant, run):
+        self.kinds[scenario] = kind
+        self.runs.setdefault(scenario, {}).setdefault(variant.name, []).append(run)
+        print(f"  {scenario:<44} {variant.name:<20} {run['seconds']:7.2f} s", file=sys.stderr, flush=True)
+
+    def seconds(self, scenario, name):
+        return [run["seconds"] for run in self.runs[scenario].get(name, [])]
+
+    def median(self, scenario, name):
+        return statistics.median(self.seconds(scenario, name))
+
+    def json(self):
+        times = {s: {v: [r["seconds"] for r in runs] for v, runs in by.items()} for s, by in self.runs.items()}
+        return {"times": times, "kinds": self.kinds, "runs": self.runs}
+
+
+def spread(values):
+    """Median and range: `1.23 (1.10-1.40)`."""
+    if len(values) == 1:
+        return f"{values[0]:.2f}"
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def versus(kind, ours, theirs):
+    """gofrontend against the Dockerfile: the shown comparison and whether the goal is met."""
+    form, limit = GOALS[kind]
+    if form == "plus":
+        return f"{ours / theirs:.2f} ({ours - theirs:+.2f} s)", f"at most +{limit} s", ours - theirs <= limit
+    return f"{ours / theirs:.2f}", f"at most {limit}", ours / theirs <= limit
+
+
+def floor_cells(results, scenario, kind, ours):
+    """The floor's time and gofrontend against it: a ratio for the cold build, the seconds
+    over it for the no-op (what the frontend adds to a frontend that returns at once)."""
+    name = FLOORS.get(kind)
+    values = results.seconds(scenario, name) if name else []
+    if not values:
+        return "", ""
+    floor = statistics.median(values)
+    against = f"{ours - floor:+.2f} s" if kind == "noop" else f"{ours / floor:.2f}x"
+    return f"{name}: {spread(values)}", against
+
+
+def table(results, ours="gofrontend", theirs="Dockerfile"):
+    rows = [f"| scenario | reps | {ours} (s) | {theirs} (s) | ratio | goal | met | floor (s) | {ours} vs floor |",
+            "|---|---:|---:|---:|---:|---|---|---|---:|"]
+    for scenario, kind in results.kinds.items():
+        mine, other = results.seconds(scenario, ours), results.seconds(scenario, theirs)
+        if not mine or not other:
+            continue
+        shown, goal, met = versus(kind, statistics.median(mine), statistics.median(other))
+        floor, against = floor_cells(results, scenario, kind, statistics.median(mine))
+        rows.append(f"| {scenario} | {len(mine)} | {spread(mine)} | {spread(other)} | {shown} | {goal} | "
+                    f"{'yes' if met else 'no'} | {floor} | {against} |")
+    return "\n".join(rows)
+
+
+def phase_sums(run):
+    """A run's milliseconds per phase; a phase logged more than once (one per platform) summed."""
+    sums = {}
+    for name, ms, _ in run.get("phases", []):
+        sums[name] = sums.get(name, 0) + ms
+    return sums
+
+
+def own_lines(run):
+    """Whether a run's log window held its own frontend's lines and no other's."""
+    return bool(run.get("phases")) and len(run.get("solve_sent_ms", [])) <= 1
+
+
+def phase_table(results):
+    """Median milliseconds of each frontend phase, per scenario and frontend variant, from the
+    `gofrontend: phase` lines each build left in the daemon log; `solve sent` is the time from
+    the frontend's start to its Solve call. Builds whose log window also held another
+    frontend's lines are left out (`builds` counts the rest)."""
+    rows, names = [], []
+    for scenario, by_variant in results.runs.items():
+        for variant, runs in by_variant.items():
+            measured = [r for r in runs if own_lines(r)]
+            if not measured:
+                continue
+            sums = [phase_sums(r) for r in measured]
+            for s in sums:
+                names += [n for n in s if n not in names]
+            sent = [r["solve_sent_ms"][0] for r in measured if r.get("solve_sent_ms")]
+            wall = statistics.median(r["seconds"] for r in measured)
+            rows.append((scenario, variant, len(measured), wall, sent, sums))
+    if not rows:
+        return "(no gofrontend phase lines found in the daemon log)"
+    out = ["| scenario | variant | builds | wall (s) | solve sent | " + " | ".join(names) + " |",
+           "|---|---|---:|---:|---:|" + "---:|" * len(names)]
+    for scenario, variant, count, wall, sent, sums in rows:
+        cells = [median_cell([s[n] for s in sums if n in s]) for n in names]
+        out.append(f"| {scenario} | {variant} | {count} | {wall:.2f} | {median_cell(sent)} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def log_notes(results):
+    """What to doubt in the phases: builds whose log window held another frontend's lines too
+    (someone else building on the daemon), or none at all."""
+    runs = [r for by in results.runs.values() for rs in by.values() for r in rs if "phases" in r]
+    mixed = sum(1 for r in runs if len(r["solve_sent_ms"]) > 1)
+    missing = sum(1 for r in runs if not r["phases"])
+    notes = []
+    if mixed:
+        notes.append(f"{mixed} gofrontend builds found more than one frontend's lines in the daemon log "
+                     "while they ran (another build on the daemon?): left out of the phase medians")
+    if missing:
+        notes.append(f"{missing} gofrontend builds left no phase lines in the daemon log")
+    return notes
+
+
+def median_cell(values):
+    return f"{statistics.median(values):g}" if values else "-"
+
+
+def ci_details(results, variants, cache_sizes):
+    """The CI shape's times and registry cache sizes for every variant, as a table."""
+    rows = ["| CI shape | rebuild (s): median (min-max) | registry cache (MB) |", "|---|---:|---:|"]
+    for name in [s for s, kind in results.kinds.items() if kind == "ci"]:
+        for variant in variants:
+            rows.append(f"| {variant.name} | {spread(results.seconds(name, variant.name))} | "
+                        f"{cache_sizes[variant.name] / 1e6:.1f} |")
+    return "\n".join(rows)
+
+
+def solve_summary(results):
+    """From the frontend's start to its Solve, over every gofrontend build of the run."""
+    sent = [ms for by in results.runs.values() for runs in by.values() for r in runs if own_lines(r)
+            for ms in r["solve_sent_ms"]]
+    if not sent:
+        return None
+    return (f"frontend start to Solve: median {statistics.median(sent)} ms, max {max(sent)} ms over "
+            f"{len(sent)} builds (from the daemon log)")
+
+
+def chart(results, works, variants, path):
+    """Build time against the number of services, cold and after an edit, where measured.
+    Returns False when there is nothing to draw or no matplotlib."""
+    kinds = [k for k in ["cold", "edit"] if all(scenario(k, w) in results.runs for w in works)]
+    if not kinds or not works:
+        return False
+    try:
+        import matplotlib
+    except ImportError:
+        print("chart: not drawn, no matplotlib (bench/compare installs it in its venv)", file=sys.stderr)
+        return False
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    counts = [len(w.services) for w in works]
+    fig, axes = plt.subplots(1, len(kinds), figsize=(5 * len(kinds), 4), dpi=120, squeeze=False)
+    for ax, kind in zip(axes[0], kinds):
+        for variant, style in zip(variants, ["o-", "s--"]):
+            ys = [results.median(scenario(kind, w), variant.name) for w in works]
+            ax.plot(counts, ys, style, label=variant.name if style == "o-" else "hand-written Dockerfile")
+        ax.set_title(f"{kind if kind == 'cold' else works[0].edit_label} build (median)")
+        ax.set_xlabel("services in one build")
+        ax.set_ylabel("seconds")
+        ax.set_xticks(counts)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle("gofrontend vs the hand-written Dockerfile, Docker 26.1 (BuildKit 0.13), 2 cores")
+    fig.tight_layout()
+    fig.savefig(path)
+    return True
