@@ -141,9 +141,37 @@ pub struct BuildOptions {
     pub module_fetch_env: Vec<(String, String)>,
     /// The SBOM generator image to scan each image with (`--sbom`), normalized.
     pub sbom_generator: Option<String>,
-    /// Whether the engine stacks layers with a merge op (the `mergeop` cap, BuildKit 0.10+).
-    /// Not a user option: the frontend asks the engine; the command line assumes a current one.
+    /// What the engine's LLB can express. Not a user option: the frontend asks the engine;
+    /// the command line assumes a current one.
+    pub engine: Engine,
+}
+
+/// The LLB features gofrontend uses where the engine has them, with a fallback elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Engine {
+    /// Merge ops (BuildKit 0.10+ with a snapshotter that merges; not Docker's classic store).
     pub merge_op: bool,
+    /// Copies that select a directory's entries by pattern (not BuildKit v0.8).
+    pub copy_patterns: bool,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self {
+            merge_op: true,
+            copy_patterns: true,
+        }
+    }
+}
+
+impl Engine {
+    /// From the LLB caps the engine's Ping reports enabled.
+    pub fn from_llb_caps(has: impl Fn(&str) -> bool) -> Self {
+        Self {
+            merge_op: has(crate::llb::CAP_MERGE_OP),
+            copy_patterns: has(crate::llb::CAP_COPY_PATTERNS),
+        }
+    }
 }
 
 impl Default for BuildOptions {
@@ -171,7 +199,7 @@ impl Default for BuildOptions {
             revision: None,
             module_fetch_env: Vec::new(),
             sbom_generator: None,
-            merge_op: true,
+            engine: Engine::default(),
         }
     }
 }

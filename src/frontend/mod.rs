@@ -14,9 +14,9 @@ use std::time::Instant;
 
 use futures_util::future::try_join_all;
 
-use crate::gateway::{CAP_MERGE_OP, Client, SolvedRef, stdio_channel};
+use crate::gateway::{Client, SolvedRef, stdio_channel};
 use crate::gofile;
-use crate::options::{BuildOptions, InputLocals};
+use crate::options::{BuildOptions, Engine, InputLocals};
 use crate::pipeline::{self, GofileInput, Phases};
 use crate::proto::google::rpc::Status;
 use crate::subrequests;
@@ -137,7 +137,7 @@ async fn build(
     let pairs = options_from_env();
     let pairs = || pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let options = BuildOptions {
-        merge_op: client.has_llb_cap(CAP_MERGE_OP),
+        engine: Engine::from_llb_caps(|cap| client.has_llb_cap(cap)),
         ..BuildOptions::from_pairs(pairs())?
     };
     let client = &client.importing(&options.cache_imports);

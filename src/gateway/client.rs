@@ -13,8 +13,6 @@ use crate::proto::pb;
 pub const CAP_REF_ARRAY: &str = "proto.refarray";
 pub const CAP_INLINE_RETURN: &str = "solve.inlinereturn";
 pub const CAP_IMPORT_CACHES: &str = "importcaches";
-/// An LLB cap: merge ops (BuildKit 0.10+).
-pub const CAP_MERGE_OP: &str = "mergeop";
 
 /// A cache for solves to import (`CacheOptionsEntry` in the gateway protocol), in the JSON
 /// form clients send it in (`[{"Type":"registry","Attrs":{"ref":...}}]`).

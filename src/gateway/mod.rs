@@ -5,6 +5,6 @@ mod client;
 mod context_files;
 mod transport;
 
-pub use client::{CAP_MERGE_OP, CacheImport, Client, ResolvedImage, SolvedRef};
+pub use client::{CacheImport, Client, ResolvedImage, SolvedRef};
 pub use context_files::ContextFiles;
 pub use transport::stdio_channel;

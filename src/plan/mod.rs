@@ -282,7 +282,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         several_platforms,
         target_platform,
         cache_layers,
-        merge_layers: options.merge_op,
+        engine: options.engine,
         image_resolve_mode: options.image_resolve_mode,
         download: (!vendor).then(|| {
             steps::download_step(

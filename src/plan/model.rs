@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::StepFiles;
 use crate::diagnostic::Diagnostics;
 use crate::llb::{NetworkMode, ResolveMode};
-use crate::options::OptionError;
+use crate::options::{Engine, OptionError};
 use crate::platform::Platform;
 
 pub const DEFAULT_STATIC_BASE: &str = "gcr.io/distroless/static-debian12:nonroot";
@@ -37,9 +37,11 @@ pub struct Plan {
     /// Whether precompile steps output their GOCACHE entries as layers for the steps after
     /// them, instead of a marker.
     pub cache_layers: bool,
-    /// Whether the binaries' layer goes on the files' layer with a merge op, so each stays
-    /// the same when only the other changes; else it is copied onto it (BuildKit v0.8).
-    pub merge_layers: bool,
+    /// What the engine's LLB can express: with a merge op the binaries' layer goes on the
+    /// files' layer so each stays the same when only the other changes (else it is copied onto
+    /// it); with copies by pattern a step's files are selected a package directory at a time
+    /// (else a file at a time).
+    pub engine: Engine,
     pub image_resolve_mode: ResolveMode,
     pub context: ContextPlan,
     /// `None` when building from `vendor/`.

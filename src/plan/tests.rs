@@ -1586,7 +1586,7 @@ fn the_binaries_layer_is_merged_over_the_files_where_the_engine_merges() {
     let text =
         "[services.api]\npackage = \"./cmd/api\"\nfiles = { \"/srv/static\" = \"web/dist\" }\n";
     let mut plan = Case::new(text).files(WITH_FILES).ok();
-    assert!(plan.merge_layers, "a current engine is assumed");
+    assert!(plan.engine.merge_op, "a current engine is assumed");
     let merged = image_ops(&plan);
     let copy = merged
         .iter()
@@ -1601,7 +1601,7 @@ fn the_binaries_layer_is_merged_over_the_files_where_the_engine_merges() {
     assert_eq!(top.2[1], "[api] copy api onto scratch");
 
     // BuildKit v0.8 has no merge op: the binary is copied onto the files.
-    plan.merge_layers = false;
+    plan.engine.merge_op = false;
     let chained = image_ops(&plan);
     assert!(chained.iter().all(|(_, kind, _)| *kind != Some("merge")));
     let top = chained.last().unwrap();
@@ -1615,6 +1615,64 @@ fn the_binaries_layer_is_merged_over_the_files_where_the_engine_merges() {
     // Without files there is nothing to merge over.
     let plain = image_ops(&Case::new("[services.api]\npackage = \"./cmd/api\"\n").ok());
     assert!(plain.iter().all(|(_, kind, _)| *kind != Some("merge")));
+}
+
+/// The copy actions of the op selecting `service`'s files: each source and its patterns.
+fn selection(plan: &Plan, service: &str) -> Vec<(String, Vec<String>)> {
+    let ops = crate::lower::lower(plan, &Default::default())
+        .ops()
+        .unwrap();
+    let select = ops
+        .iter()
+        .find(|op| {
+            op.metadata
+                .as_ref()
+                .and_then(|m| m.description.get("llb.customname"))
+                .is_some_and(|name| name.starts_with(&format!("[{service}] select ")))
+        })
+        .unwrap_or_else(|| panic!("no selection for {service}"));
+    let Some(crate::llb::pb::op::Op::File(file)) = &select.op.op else {
+        panic!("the selection is not a file op")
+    };
+    file.actions
+        .iter()
+        .filter_map(|action| match &action.action {
+            Some(crate::llb::pb::file_action::Action::Copy(copy)) => {
+                Some((copy.src.clone(), copy.include_patterns.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_step_selects_a_package_directory_at_a_time_where_the_engine_copies_by_pattern() {
+    let mut files = SHOP.to_vec();
+    files.push(("internal/api/[v2]*.go", "package api\n"));
+    let mut plan = Case::new(TWO_SERVICES).files(&files).ok();
+    let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        selection(&plan, "api"),
+        [
+            ("/".to_string(), strings(&["go.mod", "go.sum"])),
+            ("/cmd/api".to_string(), strings(&["main.go"])),
+            (
+                "/internal/api".to_string(),
+                strings(&["\\[v2]\\*.go", "api.go"])
+            ),
+            (
+                "/internal/greeting".to_string(),
+                strings(&["greeting.go", "greeting_windows.go"])
+            ),
+        ],
+        "test files and other files of the directories stay out, glob characters are literal"
+    );
+    // BuildKit v0.8 copies no patterns: a file at a time.
+    plan.engine.copy_patterns = false;
+    let one_by_one = selection(&plan, "api");
+    assert_eq!(one_by_one.len(), 7);
+    assert!(one_by_one.iter().all(|(_, patterns)| patterns.is_empty()));
+    assert!(one_by_one.contains(&("/internal/api/api.go".to_string(), Vec::new())));
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! File ops: copying files between filesystems without running a container.
 
-use super::{Inputs, Node, OpMeta, Output};
+use super::{CAP_COPY_PATTERNS, Inputs, Node, OpMeta, Output};
 use crate::pb;
 
 /// Copies files and directories from other outputs onto a base, as one op (one layer).
@@ -18,6 +18,8 @@ enum Action {
         dest: String,
         /// `src` is a directory whose contents land in `dest`.
         dir: bool,
+        /// With `dir`, only the entries these patterns match (relative to `src`).
+        include: Vec<String>,
         attributes: Option<Attributes>,
     },
     Mkdir {
@@ -86,7 +88,7 @@ impl CopyOp {
     }
 
     pub fn file(self, from: Output, src: impl Into<String>, dest: impl Into<String>) -> Self {
-        self.copy(from, src.into(), dest.into(), false, None)
+        self.copy(from, src.into(), dest.into(), false, Vec::new(), None)
     }
 
     /// A file with the given mode and owner.
@@ -97,12 +99,33 @@ impl CopyOp {
         dest: impl Into<String>,
         attributes: Attributes,
     ) -> Self {
-        self.copy(from, src.into(), dest.into(), false, Some(attributes))
+        self.copy(
+            from,
+            src.into(),
+            dest.into(),
+            false,
+            Vec::new(),
+            Some(attributes),
+        )
     }
 
     /// Copies everything under the directory `src` into `dest`.
     pub fn dir(self, from: Output, src: impl Into<String>, dest: impl Into<String>) -> Self {
-        self.copy(from, src.into(), dest.into(), true, None)
+        self.copy(from, src.into(), dest.into(), true, Vec::new(), None)
+    }
+
+    /// Copies the entries of the directory `src` that `include` patterns match (relative to
+    /// `src`, as `filepath.Match` reads them) into `dest`: one action, and one content hash in
+    /// the op's cache key, for what would be a copy per file. Needs the
+    /// `file.copy.includeexcludepatterns` cap.
+    pub fn dir_matching(
+        self,
+        from: Output,
+        src: impl Into<String>,
+        dest: impl Into<String>,
+        include: Vec<String>,
+    ) -> Self {
+        self.copy(from, src.into(), dest.into(), true, include, None)
     }
 
     /// A directory (and any missing parents) with the given mode and owner.
@@ -120,6 +143,7 @@ impl CopyOp {
         src: String,
         dest: String,
         dir: bool,
+        include: Vec<String>,
         attributes: Option<Attributes>,
     ) -> Self {
         self.actions.push(Action::Copy {
@@ -127,6 +151,7 @@ impl CopyOp {
             src,
             dest,
             dir,
+            include,
             attributes,
         });
         self
@@ -141,6 +166,13 @@ impl CopyOp {
     pub fn build(self) -> Output {
         let mut meta = OpMeta::named(self.name);
         meta.caps.insert("file.base");
+        let matching = self
+            .actions
+            .iter()
+            .any(|action| matches!(action, Action::Copy { include, .. } if !include.is_empty()));
+        if matching {
+            meta.caps.insert(CAP_COPY_PATTERNS);
+        }
         let mut inputs = Inputs::default();
         let base_index = self.base.as_ref().map_or(-1, |base| inputs.index_of(base));
         let sources: Vec<i64> = self
@@ -173,12 +205,14 @@ impl CopyOp {
                         src,
                         dest,
                         dir,
+                        include,
                         attributes,
                         ..
                     } => pb::file_action::Action::Copy(pb::FileActionCopy {
                         src,
                         dest,
                         dir_copy_contents: dir,
+                        include_patterns: include,
                         mode: attributes.as_ref().map_or(-1, |a| a.mode as i32),
                         owner: attributes.map(|a| a.owner.pb(base_index)),
                         follow_symlink: true,

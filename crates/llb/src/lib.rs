@@ -24,6 +24,11 @@ pub mod pb {
     include!(concat!(env!("OUT_DIR"), "/pb.rs"));
 }
 
+/// The LLB caps of the ops that not every BuildKit has: merge ops (0.10+) and copies that
+/// select by pattern. A frontend checks them in the engine's Ping before using either.
+pub const CAP_MERGE_OP: &str = "mergeop";
+pub const CAP_COPY_PATTERNS: &str = "file.copy.includeexcludepatterns";
+
 /// One output of an op: what another op mounts, copies from, or the build returns.
 #[derive(Clone)]
 pub struct Output {

@@ -1,13 +1,13 @@
 //! Merge ops: filesystems stacked as layers that stay independent of each other, so a change
 //! to one layer leaves the others' blobs as they were (BuildKit 0.10 and later).
 
-use super::{Inputs, Node, OpMeta, Output};
+use super::{CAP_MERGE_OP, Inputs, Node, OpMeta, Output};
 use crate::pb;
 
 /// `layers` stacked in order, the later ones over the earlier. Needs the `mergeop` cap.
 pub fn merge(name: impl Into<String>, layers: &[Output]) -> Output {
     let mut meta = OpMeta::named(name);
-    meta.caps.insert("mergeop");
+    meta.caps.insert(CAP_MERGE_OP);
     let mut inputs = Inputs::default();
     let merged = layers
         .iter()

@@ -257,3 +257,38 @@ fn merges_stack_their_layers_in_order_and_need_the_cap() {
         "the image first"
     );
 }
+
+#[test]
+fn a_copy_by_patterns_is_one_action_and_needs_the_cap() {
+    let context = Local::named("context").output("context");
+    let copy = CopyOp::onto(None, "select")
+        .dir_matching(
+            context.clone(),
+            "/internal/api",
+            "/internal/api",
+            vec!["api.go".into(), "routes.go".into()],
+        )
+        .file(context, "/go.mod", "/go.mod")
+        .build();
+    let pb::op::Op::File(file) = &copy.node.op else {
+        panic!("not a file op")
+    };
+    let Some(pb::file_action::Action::Copy(matching)) = &file.actions[0].action else {
+        panic!("not a copy")
+    };
+    assert!(matching.dir_copy_contents);
+    assert_eq!(matching.include_patterns, ["api.go", "routes.go"]);
+    let Some(pb::file_action::Action::Copy(plain)) = &file.actions[1].action else {
+        panic!("not a copy")
+    };
+    assert!(plain.include_patterns.is_empty());
+    assert!(copy.node.meta.caps.contains(CAP_COPY_PATTERNS));
+    let plain_only = CopyOp::onto(None, "plain")
+        .file(
+            Local::named("context").output("context"),
+            "/go.mod",
+            "/go.mod",
+        )
+        .build();
+    assert!(!plain_only.node.meta.caps.contains(CAP_COPY_PATTERNS));
+}
