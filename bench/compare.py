@@ -39,7 +39,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import report  # noqa: E402
 import vendored  # noqa: E402
 import workload  # noqa: E402
-from report import Results, scenario  # noqa: E402
+from report import Results  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 ENV = os.environ
@@ -210,7 +210,7 @@ def cold(results, work, reps, engine):
     for rep in range(reps):
         for variant in [FLOOR, *ordered(rep, VARIANTS)]:
             prune(engine)
-            results.add(scenario("cold", work), "cold", variant, build(variant, work, engine))
+            results.add(work, "cold", variant, build(variant, work, engine))
 
 
 def edit(results, work, reps, engine):
@@ -221,7 +221,7 @@ def edit(results, work, reps, engine):
     for rep in range(reps):
         work.edit(time.time_ns())
         for variant in ordered(rep, VARIANTS):
-            results.add(scenario("edit", work), "edit", variant, build(variant, work, engine))
+            results.add(work, "edit", variant, build(variant, work, engine))
 
 
 def noop(results, work, reps, engine, variants):
@@ -230,7 +230,7 @@ def noop(results, work, reps, engine, variants):
     warm(work, engine, variants)
     for rep in range(reps):
         for variant in ordered(rep, variants):
-            results.add(scenario("noop", work), "noop", variant, build(variant, work, engine))
+            results.add(work, "noop", variant, build(variant, work, engine))
 
 
 def add_dependency(results, work, reps, engine):
@@ -239,7 +239,7 @@ def add_dependency(results, work, reps, engine):
     for rep in range(reps):
         work.add_dependency()
         for variant in ordered(rep, VARIANTS):
-            results.add(scenario("dependency", work), "dependency", variant, build(variant, work, engine))
+            results.add(work, "dependency", variant, build(variant, work, engine))
 
 
 def ci_shape(results, work, reps, engine):
@@ -257,7 +257,7 @@ def ci_shape(results, work, reps, engine):
         for variant in ordered(rep, CI_VARIANTS):
             prune(engine)
             run = build(variant, work, engine, extra=["--cache-from", f"type=registry,ref={refs[variant.name]}"])
-            results.add(scenario("ci", work), "ci", variant, run)
+            results.add(work, "ci", variant, run)
     return sizes
 
 
