@@ -5,9 +5,11 @@ use super::cache_ids::CacheIds;
 use super::*;
 
 /// Groups the services by compile settings; gives each group a step compiling the standard
-/// library packages it imports and, for two or more services, a step compiling what they
-/// share. Each group's services wait for the shared step when they use what it compiles, else
-/// for the standard library step.
+/// library packages it imports and a step compiling what is not the services' own: other
+/// modules' packages, and the module's packages two or more of them reach. The second is a
+/// layer of its own even for one service, so a builder importing the registry cache finds
+/// the modules compiled. Each group's services wait for the shared step when they use what it
+/// compiles, else for the standard library step.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn precompile_steps(
     step_label: &dyn Fn(&str) -> String,
@@ -63,7 +65,7 @@ pub(super) fn precompile_steps(
             });
             last = Some(steps.len() - 1);
         }
-        if group.len() >= 2 && !packages.shared.is_empty() {
+        if !packages.shared.is_empty() {
             let label = label("shared");
             steps.push(PrecompileStep {
                 command: steps::shared_command(

@@ -277,8 +277,8 @@ pub fn standard_library_command(
     }
 }
 
-/// What several services of a group share: the module's packages two or more reach, and
-/// other modules' packages.
+/// What is not a group's services' own: other modules' packages, and the module's packages
+/// two or more of them reach.
 pub fn shared_command(
     label: &str,
     settings: &CompileSettings,
@@ -288,10 +288,16 @@ pub fn shared_command(
     options: &BuildOptions,
 ) -> Command {
     Command {
-        name: format!(
-            "[{label}] go build {} shared packages of {services} services",
-            packages.len()
-        ),
+        name: match services {
+            1 => format!(
+                "[{label}] go build {} of other modules",
+                counted(packages.len(), "package")
+            ),
+            _ => format!(
+                "[{label}] go build {} of {services} services",
+                counted(packages.len(), "shared package")
+            ),
+        },
         args: precompile_args(
             &[&[settings.module_flag], COMMON_FLAGS, &[NO_VCS_STAMP]].concat(),
             settings,
@@ -301,6 +307,14 @@ pub fn shared_command(
         cwd: module_workdir(module_dir),
         network: NetworkMode::None,
         ignore_cache: options.no_cache.covers_shared_steps(),
+    }
+}
+
+/// `1 package`, `2 packages`.
+fn counted(count: usize, noun: &str) -> String {
+    match count {
+        1 => format!("1 {noun}"),
+        _ => format!("{count} {noun}s"),
     }
 }
 

@@ -707,16 +707,38 @@ fn the_standard_library_and_shared_packages_compile_once_before_the_services() {
 }
 
 #[test]
-fn one_service_gets_the_standard_library_step_only() {
+fn one_service_gets_its_modules_compiled_in_a_layer_of_their_own() {
     let one = Case::new(TWO_SERVICES)
         .files(SHOP)
         .opt("target", "api")
         .ok();
-    let [stdlib] = one.precompile.as_slice() else {
-        panic!("one precompile step, got {}", one.precompile.len())
+    let [stdlib, shared] = one.precompile.as_slice() else {
+        panic!("two precompile steps, got {}", one.precompile.len())
     };
     assert_eq!(stdlib.label, "stdlib");
-    assert_eq!(one.services[0].after, Some(0));
+    assert_eq!(
+        shared.command.name,
+        "[shared] go build 1 package of other modules"
+    );
+    assert_eq!(
+        shared.command.args.last().map(String::as_str),
+        Some("github.com/acme/text"),
+        "the service's own packages are not in it: an edit of them never re-runs it"
+    );
+    assert_eq!(one.services[0].after, Some(1));
+
+    // Without other modules there is nothing to compile ahead but the standard library.
+    let files = [
+        ("go.mod", "module example.com/shop\n\ngo 1.24.2\n"),
+        ("go.sum", ""),
+        ("cmd/api/main.go", "package main\nimport \"net/http\"\n"),
+    ];
+    let alone = Case::new(TWO_SERVICES)
+        .files(&files)
+        .opt("target", "api")
+        .ok();
+    let labels: Vec<&str> = alone.precompile.iter().map(|s| s.label.as_str()).collect();
+    assert_eq!(labels, ["stdlib"]);
 }
 
 #[test]
@@ -729,8 +751,8 @@ fn services_compiled_differently_get_steps_of_their_own() {
     let labels: Vec<&str> = tagged.precompile.iter().map(|s| s.label.as_str()).collect();
     assert_eq!(
         labels,
-        ["stdlib 1", "stdlib 2"],
-        "no shared step for a group of one"
+        ["stdlib 1", "shared 1", "stdlib 2", "shared 2"],
+        "each group compiles its modules ahead"
     );
     assert!(
         tagged.precompile[0]
@@ -738,8 +760,8 @@ fn services_compiled_differently_get_steps_of_their_own() {
             .args
             .contains(&"-tags=prod".to_string())
     );
-    assert_eq!(tagged.services[0].after, Some(0));
-    assert_eq!(tagged.services[1].after, Some(1));
+    assert_eq!(tagged.services[0].after, Some(1));
+    assert_eq!(tagged.services[1].after, Some(3));
 }
 
 #[test]
