@@ -224,6 +224,144 @@ pub fn build_flag(flag: &Spanned<String>) -> Checked<Spanned<String>> {
     Err(diagnostic)
 }
 
+/// `go test` flags gofrontend sets itself, with the Gofile key that controls each.
+const MANAGED_TEST_FLAGS: &[(&str, &str)] = &[
+    (
+        "count",
+        "each package's tests run once per build (`-count=1`): BuildKit's cache decides when they run again",
+    ),
+    ("json", "the report is always `go test -json`"),
+    ("timeout", "use the `timeout` key"),
+    ("tags", "use the `tags` key"),
+    ("mod", "modules are always read-only from the download step"),
+];
+/// `go test` flags that would run no tests, or write what the build step throws away.
+const REFUSED_TEST_FLAGS: &[(&str, &str)] = &[
+    ("c", "`-c` compiles the test binary without running it"),
+    ("o", "`-o` writes the test binary inside the build step"),
+    (
+        "exec",
+        "`-exec` runs the tests with a program the builder image may not have",
+    ),
+    ("list", "`-list` lists the tests without running them"),
+    (
+        "bench",
+        "benchmarks are timed, and a build step is no place to time them",
+    ),
+    ("fuzz", "fuzzing runs until stopped"),
+    (
+        "cpuprofile",
+        "profiles are written inside the build step and lost",
+    ),
+    (
+        "memprofile",
+        "profiles are written inside the build step and lost",
+    ),
+    (
+        "blockprofile",
+        "profiles are written inside the build step and lost",
+    ),
+    (
+        "mutexprofile",
+        "profiles are written inside the build step and lost",
+    ),
+    ("trace", "traces are written inside the build step and lost"),
+    (
+        "coverprofile",
+        "coverage profiles are written inside the build step and lost",
+    ),
+    (
+        "outputdir",
+        "files are written inside the build step and lost",
+    ),
+];
+/// `go test`'s boolean flags that make sense in a build.
+const TEST_BOOL_FLAGS: &[&str] = &["short", "v", "failfast", "race", "fullpath", "cover"];
+/// `go test`'s flags that take a value, written `-name=value`.
+const TEST_VALUE_FLAGS: &[&str] = &["run", "skip", "cpu", "parallel", "shuffle", "vet"];
+
+/// A `[test]` `flags` entry: a `go test` flag that runs tests. Build flags go in `[build]`, so
+/// tests compile as the services do and share their compiled packages.
+pub fn test_flag(flag: &Spanned<String>) -> Checked<Spanned<String>> {
+    let value = &flag.value;
+    let err = |message: String| Diagnostic::new(flag.span.clone(), message);
+    if !value.starts_with('-') || value.trim_start_matches('-').is_empty() {
+        return Err(
+            err(format!("`{value}` in `flags` is not a flag")).with_help(
+                "write each flag with its value as one string, like `-short` or `-run=TestAPI`",
+            ),
+        );
+    }
+    if value.chars().any(char::is_control) {
+        return Err(err(format!(
+            "flag `{}` contains a control character",
+            value.escape_debug()
+        )));
+    }
+    let name = flag_name(value);
+    if let Some((_, help)) = MANAGED_TEST_FLAGS
+        .iter()
+        .find(|(managed, _)| *managed == name)
+    {
+        return Err(err(format!("flag `{value}` is set by gofrontend")).with_help(*help));
+    }
+    if let Some((_, why)) = REFUSED_TEST_FLAGS
+        .iter()
+        .find(|(refused, _)| *refused == name)
+    {
+        return Err(err(format!("flag `{value}` cannot run in the test target"))
+            .with_help(format!("{why}; remove it")));
+    }
+    let given = value.split_once('=').map(|(_, v)| v);
+    if TEST_BOOL_FLAGS.contains(&name) {
+        if let Some(given) = given.filter(|v| parse_go_bool(v).is_none()) {
+            return Err(
+                err(format!("flag `-{name}` is true or false, not `{given}`"))
+                    .with_help(format!("write `-{name}` or `-{name}=false`")),
+            );
+        }
+        return Ok(flag.clone());
+    }
+    if TEST_VALUE_FLAGS.contains(&name) {
+        return match given {
+            Some(_) => Ok(flag.clone()),
+            None => Err(
+                err(format!("flag `{value}` needs a value")).with_help(format!(
+                    "write the flag and its value as one string: `-{name}=...`"
+                )),
+            ),
+        };
+    }
+    if BOOL_FLAGS.contains(&name) || VALUE_FLAGS.contains(&name) {
+        return Err(err(format!("`{value}` is a build flag")).with_help(
+            "put build flags in `[build]` `flags`, so the tests compile as the services do",
+        ));
+    }
+    let known: Vec<&str> = TEST_BOOL_FLAGS
+        .iter()
+        .chain(TEST_VALUE_FLAGS)
+        .copied()
+        .collect();
+    let diagnostic = err(format!("`{value}` is not a `go test` flag"));
+    Err(
+        match known
+            .iter()
+            .min_by_key(|known| strsim::damerau_levenshtein(name, known))
+            .filter(|known| strsim::damerau_levenshtein(name, known) <= (known.len() / 3).max(1))
+        {
+            Some(close) => diagnostic.with_help(format!("did you mean `-{close}`?")),
+            None => diagnostic.with_help(format!(
+                "the test target takes {}",
+                known
+                    .iter()
+                    .map(|k| format!("`-{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,5 +437,33 @@ mod tests {
             "flag `-C=cmd` is set by gofrontend"
         );
         assert!(flag_is_on("-race") && flag_is_on("-race=1") && !flag_is_on("-race=false"));
+    }
+
+    #[test]
+    fn test_flags_run_tests_and_leave_builds_to_build() {
+        for good in [
+            "-short",
+            "-run=TestAPI/get",
+            "-v=false",
+            "-race",
+            "-shuffle=on",
+            "-vet=off",
+        ] {
+            assert!(test_flag(&s(good)).is_ok(), "{good} refused");
+        }
+        let message = |flag: &str| test_flag(&s(flag)).unwrap_err();
+        assert_eq!(
+            message("-count=3").message,
+            "flag `-count=3` is set by gofrontend"
+        );
+        assert!(message("-timeout=1m").help.unwrap().contains("`timeout`"));
+        assert_eq!(
+            message("-bench=.").message,
+            "flag `-bench=.` cannot run in the test target"
+        );
+        assert!(message("-gcflags=-N").help.unwrap().contains("[build]"));
+        assert_eq!(message("-shrot").help.unwrap(), "did you mean `-short`?");
+        assert_eq!(message("-run").message, "flag `-run` needs a value");
+        assert_eq!(message("short").message, "`short` in `flags` is not a flag");
     }
 }

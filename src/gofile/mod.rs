@@ -13,7 +13,9 @@ use toml::de::{DeTable, DeValue};
 
 pub use interpolate::ArgUse;
 use interpolate::BuildArgs;
-pub use model::{BuildSettings, Gofile, Healthcheck, ImageFile, ImageSettings, Service, Spanned};
+pub use model::{
+    BuildSettings, Gofile, Healthcheck, ImageFile, ImageSettings, Service, Spanned, TestSettings,
+};
 use reader::{Place, Reader};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, TextFile};
@@ -30,7 +32,9 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "tag_prefix",
     "build",
     "services",
+    "test",
 ];
+const TEST_KEYS: &[&str] = &["packages", "tags", "flags", "env", "timeout"];
 const BUILD_KEYS: &[&str] = &[
     "cgo", "tags", "ldflags", "flags", "buildvcs", "env", "files",
 ];
@@ -150,6 +154,7 @@ fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
         None => (BuildSettings::default(), Vec::new()),
     };
     let (services, services_span) = read_services(r, root, &defaults, &default_files)?;
+    let test = read_test(r, root, &defaults);
     Some(Gofile {
         go,
         builder,
@@ -164,7 +169,63 @@ fn read_gofile(r: &mut Reader<'_>, root: &DeTable<'_>) -> Option<Gofile> {
         build: defaults,
         services,
         services_span,
+        test,
     })
+}
+
+/// `[test]`, over `[build]`: its packages (`./...` without it), tags, flags, env and timeout.
+fn read_test(r: &mut Reader<'_>, root: &DeTable<'_>, defaults: &BuildSettings) -> TestSettings {
+    let Some((table, span)) = r.table(root, "test", Place(None)) else {
+        return TestSettings {
+            packages: vec![Spanned::new("./...".to_string(), 0..0)],
+            build: defaults.clone(),
+            flags: Vec::new(),
+            timeout: None,
+            span: 0..0,
+        };
+    };
+    let place = Place(Some("test"));
+    r.reject_unknown_keys(table, TEST_KEYS, place);
+    let packages = checked_strings(r, table, "packages", place, validate::package_pattern)
+        .filter(|patterns| !patterns.is_empty())
+        .unwrap_or_else(|| vec![Spanned::new("./...".to_string(), span.clone())]);
+    let mut build = defaults.clone();
+    if let Some(tags) = checked_strings(r, table, "tags", place, go_settings::build_tag) {
+        build.tags = tags;
+    }
+    build.env.extend(checked_table(
+        r,
+        table,
+        "env",
+        place,
+        go_settings::build_env_name,
+    ));
+    let flags =
+        checked_strings(r, table, "flags", place, go_settings::test_flag).unwrap_or_default();
+    if !build.cgo {
+        for flag in &flags {
+            let name = go_settings::flag_name(&flag.value);
+            if go_settings::CGO_FLAGS.contains(&name) && go_settings::flag_is_on(&flag.value) {
+                r.report(
+                    Diagnostic::new(
+                        flag.span.clone(),
+                        format!("`-{name}` needs cgo, and the tests build without it"),
+                    )
+                    .with_help("set `cgo = true` in [build] (the builder image has the C toolchain), or remove the flag"),
+                );
+            }
+        }
+    }
+    let timeout = checked_string(r, table, "timeout", place, |value| {
+        validate::duration(value).map(|_| value.value.clone())
+    });
+    TestSettings {
+        packages,
+        build,
+        flags,
+        timeout,
+        span,
+    }
 }
 
 fn read_services(

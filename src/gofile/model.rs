@@ -53,6 +53,24 @@ pub struct Gofile {
     /// Where the services are declared, for errors about targets.
     #[serde(skip)]
     pub services_span: Range<usize>,
+    /// What the `test` target runs: `[test]`, or its defaults without one.
+    pub test: TestSettings,
+}
+
+/// The `test` target's `go test`: which packages, and how, over `[build]`'s settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TestSettings {
+    /// Package patterns relative to the module: `./...`, `./internal/...`, `./cmd/api`.
+    pub packages: Vec<Spanned<String>>,
+    /// `[build]` with the table's `tags` in place of its own and its `env` added.
+    pub build: BuildSettings,
+    /// `go test` flags, each one checked (`-short`, `-run=...`).
+    pub flags: Vec<Spanned<String>>,
+    /// `-timeout` for each package, a Go duration as written.
+    pub timeout: Option<Spanned<String>>,
+    /// Where `[test]` is, or the Gofile's start without one: errors about the target point here.
+    #[serde(skip)]
+    pub span: Range<usize>,
 }
 
 impl Gofile {

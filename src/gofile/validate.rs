@@ -7,8 +7,9 @@ use crate::diagnostic::Diagnostic;
 
 type Checked<T> = Result<T, Diagnostic>;
 
-/// The names of gofrontend's own steps in the progress output (`[stdlib] go build ...`).
-const RESERVED_SERVICE_NAMES: &[&str] = &["stdlib", "shared"];
+/// Names gofrontend uses itself: its steps in the progress output (`[stdlib] go build ...`)
+/// and the `test` target.
+const RESERVED_SERVICE_NAMES: &[&str] = &["stdlib", "shared", "test"];
 
 /// Service names double as build targets and default binary names.
 pub fn service_name(name: &Spanned<String>) -> Checked<()> {
@@ -16,7 +17,7 @@ pub fn service_name(name: &Spanned<String>) -> Checked<()> {
         return Err(Diagnostic::new(
             name.span.clone(),
             format!(
-                "`{}` is the name of gofrontend's own precompile step: this service's progress lines would read like it",
+                "`{}` is a name gofrontend uses itself (its `[stdlib]` and `[shared]` steps, the `test` target): the service could not be built or told apart by it",
                 name.value
             ),
         )
@@ -272,6 +273,26 @@ pub fn duration(value: &Spanned<String>) -> Checked<i64> {
         return Err(refuse("is longer than Docker can hold"));
     }
     Ok(total as i64)
+}
+
+/// A `[test]` package pattern as `go test` reads one inside the module: `.`, `./...`,
+/// `./internal/...`, `./cmd/api`. Import paths and patterns leaving the module are refused.
+pub fn package_pattern(pattern: &Spanned<String>) -> Checked<Spanned<String>> {
+    let value = &pattern.value;
+    let path = value.strip_suffix("/...").unwrap_or(value);
+    let relative = path == "." || path.starts_with("./");
+    let parts_ok = path
+        .split('/')
+        .skip(1)
+        .all(|part| !part.is_empty() && part != "." && part != ".." && !part.contains("..."));
+    if relative && parts_ok && !value.chars().any(|c| c.is_control() || c == '\\') {
+        return Ok(pattern.clone());
+    }
+    Err(Diagnostic::new(
+        pattern.span.clone(),
+        format!("`{}` is not a package pattern of the module", value.escape_debug()),
+    )
+    .with_help("write a path relative to the module, like `\"./...\"`, `\"./internal/...\"` or `\"./cmd/api\"`"))
 }
 
 /// A path in the image for `files`: absolute, without `.` or `..` components, not `/`.
@@ -540,6 +561,25 @@ mod tests {
     }
 
     #[test]
+    fn package_patterns_stay_inside_the_module() {
+        for good in [".", "./...", "./internal/...", "./cmd/api", "./a/b/..."] {
+            assert_eq!(package_pattern(&s(good)).unwrap().value, good);
+        }
+        for bad in [
+            "...",
+            "example.com/m/...",
+            "/abs",
+            "./../x",
+            "./a//b",
+            "./a/.../b",
+            "cmd/api",
+            "",
+        ] {
+            assert!(package_pattern(&s(bad)).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
     fn durations_read_as_go_reads_them() {
         let nanos = |text: &str| duration(&s(text));
         assert_eq!(nanos("30s").unwrap(), 30_000_000_000);
@@ -646,7 +686,7 @@ mod tests {
 
     #[test]
     fn names_follow_their_rules() {
-        for reserved in ["stdlib", "shared"] {
+        for reserved in ["stdlib", "shared", "test"] {
             assert!(service_name(&s(reserved)).is_err(), "{reserved} accepted");
         }
         assert!(service_name(&s("api-v2.internal_x")).is_ok());
