@@ -53,7 +53,7 @@ fn source_tree(services: usize) -> SourceTree {
     SourceTree {
         modules: ModuleLayout::single("example.com/bench", "."),
         packages,
-        vendored: false,
+        ..SourceTree::default()
     }
 }
 

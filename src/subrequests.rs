@@ -264,7 +264,7 @@ struct Warning {
 /// `tree` is the scan from [`lint_roots`].
 pub fn lint(gofile: &Gofile, source: &TextFile, tree: &SourceTree) -> Answer {
     let mut warnings = Vec::new();
-    for (service, root) in gofile.services.iter().zip(lint_roots(gofile)) {
+    for (service, root) in gofile.services.iter().zip(lint_roots(gofile).dirs) {
         lint_service(gofile, service, tree, root, &mut warnings);
     }
     let json_warnings: Vec<serde_json::Value> = warnings
@@ -300,7 +300,7 @@ pub fn lint(gofile: &Gofile, source: &TextFile, tree: &SourceTree) -> Answer {
 }
 
 /// Every service's package directory, whatever the build's target.
-pub fn lint_roots(gofile: &Gofile) -> Vec<String> {
+pub fn lint_roots(gofile: &Gofile) -> crate::gosource::ScanRoots {
     crate::plan::scan_roots(gofile, &BuildOptions::default())
 }
 

@@ -59,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
             "package lib\n",
         ),
     ]);
-    for root in plan::scan_roots(&gofile, &options) {
+    for root in plan::scan_roots(&gofile, &options).dirs {
         context.files.insert(
             gosource::join(&root, "main.go"),
             b"package main\nimport \"example.com/fuzz/lib\"\n".to_vec(),

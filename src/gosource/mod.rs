@@ -8,6 +8,7 @@
 mod header;
 mod memory;
 mod modules;
+mod patterns;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -93,6 +94,15 @@ pub struct Package {
     pub needs_cgo: bool,
     /// Why this directory's inputs cannot be known exactly.
     pub unsure: Option<String>,
+    /// Its `_test.go` files and their imports (the package's own tests' and `package x_test`'s),
+    /// read for the test target only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub test_files: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub test_imports: BTreeSet<String>,
+    /// Of those, the imports of test files that build on every platform, with any tags.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub unconstrained_test_imports: BTreeSet<String>,
 }
 
 /// The packages reachable from the scan's roots, by context-relative directory. A directory
@@ -103,11 +113,46 @@ pub struct SourceTree {
     pub packages: BTreeMap<String, Option<Package>>,
     /// The main module has `vendor/modules.txt`.
     pub vendored: bool,
+    /// For the test target: the package directories its patterns match, and the patterns
+    /// that match none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tested: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmatched_patterns: Vec<String>,
+    /// Why the code could not be read, when it could not: every step sees the whole context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unscanned: Option<String>,
+}
+
+/// Where a scan starts: package directories, and for the test target the `[test]` package
+/// patterns (module-relative), whose directories it finds by listing the module and whose
+/// `_test.go` files it reads too.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ScanRoots {
+    pub dirs: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub test_patterns: Vec<String>,
+}
+
+impl ScanRoots {
+    pub fn packages(dirs: Vec<String>) -> Self {
+        Self {
+            dirs,
+            test_patterns: Vec::new(),
+        }
+    }
+
+    pub fn tests(patterns: Vec<String>) -> Self {
+        Self {
+            dirs: Vec::new(),
+            test_patterns: patterns,
+        }
+    }
 }
 
 impl SourceTree {
     /// A tree that knows nothing of the roots' code but why: their steps see the whole context.
-    pub fn unscanned(modules: ModuleLayout, roots: &[String], reason: &str) -> Self {
+    pub fn unscanned(modules: ModuleLayout, roots: &ScanRoots, reason: &str) -> Self {
         let unsure = Package {
             unsure: Some(reason.to_string()),
             ..Package::default()
@@ -115,10 +160,14 @@ impl SourceTree {
         Self {
             modules,
             packages: roots
+                .dirs
                 .iter()
                 .map(|root| (root.clone(), Some(unsure.clone())))
                 .collect(),
             vendored: false,
+            tested: Vec::new(),
+            unmatched_patterns: Vec::new(),
+            unscanned: Some(reason.to_string()),
         }
     }
 
@@ -149,7 +198,7 @@ pub fn join(dir: &str, name: &str) -> String {
 pub async fn scan<S: SourceFiles>(
     files: &S,
     modules: ModuleLayout,
-    roots: &[String],
+    roots: &ScanRoots,
 ) -> Result<SourceTree, S::Error> {
     let tree = scan_within(files, modules, roots, usize::MAX).await?;
     Ok(tree.expect("no scan reads more than usize::MAX files"))
@@ -160,7 +209,7 @@ pub async fn scan<S: SourceFiles>(
 pub async fn scan_within<S: SourceFiles>(
     files: &S,
     modules: ModuleLayout,
-    roots: &[String],
+    roots: &ScanRoots,
     max_files: usize,
 ) -> Result<Option<SourceTree>, S::Error> {
     use futures_util::{StreamExt, TryStreamExt, stream};
@@ -184,7 +233,14 @@ pub async fn scan_within<S: SourceFiles>(
             .any(|e| e.name == "modules.txt" && e.kind == EntryKind::File);
     }
 
-    let mut pending: BTreeSet<String> = roots.iter().cloned().collect();
+    let tests = !roots.test_patterns.is_empty();
+    if tests {
+        let (tested, unmatched) =
+            patterns::expand(files, &module_dir, &roots.test_patterns).await?;
+        tree.tested = tested;
+        tree.unmatched_patterns = unmatched;
+    }
+    let mut pending: BTreeSet<String> = roots.dirs.iter().chain(&tree.tested).cloned().collect();
     while !pending.is_empty() {
         let dirs: Vec<String> = std::mem::take(&mut pending)
             .into_iter()
@@ -200,7 +256,7 @@ pub async fn scan_within<S: SourceFiles>(
         let mut read: Vec<(String, Option<PackageReader>)> = listed
             .into_iter()
             .map(|(dir, entries)| {
-                let package = entries.map(|entries| PackageReader::new(&dir, entries));
+                let package = entries.map(|entries| PackageReader::new(&dir, entries, tests));
                 (dir, package)
             })
             .collect();
@@ -243,6 +299,7 @@ pub async fn scan_within<S: SourceFiles>(
                     package
                         .imports
                         .iter()
+                        .chain(&package.test_imports)
                         .filter_map(|import| tree.local_dir(import))
                         .filter(|dir| !tree.packages.contains_key(dir)),
                 );
@@ -261,13 +318,19 @@ struct PackageReader {
 }
 
 impl PackageReader {
-    fn new(dir: &str, entries: Vec<Entry>) -> Self {
+    /// With `tests`, its `_test.go` files are read too.
+    fn new(dir: &str, entries: Vec<Entry>, tests: bool) -> Self {
         let mut package = Package::default();
         let mut go_files = Vec::new();
         for entry in entries {
             match entry.kind {
                 EntryKind::Dir => package.subdirs.push(entry.name),
-                EntryKind::File if entry.name.ends_with("_test.go") => {}
+                EntryKind::File if entry.name.ends_with("_test.go") => {
+                    if tests && !entry.name.starts_with(['_', '.']) {
+                        go_files.push(entry.name.clone());
+                        package.test_files.push(entry.name);
+                    }
+                }
                 EntryKind::File => {
                     if is_go_source(&entry.name) {
                         go_files.push(entry.name.clone());
@@ -284,6 +347,7 @@ impl PackageReader {
         }
         package.files.sort();
         package.subdirs.sort();
+        package.test_files.sort();
         Self {
             package,
             go_files,
@@ -308,6 +372,15 @@ impl PackageReader {
                 return;
             }
         };
+        if name.ends_with("_test.go") {
+            if builds_everywhere(name, &header) {
+                package
+                    .unconstrained_test_imports
+                    .extend(header.imports.iter().cloned());
+            }
+            package.test_imports.extend(header.imports);
+            return;
+        }
         if let Some(text) = file.embed_text {
             match header::embed_patterns(&text) {
                 Ok(patterns) => package.embeds.extend(patterns),

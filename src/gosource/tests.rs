@@ -163,7 +163,7 @@ pub fn scan_with(
 ) -> SourceTree {
     let roots: Vec<String> = roots.iter().map(|r| r.to_string()).collect();
     let modules = layout_with(files, module_dir, use_workspace).unwrap();
-    block_on(scan(files, modules, &roots)).unwrap()
+    block_on(scan(files, modules, &ScanRoots::packages(roots))).unwrap()
 }
 
 #[test]
@@ -445,4 +445,58 @@ fn discovery_lists_each_directory_once() {
     listed.sort();
     listed.dedup();
     assert_eq!(all, listed.len(), "{listed:?}");
+}
+
+#[test]
+fn the_test_target_reads_test_files_and_follows_their_imports() {
+    let files = MemoryFiles::new(&[
+        ("go.mod", "module example.com/m\n\ngo 1.24\n"),
+        ("calc/calc.go", "package calc\n\nimport \"strconv\"\n"),
+        (
+            "calc/calc_test.go",
+            "package calc\n\nimport (\n\t\"testing\"\n\n\t\"example.com/m/internal/fixture\"\n)\n",
+        ),
+        (
+            "calc/example_test.go",
+            "package calc_test\n\nimport \"example.com/m/calc\"\n",
+        ),
+        (
+            "calc/windows_test.go",
+            "//go:build windows\n\npackage calc\n\nimport \"syscall\"\n",
+        ),
+        ("internal/fixture/fixture.go", "package fixture\n"),
+        (
+            "internal/fixture/fixture_test.go",
+            "package fixture\n\nimport \"testing\"\n",
+        ),
+    ]);
+    let modules = layout(&files, ".").unwrap();
+    let roots = ScanRoots::tests(vec!["./calc/...".to_string(), "./nothing/...".to_string()]);
+    let tree = block_on(scan(&files, modules.clone(), &roots)).unwrap();
+    assert_eq!(tree.tested, ["calc"]);
+    assert_eq!(tree.unmatched_patterns, ["./nothing/..."]);
+    let calc = tree.packages["calc"].as_ref().unwrap();
+    assert_eq!(
+        calc.test_files,
+        ["calc_test.go", "example_test.go", "windows_test.go"]
+    );
+    assert!(calc.test_imports.contains("syscall"));
+    assert!(!calc.unconstrained_test_imports.contains("syscall"));
+    assert!(calc.unconstrained_test_imports.contains("testing"));
+    assert_eq!(calc.names, ["calc"].into_iter().map(String::from).collect());
+    // Reached only from a test file: scanned too (its test files are listed, not tested).
+    let fixture = tree.packages["internal/fixture"].as_ref().unwrap();
+    assert_eq!(fixture.files, ["fixture.go"]);
+    assert_eq!(fixture.test_files, ["fixture_test.go"]);
+
+    // A build of services reads no test file.
+    let build = block_on(scan(
+        &files,
+        modules,
+        &ScanRoots::packages(vec!["calc".into()]),
+    ))
+    .unwrap();
+    let calc = build.packages["calc"].as_ref().unwrap();
+    assert!(calc.test_files.is_empty() && calc.test_imports.is_empty());
+    assert!(!build.packages.contains_key("internal/fixture"));
 }

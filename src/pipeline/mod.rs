@@ -20,7 +20,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, TextFile};
 use crate::dockerignore;
 use crate::gofile::{self, Gofile};
 use crate::gomod::GoMod;
-use crate::gosource::{self, LayoutError, SourceFiles, SourceTree};
+use crate::gosource::{self, LayoutError, ScanRoots, SourceFiles, SourceTree};
 use crate::options::BuildOptions;
 use crate::plan::{self, BuilderConfig, ImageOrigin, Plan, PlanError, PlanInputs};
 use crate::platform::Platform;
@@ -211,7 +211,7 @@ pub async fn source_tree<I: Inputs>(
     inputs: &I,
     gofile_input: &GofileInput,
     gofile: &Gofile,
-    roots: &[String],
+    roots: &ScanRoots,
     phases: &Phases,
 ) -> Result<SourceTree, LoadError<I::Error>> {
     let context = read_context(inputs, gofile_input, gofile, phases).await?;
@@ -279,7 +279,7 @@ async fn scan<I: Inputs>(
     inputs: &I,
     context: &Context<I::Context>,
     gofile: &Gofile,
-    roots: &[String],
+    roots: &ScanRoots,
     phases: &Phases,
 ) -> Result<SourceTree, LoadError<I::Error>> {
     let use_workspace = gofile.workspace.as_ref().is_none_or(|w| w.value);

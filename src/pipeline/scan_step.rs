@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::local::LocalFiles;
-use crate::gosource::{self, ModuleLayout, SourceTree};
+use crate::gosource::{self, ModuleLayout, ScanRoots, SourceTree};
 
 /// Above this many Go files the gateway's round trips cost more than the step: measured
 /// (docs/benchmarks.md), a read costs 0.3 ms on Docker 26.1 and 0.75 ms on 20.10, and the
@@ -25,7 +25,7 @@ pub struct ScanRequest {
     /// this one may not read, so the reply carries the version back.
     pub version: String,
     pub modules: ModuleLayout,
-    pub roots: Vec<String>,
+    pub roots: ScanRoots,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -36,11 +36,11 @@ struct ScanReply {
 }
 
 impl ScanRequest {
-    pub fn new(modules: ModuleLayout, roots: &[String]) -> Self {
+    pub fn new(modules: ModuleLayout, roots: &ScanRoots) -> Self {
         Self {
             version: env!("CARGO_PKG_VERSION").to_string(),
             modules,
-            roots: roots.to_vec(),
+            roots: roots.clone(),
         }
     }
 
@@ -141,7 +141,7 @@ mod tests {
     #[test]
     fn the_step_scans_as_the_frontend_would_over_the_gateway() {
         let (context, reply) = context("scan-step");
-        let roots = vec!["cmd/api".to_string()];
+        let roots = ScanRoots::packages(vec!["cmd/api".to_string()]);
         let request = ScanRequest::new(layout(), &roots);
         let from_step = run_step(&context, &reply, &request).unwrap();
 
@@ -157,7 +157,7 @@ mod tests {
 
     #[test]
     fn a_reply_from_another_version_is_refused() {
-        let request = ScanRequest::new(layout(), &[".".to_string()]);
+        let request = ScanRequest::new(layout(), &ScanRoots::packages(vec![".".to_string()]));
         let reply = ScanReply {
             version: "0.0.0-other".into(),
             outcome: Err("whatever".into()),
@@ -177,7 +177,7 @@ mod tests {
         // A name that is not UTF-8 cannot be read back by the name the listing gives.
         let unreadable = std::ffi::OsStr::from_bytes(b"cmd/api/gen\xff.go");
         std::fs::write(context.join(unreadable), "package main\n").unwrap();
-        let request = ScanRequest::new(layout(), &["cmd/api".to_string()]);
+        let request = ScanRequest::new(layout(), &ScanRoots::packages(vec!["cmd/api".to_string()]));
         let error = run_step(&context, &reply, &request).unwrap_err();
         assert!(error.contains("gen"), "{error}");
     }

@@ -32,7 +32,7 @@ use precompile::precompile_steps;
 use crate::diagnostic::{Diagnostic, Diagnostics, TextFile};
 use crate::gofile::{Gofile, Service, Spanned};
 use crate::gomod::GoMod;
-use crate::gosource::{SourceTree, join};
+use crate::gosource::{ScanRoots, SourceTree, join};
 use crate::options::{BuildOptions, CONTEXT_BUILDER};
 use crate::platform::Platform;
 
@@ -56,16 +56,28 @@ pub struct PlanInputs<'a> {
 
 /// The context-relative package directories of the services a build selects (all of them when
 /// the target names none): where the source scan starts.
-pub fn scan_roots(gofile: &Gofile, options: &BuildOptions) -> Vec<String> {
+pub fn scan_roots(gofile: &Gofile, options: &BuildOptions) -> ScanRoots {
+    if options.target.as_deref() == Some(TEST_TARGET) {
+        return ScanRoots::tests(
+            gofile
+                .test
+                .packages
+                .iter()
+                .map(|p| p.value.clone())
+                .collect(),
+        );
+    }
     let module_dir = &gofile.module.value;
     let selected: Vec<&Service> = match options.target.as_deref().and_then(|t| gofile.service(t)) {
         Some(service) => with_included(gofile, service),
         None => gofile.services.iter().collect(),
     };
-    selected
-        .iter()
-        .map(|service| package_dir(module_dir, service))
-        .collect()
+    ScanRoots::packages(
+        selected
+            .iter()
+            .map(|service| package_dir(module_dir, service))
+            .collect(),
+    )
 }
 
 /// The target and the services whose binaries its image holds, compiled in the same build.

@@ -25,6 +25,9 @@ pub enum PlanError {
     Input(String),
 }
 
+/// The build target that runs the tests (`[test]`) instead of building a service.
+pub const TEST_TARGET: &str = "test";
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     pub builder_image: String,

@@ -59,7 +59,7 @@ impl Case {
             files
                 .files
                 .insert(join(&gofile.module.value, "go.sum"), Vec::new());
-            for root in scan_roots(&gofile, &options) {
+            for root in scan_roots(&gofile, &options).dirs {
                 files
                     .files
                     .insert(join(&root, "main.go"), b"package main\n".to_vec());
@@ -1041,7 +1041,11 @@ fn the_cgo_base_follows_the_builder_s_debian_release() {
     let options = BuildOptions::default();
     let gofile = gofile::parse(&source, &options.build_args).unwrap();
     let gomod = GoMod::parse(&TextFile::new("go.mod", "module m\ngo 1.24\n")).unwrap();
-    let tree = SourceTree::unscanned(ModuleLayout::single("m", "."), &[".".into()], "test");
+    let tree = SourceTree::unscanned(
+        ModuleLayout::single("m", "."),
+        &crate::gosource::ScanRoots::packages(vec![".".into()]),
+        "test",
+    );
     let plan_with = |builder: &BuilderConfig, options: &BuildOptions| {
         let inputs = PlanInputs {
             gofile: &gofile,

@@ -89,7 +89,7 @@ fn lint_finds_libraries_missing_packages_big_bases_and_cgo_without_libc() {
         ("lib/lib.go", "package lib\n"),
     ]);
     let roots = lint_roots(&gofile);
-    let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
+    let roots: Vec<&str> = roots.dirs.iter().map(String::as_str).collect();
     let tree = scan_now(&files, ".", &roots);
     let answer = lint(&gofile, &source, &tree);
     let rules: Vec<(&str, i64)> = answer.json["warnings"]
