@@ -103,6 +103,10 @@ pub struct Package {
     /// Of those, the imports of test files that build on every platform, with any tags.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub unconstrained_test_imports: BTreeSet<String>,
+    /// Why the tests' inputs cannot be known from the package alone: a test file that embeds
+    /// files, or names a path outside the directory (`"../testdata/..."`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_unsure: Option<String>,
 }
 
 /// The packages reachable from the scan's roots, by context-relative directory. A directory
@@ -373,6 +377,16 @@ impl PackageReader {
             }
         };
         if name.ends_with("_test.go") {
+            if header.imports.iter().any(|i| i == "embed") {
+                package
+                    .test_unsure
+                    .get_or_insert(format!("{path} embeds files"));
+            }
+            if file.leaves_directory {
+                package
+                    .test_unsure
+                    .get_or_insert(format!("{path} names a path outside its directory"));
+            }
             if builds_everywhere(name, &header) {
                 package
                     .unconstrained_test_imports
@@ -410,15 +424,20 @@ impl PackageReader {
     }
 }
 
-/// One Go file's header, and its whole text when it embeds files.
+/// One Go file's header, its whole text when it embeds files, and for a test file whether
+/// it names a path above its directory.
 struct GoFile {
     parsed: Result<Parsed, HeaderError>,
     embed_text: Option<Vec<u8>>,
+    leaves_directory: bool,
 }
 
 async fn read_go_file<S: SourceFiles>(files: &S, path: &str) -> Result<GoFile, S::Error> {
-    let mut text = files.read(path, Some(HEADER_READ_LIMIT)).await?;
-    let mut whole = text.len() < HEADER_READ_LIMIT;
+    // A test file is read whole: the paths it names decide what its step must see.
+    let test = path.ends_with("_test.go");
+    let limit = (!test).then_some(HEADER_READ_LIMIT);
+    let mut text = files.read(path, limit).await?;
+    let mut whole = test || text.len() < HEADER_READ_LIMIT;
     let mut parsed = header::parse(&text, whole);
     if parsed == Ok(Parsed::Truncated) {
         text = files.read(path, None).await?;
@@ -426,12 +445,24 @@ async fn read_go_file<S: SourceFiles>(files: &S, path: &str) -> Result<GoFile, S
         parsed = header::parse(&text, whole);
     }
     let embeds = matches!(&parsed, Ok(Parsed::Header(header)) if header.imports.iter().any(|i| i == "embed"));
+    let leaves_directory = test && names_parent_path(&text);
     let embed_text = match (embeds, whole) {
         (false, _) => None,
         (true, true) => Some(text),
         (true, false) => Some(files.read(path, None).await?),
     };
-    Ok(GoFile { parsed, embed_text })
+    Ok(GoFile {
+        parsed,
+        embed_text,
+        leaves_directory,
+    })
+}
+
+/// Whether Go source holds a string literal starting with `../`, the way a test names a
+/// fixture outside its directory (`"../testdata/in.txt"`, `` `../../go.mod` ``).
+fn names_parent_path(text: &[u8]) -> bool {
+    text.windows(4)
+        .any(|w| (w[0] == b'"' || w[0] == b'`') && &w[1..] == b"../")
 }
 
 /// Go compiles `.go` files whose names do not start with `_` or `.`.

@@ -469,6 +469,16 @@ fn the_test_target_reads_test_files_and_follows_their_imports() {
             "internal/fixture/fixture_test.go",
             "package fixture\n\nimport \"testing\"\n",
         ),
+        ("reads/reads.go", "package reads\n"),
+        (
+            "reads/reads_test.go",
+            "package reads\n\nimport \"os\"\n\nvar golden, _ = os.ReadFile(\"../testdata/golden.txt\")\n",
+        ),
+        ("embeds/embeds.go", "package embeds\n"),
+        (
+            "embeds/embeds_test.go",
+            "package embeds\n\nimport _ \"embed\"\n\n//go:embed fixtures\nvar fixtures string\n",
+        ),
     ]);
     let modules = layout(&files, ".").unwrap();
     let roots = ScanRoots::tests(vec!["./calc/...".to_string(), "./nothing/...".to_string()]);
@@ -476,6 +486,7 @@ fn the_test_target_reads_test_files_and_follows_their_imports() {
     assert_eq!(tree.tested, ["calc"]);
     assert_eq!(tree.unmatched_patterns, ["./nothing/..."]);
     let calc = tree.packages["calc"].as_ref().unwrap();
+    assert_eq!(calc.test_unsure, None);
     assert_eq!(
         calc.test_files,
         ["calc_test.go", "example_test.go", "windows_test.go"]
@@ -488,6 +499,20 @@ fn the_test_target_reads_test_files_and_follows_their_imports() {
     let fixture = tree.packages["internal/fixture"].as_ref().unwrap();
     assert_eq!(fixture.files, ["fixture.go"]);
     assert_eq!(fixture.test_files, ["fixture_test.go"]);
+
+    let unsure = |dir: &str| {
+        let roots = ScanRoots::tests(vec![format!("./{dir}")]);
+        let tree = block_on(scan(&files, layout(&files, ".").unwrap(), &roots)).unwrap();
+        tree.packages[dir].as_ref().unwrap().test_unsure.clone()
+    };
+    assert_eq!(
+        unsure("reads").as_deref(),
+        Some("reads/reads_test.go names a path outside its directory")
+    );
+    assert_eq!(
+        unsure("embeds").as_deref(),
+        Some("embeds/embeds_test.go embeds files")
+    );
 
     // A build of services reads no test file.
     let build = block_on(scan(
