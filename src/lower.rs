@@ -11,8 +11,8 @@ use crate::options::Engine;
 use crate::plan::{
     BUILD_CACHE_DIR, Base, CACHE_SEED_DIR, Command, DOWNLOAD_SECRETS, FileCopy, MODULE_CACHE_DIR,
     MODULES_DIR, OUTPUT_DIR, PRECOMPILE_OUTPUT_DIR, Plan, ResultPlan, SCRIPTS, SCRIPTS_DIR,
-    SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, ServicePlan, StepFiles, WAIT_MARKER_DIR,
-    binary_path,
+    SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, ServicePlan, StepFiles, TEST_REPORT_DIR,
+    TEST_REPORTS_DIR, WAIT_MARKER_DIR, binary_path,
 };
 use crate::platform::Platform;
 
@@ -293,32 +293,42 @@ pub fn lower_image(plan: &Plan, context_local: &ContextLocal) -> Output {
                 .expect("the precompile output mount is writable"),
         );
     }
+    // A service's build or a package's tests: its files, the modules, the shared GOCACHE, the
+    // precompile steps it waits for, and an output of its own.
+    let compile = |command: &Command,
+                   files: &StepFiles,
+                   label: &str,
+                   build_cache_id: &str,
+                   after: Option<usize>,
+                   output_dir: &str| {
+        let prefix = format!("[{label}] ");
+        let mut mounts = vec![read_only(
+            SOURCE_DIR,
+            &step_context(files, &sources, &prefix, &plan.engine),
+        )];
+        mounts.extend(modules.iter().map(|m| read_only(MODULES_DIR, m)));
+        mounts.extend([
+            cache(BUILD_CACHE_DIR, build_cache_id, CacheSharing::Shared),
+            scratch(output_dir),
+        ]);
+        mounts.extend(waits(plan, after, &precompiled));
+        go_step(command, &builder, &plan.build_platform, mounts)
+            .output(output_dir)
+            .expect("the output mount is writable")
+    };
     let binaries: Vec<(&ServicePlan, Output)> = plan
         .services
         .iter()
         .map(|service| {
-            let prefix = format!("[{}] ", service.name);
-            let mut mounts = vec![read_only(
-                SOURCE_DIR,
-                &step_context(&service.files, &sources, &prefix, &plan.engine),
-            )];
-            mounts.extend(modules.iter().map(|m| read_only(MODULES_DIR, m)));
-            mounts.extend([
-                cache(
-                    BUILD_CACHE_DIR,
-                    &service.build_cache_id,
-                    CacheSharing::Shared,
-                ),
-                scratch(OUTPUT_DIR),
-            ]);
-            mounts.extend(waits(plan, service.after, &precompiled));
-            let outputs = go_step(&service.build, &builder, &plan.build_platform, mounts);
-            (
-                service,
-                outputs
-                    .output(OUTPUT_DIR)
-                    .expect("the output mount is writable"),
-            )
+            let binary = compile(
+                &service.build,
+                &service.files,
+                &service.name,
+                &service.build_cache_id,
+                service.after,
+                OUTPUT_DIR,
+            );
+            (service, binary)
         })
         .collect();
     match &plan.result {
@@ -345,6 +355,31 @@ pub fn lower_image(plan: &Plan, context_local: &ContextLocal) -> Output {
                 None => String::new(),
             };
             copy_binaries(plan, base, &prefix, &binaries, None)
+        }
+        ResultPlan::Tests { gather } => {
+            let reports: Vec<Output> = plan
+                .tests
+                .iter()
+                .map(|test| {
+                    compile(
+                        &test.command,
+                        &test.files,
+                        &test.label,
+                        &test.build_cache_id,
+                        test.after,
+                        TEST_REPORT_DIR,
+                    )
+                })
+                .collect();
+            let mut mounts: Vec<Mount> = reports
+                .iter()
+                .enumerate()
+                .map(|(n, report)| read_only(&format!("{TEST_REPORTS_DIR}/{n}"), report))
+                .collect();
+            mounts.push(scratch(OUTPUT_DIR));
+            go_step(gather, &builder, &plan.build_platform, mounts)
+                .output(OUTPUT_DIR)
+                .expect("the output mount is writable")
         }
     }
 }

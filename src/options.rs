@@ -47,6 +47,9 @@ pub const ARG_CACHE_MOUNT_NS: &str = "BUILDKIT_CACHE_MOUNT_NS";
 pub const ARG_SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
 /// `false` keeps GOCACHE out of layers (see `CACHE_SEED_DIR`), for builds that export no cache.
 pub const ARG_CACHE_LAYERS: &str = "GOFRONTEND_CACHE_LAYERS";
+/// `report` makes the test target record failing tests in its reports and succeed, so CI can
+/// export every report and then fail on `summary.txt`; `fail` (the default) fails the build.
+pub const ARG_TEST_FAILURES: &str = "GOFRONTEND_TEST_FAILURES";
 /// `KEY_MULTI_PLATFORM` as a build arg, for clients that cannot send frontend options.
 pub const ARG_MULTI_PLATFORM: &str = "BUILDKIT_MULTI_PLATFORM";
 /// Flags for every go command: the download's and the compiles' (they change compilation).
@@ -141,6 +144,8 @@ pub struct BuildOptions {
     pub module_fetch_env: Vec<(String, String)>,
     /// The SBOM generator image to scan each image with (`--sbom`), normalized.
     pub sbom_generator: Option<String>,
+    /// `GOFRONTEND_TEST_FAILURES=report`: failing tests are recorded, not a failed build.
+    pub report_test_failures: bool,
     /// What the engine's LLB can express. Not a user option: the frontend asks the engine;
     /// the command line assumes a current one.
     pub engine: Engine,
@@ -199,6 +204,7 @@ impl Default for BuildOptions {
             revision: None,
             module_fetch_env: Vec::new(),
             sbom_generator: None,
+            report_test_failures: false,
             engine: Engine::default(),
         }
     }
@@ -296,6 +302,18 @@ impl BuildOptions {
         self.cache_layers = parse_bool(&arg(ARG_CACHE_LAYERS).unwrap_or_default())
             .map_err(error(&key(ARG_CACHE_LAYERS)))?
             .unwrap_or(true);
+        self.report_test_failures = match arg(ARG_TEST_FAILURES).as_deref() {
+            None | Some("fail") => false,
+            Some("report") => true,
+            Some(other) => {
+                return Err(OptionError {
+                    key: key(ARG_TEST_FAILURES),
+                    message: format!(
+                        "`{other}` is not `fail` (failing tests fail the build) or `report` (they are recorded in the reports)"
+                    ),
+                });
+            }
+        };
         self.source_date_epoch = arg(ARG_SOURCE_DATE_EPOCH)
             .map(|value| {
                 value.parse::<i64>().map_err(|_| OptionError {

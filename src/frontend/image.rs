@@ -97,6 +97,7 @@ pub async fn build_image(
             (service.map_or(&Base::Scratch, |s| &s.base), service)
         }
         ResultPlan::AllBinaries { base } => (base, None),
+        ResultPlan::Tests { .. } => (&Base::Scratch, None),
     };
     let resolved_base = match base {
         Base::Scratch => None,
@@ -136,16 +137,22 @@ pub async fn build_image(
         }
     })?;
 
-    let copied: Vec<String> = plan
-        .services
-        .iter()
-        .map(|s| binary_path(&s.binary))
-        .collect();
+    let history = match &plan.result {
+        ResultPlan::Tests { .. } => "go test reports (gofrontend)".to_string(),
+        _ => {
+            let copied: Vec<String> = plan
+                .services
+                .iter()
+                .map(|s| binary_path(&s.binary))
+                .collect();
+            format!("COPY {} (gofrontend)", copied.join(" "))
+        }
+    };
     let config = image_config(
         resolved_base.as_ref().map(|r| r.config.as_slice()),
         service.map(|s| &s.image),
         &plan.target_platform,
-        &format!("COPY {} (gofrontend)", copied.join(" ")),
+        &history,
         plan.source_date_epoch,
     )
     .map_err(|err| {
@@ -280,7 +287,7 @@ pub fn result(
     }
     let service = plans.first().and_then(|plan| match &plan.result {
         ResultPlan::Service(name) => plan.services.iter().find(|s| &s.name == name),
-        ResultPlan::AllBinaries { .. } => None,
+        ResultPlan::AllBinaries { .. } | ResultPlan::Tests { .. } => None,
     });
     for (key, value) in service.iter().flat_map(|s| &s.annotations) {
         metadata.insert(

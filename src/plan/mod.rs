@@ -12,6 +12,7 @@ mod precompile;
 mod scripts;
 mod step_files;
 mod steps;
+mod test_steps;
 
 use std::collections::BTreeMap;
 
@@ -22,7 +23,8 @@ pub use scripts::{SCRIPTS, SCRIPTS_DIR};
 pub use step_files::StepFiles;
 pub use steps::{
     BUILD_CACHE_DIR, CACHE_SEED_DIR, DOWNLOAD_SECRETS, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR,
-    PRECOMPILE_OUTPUT_DIR, SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, WAIT_MARKER_DIR,
+    PRECOMPILE_OUTPUT_DIR, SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, TEST_REPORT_DIR,
+    TEST_REPORTS_DIR, WAIT_MARKER_DIR,
 };
 
 use cache_ids::CacheIds;
@@ -136,7 +138,6 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
     let named_platform = several_platforms.then_some(&target_platform);
     let label = |name: &str| step_label(named_platform, name);
     let cache_layers = options.cache_layers;
-    let selected = select_services(gofile, gofile_source, options)?;
     let cache_ids = CacheIds::new(gofile, gomod, options);
     let module_dir = gofile.module.value.clone();
     let vendor = vendor_mode(gofile, gofile_source, tree)?;
@@ -144,6 +145,61 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
     let excluded = crate::dockerignore::Matcher::new(excludes).map_err(PlanError::Input)?;
     let module_gomod = if vendor { None } else { Some(gomod) };
     checks::module_files_are_sent(&module_dir, module_gomod, &excluded)?;
+    let planned = |precompile, services, tests, result| Plan {
+        builder_image: builder_image.to_string(),
+        build_platform: build_platform.clone(),
+        several_platforms,
+        target_platform: target_platform.clone(),
+        cache_layers,
+        engine: options.engine,
+        image_resolve_mode: options.image_resolve_mode,
+        download: (!vendor).then(|| {
+            steps::download_step(
+                gofile,
+                gomod,
+                &tree.modules,
+                builder,
+                options,
+                cache_ids.module_cache.clone(),
+            )
+        }),
+        precompile,
+        context: ContextPlan {
+            module_dir: module_dir.clone(),
+            excludes: excludes.clone(),
+        },
+        services,
+        tests,
+        result,
+        source_date_epoch: options.source_date_epoch,
+    };
+    if options.target.as_deref() == Some(TEST_TARGET) {
+        if !options.image_contexts.contains_key(CONTEXT_BUILDER) {
+            let reference = builder_reference(gofile, gomod, options, gofile_source)?;
+            checks::named_contexts_are_used(options, &[reference])?;
+        }
+        let test_inputs = test_steps::TestInputs {
+            gofile,
+            gofile_source,
+            tree,
+            builder,
+            build_platform,
+            target_platform: &target_platform,
+            options,
+            cache_ids: &cache_ids,
+            vendor,
+        };
+        let tested = test_steps::plan_tests(&test_inputs, &label)?;
+        return Ok(planned(
+            tested.precompile,
+            Vec::new(),
+            tested.tests,
+            ResultPlan::Tests {
+                gather: tested.gather,
+            },
+        ));
+    }
+    let selected = select_services(gofile, gofile_source, options)?;
     let mut services = Vec::with_capacity(selected.len());
     let mut settings = Vec::with_capacity(selected.len());
     let mut reaches = Vec::with_capacity(selected.len());
@@ -169,7 +225,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         let root = package_dir(&module_dir, service);
         let reach = step_files::reach(tree, &root);
         let service_settings = steps::compile_settings(
-            service,
+            &service.build,
             builder,
             &target_platform,
             &tree.modules,
@@ -251,16 +307,12 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         &excluded,
         several_binaries,
     )?;
-    let precompile = precompile_steps(
-        &label,
-        tree,
-        &settings,
-        &reaches,
-        &mut services,
-        options,
-        &cache_ids,
-        vendor,
+    let (precompile, afters) = precompile_steps(
+        &label, tree, &settings, &reaches, options, &cache_ids, vendor,
     );
+    for (service, after) in services.iter_mut().zip(afters) {
+        service.after = after;
+    }
     let result = match (options.target.as_deref(), selected.as_slice()) {
         (None, [_, _, ..]) => {
             let (base, reference) = shared_base(gofile, gofile_source, options, builder)?;
@@ -288,33 +340,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         let platforms = options.target_platforms(build_platform).len();
         checks::image_config_fits(gofile_source, gofile, service, platforms, options)?;
     }
-    Ok(Plan {
-        builder_image: builder_image.to_string(),
-        build_platform: build_platform.clone(),
-        several_platforms,
-        target_platform,
-        cache_layers,
-        engine: options.engine,
-        image_resolve_mode: options.image_resolve_mode,
-        download: (!vendor).then(|| {
-            steps::download_step(
-                gofile,
-                gomod,
-                &tree.modules,
-                builder,
-                options,
-                cache_ids.module_cache,
-            )
-        }),
-        precompile,
-        context: ContextPlan {
-            module_dir,
-            excludes: excludes.clone(),
-        },
-        services,
-        result,
-        source_date_epoch: options.source_date_epoch,
-    })
+    Ok(planned(precompile, services, Vec::new(), result))
 }
 
 fn select_services<'g>(

@@ -52,6 +52,8 @@ pub struct Plan {
     /// Steps filling GOCACHE before the services compile, each after the one it names.
     pub precompile: Vec<PrecompileStep>,
     pub services: Vec<ServicePlan>,
+    /// The test target's steps, one per package; empty for a build of services.
+    pub tests: Vec<TestStep>,
     pub result: ResultPlan,
     pub source_date_epoch: Option<i64>,
 }
@@ -97,6 +99,20 @@ pub struct PrecompileStep {
     /// not wait for the module download.
     pub files: Option<StepFiles>,
     /// The precompile step this one waits for.
+    pub after: Option<usize>,
+    pub build_cache_id: String,
+}
+
+/// One package's `go test`, writing its report to [`TEST_REPORT_DIR`].
+#[derive(Debug, Clone, Serialize)]
+pub struct TestStep {
+    /// The package's import path.
+    pub package: String,
+    /// What its progress lines start with: `test ./internal/store`.
+    pub label: String,
+    pub command: Command,
+    pub files: StepFiles,
+    /// The precompile step it waits for.
     pub after: Option<usize>,
     pub build_cache_id: String,
 }
@@ -166,6 +182,8 @@ pub enum ResultPlan {
     Service(String),
     /// No target and several services: every binary on one base, no entrypoint.
     AllBinaries { base: Base },
+    /// The test target: the tests' reports, gathered by one step from every test step's.
+    Tests { gather: Command },
 }
 
 /// What a step's name says it is for: `api`, or `linux/arm64 api` when the build makes images

@@ -16,11 +16,10 @@ pub(super) fn precompile_steps(
     tree: &SourceTree,
     settings: &[steps::CompileSettings],
     reaches: &[(String, step_files::Reach)],
-    services: &mut [ServicePlan],
     options: &BuildOptions,
     cache_ids: &CacheIds,
     vendor: bool,
-) -> Vec<PrecompileStep> {
+) -> (Vec<PrecompileStep>, Vec<Option<usize>>) {
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (index, service_settings) in settings.iter().enumerate() {
         match groups
@@ -33,6 +32,7 @@ pub(super) fn precompile_steps(
     }
     let several_groups = groups.len() > 1;
     let mut steps = Vec::new();
+    let mut afters = vec![None; settings.len()];
     for (number, group) in groups.iter().enumerate() {
         let label = |kind: &str| {
             if several_groups {
@@ -92,11 +92,11 @@ pub(super) fn precompile_steps(
         // A service none of whose packages are compiled in the shared step neither waits for
         // it nor takes its layer: editing a shared package leaves that service cached.
         for &i in group {
-            services[i].after = match shared_step {
+            afters[i] = match shared_step {
                 Some(step) if step_files::uses_any(tree, &reaches[i].1, &packages) => Some(step),
                 _ => last,
             };
         }
     }
-    steps
+    (steps, afters)
 }

@@ -7,6 +7,8 @@ pub const SCRIPTS_DIR: &str = "/gofrontend";
 pub const GO_SCRIPT: &str = "/gofrontend/go.sh";
 pub const PRECOMPILE_SCRIPT: &str = "/gofrontend/precompile.sh";
 pub const DOWNLOAD_SCRIPT: &str = "/gofrontend/download.sh";
+pub const TEST_SCRIPT: &str = "/gofrontend/test.sh";
+pub const GATHER_SCRIPT: &str = "/gofrontend/gather.sh";
 /// The scripts, by file name under [`SCRIPTS_DIR`].
 pub const SCRIPTS: &[(&str, &str)] = &[
     ("copy.sh", include_str!("scripts/copy.sh")),
@@ -14,6 +16,9 @@ pub const SCRIPTS: &[(&str, &str)] = &[
     ("seed.sh", include_str!("scripts/seed.sh")),
     ("precompile.sh", include_str!("scripts/precompile.sh")),
     ("download.sh", include_str!("scripts/download.sh")),
+    ("test.sh", include_str!("scripts/test.sh")),
+    ("report.awk", include_str!("scripts/report.awk")),
+    ("gather.sh", include_str!("scripts/gather.sh")),
 ];
 
 /// Each script run by the machine's `/bin/sh` (dash on Debian) and by busybox sh with only
@@ -80,6 +85,16 @@ mod tests {
         }
 
         fn run(&self, script: &str, seeds: bool, args: &[&str]) -> Output {
+            self.run_with(script, seeds, args, &[])
+        }
+
+        fn run_with(
+            &self,
+            script: &str,
+            seeds: bool,
+            args: &[&str],
+            env: &[(&str, String)],
+        ) -> Output {
             let (mut command, path) = match self.1 {
                 Shell::System => (Command::new("/bin/sh"), "/usr/bin:/bin".into()),
                 Shell::Busybox => (Command::new(self.path("bin/sh")), self.path("bin")),
@@ -95,6 +110,7 @@ mod tests {
             if seeds {
                 command.env("GOFRONTEND_SEED_DIR", self.path("seeds"));
             }
+            command.envs(env.iter().map(|(name, value)| (name, value)));
             command.output().unwrap()
         }
     }
@@ -204,6 +220,150 @@ mod tests {
                 files(&sandbox.path("tmp"))
                     .iter()
                     .all(|f| f.starts_with("go."))
+            );
+        }
+    }
+
+    /// `go test -json` of a package whose `TestSum` fails, and whose `TestOK` passes.
+    const FAILING: &str = concat!(
+        r#"{"Action":"run","Package":"example.com/m/p","Test":"TestOK"}"#,
+        "\n",
+        r#"{"Action":"output","Package":"example.com/m/p","Test":"TestOK","Output":"=== RUN   TestOK\n"}"#,
+        "\n",
+        r#"{"Action":"output","Package":"example.com/m/p","Test":"TestOK","Output":"--- PASS: TestOK (0.00s)\n"}"#,
+        "\n",
+        r#"{"Action":"pass","Package":"example.com/m/p","Test":"TestOK"}"#,
+        "\n",
+        r#"{"Action":"output","Package":"example.com/m/p","Test":"TestSum","Output":"=== RUN   TestSum\n"}"#,
+        "\n",
+        r#"{"Action":"output","Package":"example.com/m/p","Test":"TestSum","Output":"    sum_test.go:9: Sum(1, 2) = 4, want 3 \u003c\"x\"\u003e\n"}"#,
+        "\n",
+        r#"{"Action":"output","Package":"example.com/m/p","Test":"TestSum","Output":"--- FAIL: TestSum (0.00s)\n"}"#,
+        "\n",
+        r#"{"Action":"fail","Package":"example.com/m/p","Test":"TestSum"}"#,
+        "\n",
+        r#"{"Action":"output","Package":"example.com/m/p","Output":"FAIL\n"}"#,
+        "\n",
+        r#"{"Action":"output","Package":"example.com/m/p","Output":"FAIL\texample.com/m/p\t0.003s\n"}"#,
+        "\n",
+        r#"{"Action":"fail","Package":"example.com/m/p"}"#,
+        "\n",
+    );
+    const PASSING: &str = concat!(
+        r#"{"Action":"output","Package":"example.com/m/q","Test":"TestOK","Output":"--- PASS: TestOK (0.00s)\n"}"#,
+        "\n",
+        r#"{"Action":"pass","Package":"example.com/m/q","Test":"TestOK"}"#,
+        "\n",
+        r#"{"Action":"output","Package":"example.com/m/q","Output":"PASS\n"}"#,
+        "\n",
+        r#"{"Action":"output","Package":"example.com/m/q","Output":"ok  \texample.com/m/q\t0.002s\n"}"#,
+        "\n",
+        r#"{"Action":"pass","Package":"example.com/m/q"}"#,
+        "\n",
+    );
+
+    fn go_test(sandbox: &Sandbox, json: &str, status: u8, record: bool) -> Output {
+        sandbox.write("go-test.json", json);
+        let fake = format!(
+            "cat {}; exit {status}",
+            sandbox.path("go-test.json").display()
+        );
+        let mut env = vec![
+            ("HOME", sandbox.path("tmp/home").display().to_string()),
+            (
+                "GOFRONTEND_REPORT_DIR",
+                sandbox.path("out/example.com/m/p").display().to_string(),
+            ),
+        ];
+        if record {
+            env.push(("GOFRONTEND_TEST_REPORT", "record".to_string()));
+        }
+        sandbox.run_with("test.sh", false, &["test ./p", "sh", "-c", &fake], &env)
+    }
+
+    #[test]
+    fn a_failing_package_shows_go_tests_output_and_fails_the_step() {
+        for shell in SHELLS {
+            let sandbox = Sandbox::new("test-fails", shell);
+            let out = go_test(&sandbox, FAILING, 1, false);
+            assert!(!out.status.success());
+            assert_eq!(
+                text(&out.stderr),
+                "    sum_test.go:9: Sum(1, 2) = 4, want 3 <\"x\">\n--- FAIL: TestSum (0.00s)\nFAIL\nFAIL\texample.com/m/p\t0.003s\ngofrontend: [test ./p] failed; go test's output is above\n",
+                "{shell:?}"
+            );
+            let report = sandbox.path("out/example.com/m/p/report.json");
+            assert_eq!(std::fs::read_to_string(report).unwrap(), FAILING);
+            let status = std::fs::read_to_string(sandbox.path("out/example.com/m/p/status"));
+            assert_eq!(status.unwrap(), "1\n");
+            // Recorded instead: the step succeeds, the report says it failed.
+            let recorded = go_test(&sandbox, FAILING, 1, true);
+            assert!(recorded.status.success());
+            assert!(
+                text(&recorded.stderr)
+                    .ends_with("gofrontend: [test ./p] failed; recorded in its report\n")
+            );
+        }
+    }
+
+    #[test]
+    fn a_passing_package_shows_its_summary_line() {
+        for shell in SHELLS {
+            let sandbox = Sandbox::new("test-passes", shell);
+            let out = go_test(&sandbox, PASSING, 0, false);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            assert_eq!(text(&out.stderr), "ok  \texample.com/m/q\t0.002s\n");
+        }
+    }
+
+    #[test]
+    fn the_reports_are_gathered_with_a_summary_failures_first() {
+        for shell in SHELLS {
+            let sandbox = Sandbox::new("gather", shell);
+            sandbox.write("seeds/0/example.com/m/q/report.json", PASSING);
+            sandbox.write("seeds/0/example.com/m/q/status", "0\n");
+            sandbox.write("seeds/1/example.com/m/p/report.json", FAILING);
+            sandbox.write("seeds/1/example.com/m/p/status", "1\n");
+            let env = [(
+                "GOFRONTEND_REPORTS_DIR",
+                sandbox.path("seeds").display().to_string(),
+            )];
+            let out = sandbox.run_with("gather.sh", false, &[], &env);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            assert_eq!(
+                files(&sandbox.path("out")),
+                [
+                    "example.com/m/p/report.json",
+                    "example.com/m/p/status",
+                    "example.com/m/q/report.json",
+                    "example.com/m/q/status",
+                    "summary.txt"
+                ]
+            );
+            let summary = std::fs::read_to_string(sandbox.path("out/summary.txt")).unwrap();
+            assert_eq!(summary, "FAIL example.com/m/p\nok example.com/m/q\n");
+        }
+    }
+
+    #[test]
+    fn seeding_takes_a_lock_and_a_stale_one_over() {
+        for shell in SHELLS {
+            let sandbox = Sandbox::new("seed-lock", shell);
+            sandbox.write("seeds/0/ab/new-d", "output");
+            // Left by a step that was stopped two minutes ago.
+            std::fs::create_dir_all(sandbox.path("gocache/gofrontend-seeding")).unwrap();
+            let stale = std::process::Command::new("touch")
+                .args(["-d", "2 minutes ago"])
+                .arg(sandbox.path("gocache/gofrontend-seeding"))
+                .status()
+                .unwrap();
+            assert!(stale.success());
+            let out = sandbox.run("go.sh", true, &["api", "true"]);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            assert!(sandbox.path("gocache/ab/new-d").exists());
+            assert!(
+                !sandbox.path("gocache/gofrontend-seeding").exists(),
+                "released"
             );
         }
     }

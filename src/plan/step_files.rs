@@ -24,11 +24,15 @@ pub enum StepFiles {
     Whole { reason: String },
 }
 
-/// The local packages a main package reaches, and whether every one of them is understood.
+/// The local packages a main package (or a package's tests) reaches, and whether every one of
+/// them is understood.
 #[derive(Debug, Clone)]
 pub struct Reach {
     pub dirs: BTreeSet<String>,
     pub unsure: Option<String>,
+    /// For a package's tests: the imports of its test files that build everywhere, which the
+    /// precompile steps compile too.
+    pub test_imports: BTreeSet<String>,
 }
 
 pub fn reach(tree: &SourceTree, root: &str) -> Reach {
@@ -63,7 +67,34 @@ pub fn reach(tree: &SourceTree, root: &str) -> Reach {
                 .filter_map(|import| tree.local_dir(import)),
         );
     }
-    Reach { dirs, unsure }
+    Reach {
+        dirs,
+        unsure,
+        test_imports: BTreeSet::new(),
+    }
+}
+
+/// What the tests of the package in `dir` reach: the package, what its imports and its test
+/// files' imports reach, and whether the tests read only what those hold.
+pub fn test_reach(tree: &SourceTree, dir: &str) -> Reach {
+    let mut reach = self::reach(tree, dir);
+    let Some(Some(package)) = tree.packages.get(dir) else {
+        return reach;
+    };
+    for local in package
+        .test_imports
+        .iter()
+        .filter_map(|i| tree.local_dir(i))
+    {
+        let imported = self::reach(tree, &local);
+        reach.dirs.extend(imported.dirs);
+        reach.unsure = reach.unsure.take().or(imported.unsure);
+    }
+    if let Some(reason) = &package.test_unsure {
+        reach.unsure.get_or_insert_with(|| reason.clone());
+    }
+    reach.test_imports = package.unconstrained_test_imports.clone();
+    reach
 }
 
 /// A `//go:embed` pattern without its `all:` prefix (which only adds hidden files).
@@ -138,6 +169,25 @@ pub fn step_files(
     }
 }
 
+/// What the test step of the package in `dir` sees: the files of what its tests reach (see
+/// [`test_reach`]), and its test files and `testdata/`.
+pub fn test_step_files(tree: &SourceTree, dir: &str, reach: &Reach, vendor: bool) -> StepFiles {
+    let mut selected = step_files(tree, &reach.dirs, reach.unsure.as_deref(), vendor, false);
+    if let (StepFiles::Selected { files, dirs, .. }, Some(Some(package))) =
+        (&mut selected, tree.packages.get(dir))
+    {
+        files.extend(package.test_files.iter().map(|name| join(dir, name)));
+        files.sort();
+        files.dedup();
+        if package.subdirs.iter().any(|sub| sub == "testdata") {
+            dirs.push(join(dir, "testdata"));
+            dirs.sort();
+            dirs.dedup();
+        }
+    }
+    selected
+}
+
 /// What a group of services' precompile steps build.
 pub struct PrecompiledPackages {
     /// Standard library packages their code imports.
@@ -168,19 +218,21 @@ pub fn precompiled_packages(tree: &SourceTree, reaches: &[(&str, &Reach)]) -> Pr
         .collect();
     let mut standard = BTreeSet::new();
     let mut shared: BTreeSet<String> = local_dirs.iter().map(|dir| tree.import_path(dir)).collect();
-    for dir in users.keys() {
-        let Some(Some(package)) = tree.packages.get(*dir) else {
+    let test_imports = reaches.iter().flat_map(|(_, reach)| &reach.test_imports);
+    let package_imports = users
+        .keys()
+        .filter_map(|dir| match tree.packages.get(*dir) {
+            Some(Some(package)) => Some(&package.unconstrained_imports),
+            _ => None,
+        });
+    for import in package_imports.flatten().chain(test_imports) {
+        if import == "C" || tree.local_dir(import).is_some() {
             continue;
-        };
-        for import in &package.unconstrained_imports {
-            if import == "C" || tree.local_dir(import).is_some() {
-                continue;
-            }
-            if is_standard(import) {
-                standard.insert(import.clone());
-            } else {
-                shared.insert(import.clone());
-            }
+        }
+        if is_standard(import) {
+            standard.insert(import.clone());
+        } else {
+            shared.insert(import.clone());
         }
     }
     PrecompiledPackages {

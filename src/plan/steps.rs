@@ -3,7 +3,7 @@
 //! reach them as argv elements or environment values.
 
 use super::{BuilderConfig, Command, DownloadStep};
-use crate::gofile::{Gofile, Service};
+use crate::gofile::{BuildSettings, Gofile, Service, TestSettings};
 use crate::gomod::GoMod;
 use crate::gosource::ModuleLayout;
 use crate::llb::NetworkMode;
@@ -43,8 +43,12 @@ pub const WAIT_MARKER_DIR: &str = "/var/lib/gofrontend/after";
 /// mode=max` exports them and a fresh builder imports them, which it cannot do for the GOCACHE
 /// cache mount.
 pub const CACHE_SEED_DIR: &str = "/var/lib/gofrontend/gocache-seeds";
+/// A test step's output mount: its package's report, under the package's import path.
+pub const TEST_REPORT_DIR: &str = "/var/lib/gofrontend/test-report";
+/// Where the gathering step mounts the test steps' reports (`0`, `1`, ...).
+pub const TEST_REPORTS_DIR: &str = "/var/lib/gofrontend/test-reports";
 
-use super::scripts::{DOWNLOAD_SCRIPT, GO_SCRIPT, PRECOMPILE_SCRIPT};
+use super::scripts::{DOWNLOAD_SCRIPT, GATHER_SCRIPT, GO_SCRIPT, PRECOMPILE_SCRIPT, TEST_SCRIPT};
 
 /// `command` run by `go.sh`, which streams its output and explains failures; `label` names
 /// the step in BuildKit's one-line error, which shows these arguments.
@@ -139,7 +143,7 @@ pub struct CompileSettings {
 }
 
 pub fn compile_settings(
-    service: &Service,
+    settings: &BuildSettings,
     builder: &BuilderConfig,
     target: &Platform,
     modules: &ModuleLayout,
@@ -147,7 +151,6 @@ pub fn compile_settings(
     goflags: Option<&str>,
     cache_layers: bool,
 ) -> CompileSettings {
-    let settings = &service.build;
     let mut env = Env::from_builder(builder);
     env.extend(
         settings
@@ -219,21 +222,28 @@ pub fn build_command(
     args.push(service.package.value.clone());
 
     let ignore_cache = options.no_cache.covers_service(&service.name.value);
-    let mut name = format!("[{label}] go build {}", service.package.value);
-    if let Some(reason) = whole_context_reason {
-        name.push_str(&format!(" (whole context: {reason})"));
-    }
     let mut env = Env::from_entries(&settings.env);
     if settings.cache_layers {
         env.set("GOFRONTEND_SEED_DIR", CACHE_SEED_DIR);
     }
     Command {
-        name,
+        name: with_context_reason(
+            format!("[{label}] go build {}", service.package.value),
+            whole_context_reason,
+        ),
         args,
         env: env.into_list(),
         cwd: module_workdir(module_dir),
         network: NetworkMode::None,
         ignore_cache,
+    }
+}
+
+/// A step's name, saying why it sees the whole context when it does.
+fn with_context_reason(name: String, whole_context_reason: Option<&str>) -> String {
+    match whole_context_reason {
+        Some(reason) => format!("{name} (whole context: {reason})"),
+        None => name,
     }
 }
 
@@ -307,6 +317,86 @@ pub fn shared_command(
         cwd: module_workdir(module_dir),
         network: NetworkMode::None,
         ignore_cache: options.no_cache.covers_shared_steps(),
+    }
+}
+
+/// Tests of `packages` (one package's, or every pattern's when the scan failed), reported under
+/// `report`: `go test -json -count=1` with the compile settings the services use (so
+/// the precompiled packages serve it), run by `test.sh`, which writes the report. Tests run as
+/// root with a writable HOME and TMPDIR, offline.
+#[allow(clippy::too_many_arguments)]
+pub fn test_command(
+    label: &str,
+    settings: &CompileSettings,
+    test: &TestSettings,
+    packages: &[String],
+    report: &str,
+    module_dir: &str,
+    options: &BuildOptions,
+    whole_context_reason: Option<&str>,
+) -> Command {
+    let mut args: Vec<String> = [
+        "/bin/sh",
+        TEST_SCRIPT,
+        label,
+        "go",
+        "test",
+        "-json",
+        "-count=1",
+    ]
+    .into_iter()
+    .chain([settings.module_flag])
+    .chain(COMMON_FLAGS.iter().copied())
+    .chain([NO_VCS_STAMP])
+    .map(str::to_string)
+    .collect();
+    args.extend(settings.flags.iter().cloned());
+    if let Some(timeout) = &test.timeout {
+        args.push(format!("-timeout={}", timeout.value));
+    }
+    args.extend(test.flags.iter().map(|flag| flag.value.clone()));
+    args.extend(packages.iter().cloned());
+    let mut env = Env::from_entries(&settings.env);
+    env.set("HOME", "/root");
+    env.set("TMPDIR", "/tmp");
+    env.set(
+        "GOFRONTEND_REPORT_DIR",
+        &format!("{TEST_REPORT_DIR}/{report}"),
+    );
+    if options.report_test_failures {
+        env.set("GOFRONTEND_TEST_REPORT", "record");
+    }
+    if settings.cache_layers {
+        env.set("GOFRONTEND_SEED_DIR", CACHE_SEED_DIR);
+    }
+    Command {
+        name: with_context_reason(
+            format!("[{label}] go test {}", packages.join(" ")),
+            whole_context_reason,
+        ),
+        args,
+        env: env.into_list(),
+        cwd: module_workdir(module_dir),
+        network: NetworkMode::None,
+        ignore_cache: options.no_cache.covers_service(super::TEST_TARGET),
+    }
+}
+
+/// Gathers every test step's report into the test target's result, with `summary.txt`.
+pub fn gather_command(label: &str, packages: usize, builder: &BuilderConfig) -> Command {
+    let mut env = Env::from_builder(builder);
+    env.set("GOFRONTEND_REPORTS_DIR", TEST_REPORTS_DIR);
+    env.set("GOFRONTEND_OUTPUT_DIR", OUTPUT_DIR);
+    Command {
+        name: format!(
+            "[{label}] gather the reports of {}",
+            counted(packages, "package")
+        ),
+        args: vec!["/bin/sh".into(), GATHER_SCRIPT.into()],
+        env: env.into_list(),
+        cwd: "/".to_string(),
+        network: NetworkMode::None,
+        ignore_cache: false,
     }
 }
 

@@ -8,6 +8,16 @@
 . "$(dirname "$0")/copy.sh"
 tmp=${TMPDIR:-/tmp}
 mkdir -p "$tmp" "$GOCACHE"
+# Steps sharing a GOCACHE (a build's services, its test steps) start together: two copying the
+# same entry at once make tar fail ("File exists") and the step compile what its layer holds.
+# One copies at a time; the others then find the entries there. A lock older than a minute
+# was left by a step that was stopped.
+lock=$GOCACHE/gofrontend-seeding
+until mkdir "$lock" 2>/dev/null; do
+    [ -z "$(find "$lock" -maxdepth 0 -mmin +1 2>/dev/null)" ] || rmdir "$lock" 2>/dev/null
+    sleep 0.1
+done
+trap 'rmdir "$lock" 2>/dev/null' EXIT
 for kind in d a; do
     for seed in "$GOFRONTEND_SEED_DIR"/*/; do
         [ -d "$seed" ] || continue

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Gathers the test steps' reports (each step's under GOFRONTEND_REPORTS_DIR/N, laid out by
+# import path: report.json and status) into GOFRONTEND_OUTPUT_DIR, and writes summary.txt there:
+# one line per package, `FAIL <import path>` or `ok <import path>`, the failures first.
+out=$GOFRONTEND_OUTPUT_DIR
+for report in "$GOFRONTEND_REPORTS_DIR"/*/; do
+    [ -d "$report" ] && cp -R "$report." "$out/"
+done
+find "$out" -type f -name status | sort | while read -r status; do
+    package=${status#"$out"/}
+    package=${package%/status}
+    if [ "$(cat "$status")" = 0 ]; then
+        echo "ok $package"
+    else
+        echo "FAIL $package"
+    fi
+done >"$out/summary.tmp"
+{ grep '^FAIL ' "$out/summary.tmp"; grep '^ok ' "$out/summary.tmp"; } >"$out/summary.txt"
+rm -f "$out/summary.tmp"

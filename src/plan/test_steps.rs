@@ -1,0 +1,184 @@
+//! The `test` target: one `go test` step per package the `[test]` patterns match, each seeing
+//! what its tests reach (the package with its test files and `testdata/`, the packages its
+//! imports and test imports reach, the modules) and nothing else, so BuildKit's cache key of
+//! the step is the test cache: an edit re-runs exactly the steps of the packages it can
+//! affect. The steps compile as the services do and wait for the same kind of precompile
+//! steps, whose layers a fresh builder imports from the registry cache.
+
+use super::cache_ids::CacheIds;
+use super::precompile::precompile_steps;
+use super::*;
+
+/// The test target's steps: the precompile steps, a test step per package, and the step that
+/// gathers their reports.
+pub(super) struct TestPlan {
+    pub precompile: Vec<PrecompileStep>,
+    pub tests: Vec<TestStep>,
+    pub gather: Command,
+}
+
+pub(super) struct TestInputs<'a> {
+    pub gofile: &'a Gofile,
+    pub gofile_source: &'a TextFile,
+    pub tree: &'a SourceTree,
+    pub builder: &'a BuilderConfig,
+    pub build_platform: &'a Platform,
+    pub target_platform: &'a Platform,
+    pub options: &'a BuildOptions,
+    pub cache_ids: &'a CacheIds,
+    pub vendor: bool,
+}
+
+pub(super) fn plan_tests(
+    inputs: &TestInputs<'_>,
+    label: &dyn Fn(&str) -> String,
+) -> Result<TestPlan, PlanError> {
+    let TestInputs {
+        gofile,
+        gofile_source,
+        tree,
+        builder,
+        build_platform,
+        target_platform,
+        options,
+        cache_ids,
+        vendor,
+    } = *inputs;
+    let test = &gofile.test;
+    if target_platform != build_platform {
+        return Err(gofile_error(
+            gofile_source,
+            Diagnostic::new(
+                test.span.clone(),
+                format!(
+                    "the tests run on the worker's platform, {build_platform}, and --platform asks for {target_platform}"
+                ),
+            )
+            .with_help("build the test target without --platform, or on a worker of that platform"),
+        ));
+    }
+    let unmatched: Vec<Diagnostic> = test
+        .packages
+        .iter()
+        .filter(|pattern| tree.unmatched_patterns.contains(&pattern.value))
+        .map(|pattern| {
+            Diagnostic::new(
+                pattern.span.clone(),
+                format!("`{}` matches no package of the module", pattern.value),
+            )
+            .with_help("name directories of the module holding .go files (`go list ./...` lists them), or drop the pattern")
+        })
+        .collect();
+    if !unmatched.is_empty() {
+        return Err(PlanError::Gofile(Diagnostics::new(
+            gofile_source.clone(),
+            unmatched,
+        )));
+    }
+    let module_dir = &gofile.module.value;
+    let settings = steps::compile_settings(
+        &test.build,
+        builder,
+        target_platform,
+        &tree.modules,
+        vendor,
+        options.goflags.as_deref(),
+        options.cache_layers,
+    );
+    if let Some(reason) = &tree.unscanned {
+        // One step for everything, with the patterns as go test reads them.
+        let patterns: Vec<String> = test.packages.iter().map(|p| p.value.clone()).collect();
+        let step_label = label(TEST_TARGET);
+        return Ok(TestPlan {
+            precompile: Vec::new(),
+            tests: vec![TestStep {
+                package: tree.modules.main.path.clone(),
+                label: step_label.clone(),
+                command: steps::test_command(
+                    &step_label,
+                    &settings,
+                    test,
+                    &patterns,
+                    &tree.modules.main.path,
+                    module_dir,
+                    options,
+                    Some(reason),
+                ),
+                files: StepFiles::Whole {
+                    reason: reason.clone(),
+                },
+                after: None,
+                build_cache_id: cache_ids.build_cache.clone(),
+            }],
+            gather: steps::gather_command(&step_label, 1, builder),
+        });
+    }
+    // A package without test files has nothing to run: go test would print `[no test files]`.
+    let reaches: Vec<(String, step_files::Reach)> = tree
+        .tested
+        .iter()
+        .filter(|dir| matches!(tree.packages.get(*dir), Some(Some(p)) if !p.test_files.is_empty()))
+        .map(|dir| (dir.clone(), step_files::test_reach(tree, dir)))
+        .collect();
+    let all_settings = vec![settings.clone(); reaches.len()];
+    let (precompile, afters) = precompile_steps(
+        label,
+        tree,
+        &all_settings,
+        &reaches,
+        options,
+        cache_ids,
+        vendor,
+    );
+    let tests = reaches
+        .iter()
+        .zip(afters)
+        .map(|((dir, reach), after)| {
+            let package = tree.import_path(dir);
+            let files = step_files::test_step_files(tree, dir, reach, vendor);
+            let whole_reason = match &files {
+                StepFiles::Whole { reason } => Some(reason.as_str()),
+                StepFiles::Selected { .. } => None,
+            };
+            let step_label = label(&format!(
+                "{TEST_TARGET} {}",
+                relative_pattern(module_dir, dir)
+            ));
+            TestStep {
+                command: steps::test_command(
+                    &step_label,
+                    &settings,
+                    test,
+                    std::slice::from_ref(&package),
+                    &package,
+                    module_dir,
+                    options,
+                    whole_reason,
+                ),
+                package,
+                label: step_label,
+                files,
+                after,
+                build_cache_id: cache_ids.build_cache.clone(),
+            }
+        })
+        .collect::<Vec<_>>();
+    let gather = steps::gather_command(&label(TEST_TARGET), tests.len(), builder);
+    Ok(TestPlan {
+        precompile,
+        tests,
+        gather,
+    })
+}
+
+/// `dir` (context-relative) as `go test` names it from the module: `.`, `./internal/store`.
+fn relative_pattern(module_dir: &str, dir: &str) -> String {
+    let inside = match module_dir {
+        "." => Some(dir),
+        _ => dir.strip_prefix(&format!("{module_dir}/")),
+    };
+    match inside {
+        Some(".") | None => ".".to_string(),
+        Some(path) => format!("./{path}"),
+    }
+}
