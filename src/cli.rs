@@ -35,7 +35,7 @@ enum Command {
     /// Check a Gofile against its build context (go.mod, .dockerignore, the Go sources) as a
     /// build would: exit 0, or print every error and exit 1.
     Check(PlanArgs),
-    /// List the services (build targets) of a Gofile.
+    /// List the build targets of a Gofile: its services and `test`.
     Targets(GofileArg),
     /// Write a Gofile with one service per `package main` of the module in DIR.
     Init(InitArgs),
@@ -240,12 +240,21 @@ fn plan_local(args: &PlanArgs) -> anyhow::Result<plan::Plan> {
 
 fn check(args: PlanArgs) -> anyhow::Result<()> {
     let plan = plan_local(&args)?;
-    if args.target.is_none() && plan.services.len() > 1 {
-        check_each_image(&args, &plan)?;
+    let mut tests = None;
+    if args.target.is_none() {
+        if plan.services.len() > 1 {
+            check_each_image(&args, &plan)?;
+        }
+        tests = check_test_target(&args)?;
     }
     let services = plan.services.len();
+    let tests = match tests.or((!plan.tests.is_empty()).then_some(plan.tests.len())) {
+        Some(1) => " and 1 test package".to_string(),
+        Some(n) => format!(" and {n} test packages"),
+        None => String::new(),
+    };
     eprintln!(
-        "{}: ok, {services} service{} checked against {}",
+        "{}: ok, {services} service{}{tests} checked against {}",
         args.file
             .clone()
             .unwrap_or_else(|| args.context.join("Gofile"))
@@ -254,6 +263,28 @@ fn check(args: PlanArgs) -> anyhow::Result<()> {
         args.context.display()
     );
     Ok(())
+}
+
+/// Plans the test target when the Gofile has a `[test]` table, as `--target test` would:
+/// its patterns must match packages, its flags suit them. Returns how many packages it tests.
+fn check_test_target(args: &PlanArgs) -> anyhow::Result<Option<usize>> {
+    let source = read_source(
+        &args
+            .file
+            .clone()
+            .unwrap_or_else(|| args.context.join("Gofile")),
+    )?;
+    if !gofile::parse_declarations(&source, &Default::default())?
+        .test
+        .declared
+    {
+        return Ok(None);
+    }
+    let tests = PlanArgs {
+        target: Some(plan::TEST_TARGET.to_string()),
+        ..args.clone()
+    };
+    Ok(Some(plan_local(&tests)?.tests.len()))
 }
 
 /// Plans every service as the image `--target NAME` builds, which holds what a build of every
@@ -284,8 +315,15 @@ fn targets(args: GofileArg) -> anyhow::Result<()> {
     let gofile = gofile::parse_declarations(&source, &Default::default())?;
     let column =
         |len: fn(&gofile::Service) -> usize| gofile.services.iter().map(len).max().unwrap_or(0);
-    let width = column(|s| s.name.value.len());
-    let package_width = column(|s| s.package.value.len());
+    let packages: Vec<&str> = gofile
+        .test
+        .packages
+        .iter()
+        .map(|p| p.value.as_str())
+        .collect();
+    let packages = packages.join(" ");
+    let width = column(|s| s.name.value.len()).max(plan::TEST_TARGET.len());
+    let package_width = column(|s| s.package.value.len()).max(packages.len());
     let mut stdout = std::io::stdout().lock();
     for service in &gofile.services {
         let description = service.image.description.as_deref().unwrap_or("");
@@ -295,6 +333,11 @@ fn targets(args: GofileArg) -> anyhow::Result<()> {
         );
         writeln!(stdout, "{}", line.trim_end())?;
     }
+    let line = format!(
+        "{:width$}  {packages:package_width$}  go test",
+        plan::TEST_TARGET
+    );
+    writeln!(stdout, "{line}")?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use crate::options::{
     ARG_BASE_IMAGE, ARG_BUILDER_IMAGE, ARG_CACHE_LAYERS, ARG_CACHE_MOUNT_NS, ARG_GOFLAGS,
     ARG_REVISION, ARG_SOURCE_DATE_EPOCH, ARG_VERSION, BuildOptions, MODULE_FETCH_ARGS,
 };
-use crate::plan::{DOWNLOAD_SECRETS, SSH_AGENT_ID};
+use crate::plan::{DOWNLOAD_SECRETS, SSH_AGENT_ID, TEST_TARGET};
 
 pub const DESCRIBE: &str = "frontend.subrequests.describe";
 pub const TARGETS: &str = "frontend.targets";
@@ -60,7 +60,7 @@ pub fn describe() -> Answer {
             "opts": opts, "inputs": null, "metadata": metadata, "refs": null,
         })
     };
-    let target_opt = json!([{"name": "target", "description": "Service to outline"}]);
+    let target_opt = json!([{"name": "target", "description": "Service (or test) to outline"}]);
     let requests = vec![
         request(
             OUTLINE,
@@ -70,7 +70,7 @@ pub fn describe() -> Answer {
         ),
         request(
             TARGETS,
-            "List the services, the build targets",
+            "List the build targets: the services and the tests",
             json!([]),
             false,
         ),
@@ -119,7 +119,7 @@ fn sources(source: &TextFile) -> serde_json::Value {
 /// a build puts every binary in one image, which no target names.
 pub fn targets(gofile: &Gofile, source: &TextFile) -> Answer {
     let single = gofile.services.len() == 1;
-    let targets: Vec<serde_json::Value> = gofile
+    let mut targets: Vec<serde_json::Value> = gofile
         .services
         .iter()
         .map(|service| {
@@ -136,6 +136,11 @@ pub fn targets(gofile: &Gofile, source: &TextFile) -> Answer {
             target
         })
         .collect();
+    let mut test = json!({"name": TEST_TARGET, "description": test_description(gofile)});
+    if gofile.test.declared {
+        test["location"] = location(source, &gofile.test.span);
+    }
+    targets.push(test);
     let mut text = String::from("TARGET DESCRIPTION\n");
     for service in &gofile.services {
         let default = if single { " (default)" } else { "" };
@@ -145,11 +150,23 @@ pub fn targets(gofile: &Gofile, source: &TextFile) -> Answer {
             service.image.description.as_deref().unwrap_or_default()
         ));
     }
+    text.push_str(&format!("{TEST_TARGET} {}\n", test_description(gofile)));
     Answer {
         json: json!({"targets": targets, "sources": sources(source)}),
         text,
         status_code: None,
     }
+}
+
+/// What the test target runs, as `go test` would be asked: `go test ./...`.
+pub fn test_description(gofile: &Gofile) -> String {
+    let packages: Vec<&str> = gofile
+        .test
+        .packages
+        .iter()
+        .map(|p| p.value.as_str())
+        .collect();
+    format!("go test {}", packages.join(" "))
 }
 
 #[derive(Serialize)]
@@ -213,7 +230,13 @@ pub fn outline(gofile: &Gofile, source: &TextFile, options: &BuildOptions) -> An
         .iter()
         .map(|(id, _)| json!({"name": id}))
         .collect();
-    let service = options.target.as_deref().and_then(|t| gofile.service(t));
+    let target = match options.target.as_deref() {
+        Some(TEST_TARGET) => Some((TEST_TARGET, Some(test_description(gofile)))),
+        Some(name) => gofile
+            .service(name)
+            .map(|s| (s.name.value.as_str(), s.image.description.clone())),
+        None => None,
+    };
     let mut json = json!({
         "args": args,
         "secrets": secrets,
@@ -221,12 +244,12 @@ pub fn outline(gofile: &Gofile, source: &TextFile, options: &BuildOptions) -> An
         "sources": sources(source),
     });
     let mut text = String::new();
-    if let Some(service) = service {
-        json["name"] = json!(service.name.value);
-        text.push_str(&format!("TARGET: {}\n", service.name.value));
-        if let Some(description) = &service.image.description {
-            json["description"] = json!(description);
+    if let Some((name, description)) = target {
+        json["name"] = json!(name);
+        text.push_str(&format!("TARGET: {name}\n"));
+        if let Some(description) = description {
             text.push_str(&format!("DESCRIPTION: {description}\n"));
+            json["description"] = json!(description);
         }
         text.push('\n');
     }

@@ -365,7 +365,7 @@ fn llb_errors_name_the_gofile_position_or_the_option() {
 }
 
 #[test]
-fn targets_lists_the_services() {
+fn targets_lists_the_services_and_the_tests() {
     let out = gofrontend(&[
         "targets",
         "-f",
@@ -374,7 +374,19 @@ fn targets_lists_the_services() {
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
-        "api     ./cmd/api     The HTTP API\nworker  ./cmd/worker  The background worker\n"
+        "api     ./cmd/api     The HTTP API\nworker  ./cmd/worker  The background worker\ntest    ./...         go test\n"
+    );
+}
+
+#[test]
+fn check_plans_the_test_target_of_a_gofile_with_tests() {
+    let context = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tested");
+    let out = gofrontend(&["check", context.to_str().unwrap()]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("ok, 1 service and 3 test packages checked"),
+        "{stderr}"
     );
 }
 

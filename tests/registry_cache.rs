@@ -3,6 +3,7 @@
 //! without compiling anything but the edited package: the compiled standard library, shared
 //! packages and dependencies come from the cache's layers, since BuildKit does not export
 //! cache mounts. With `GOFRONTEND_CACHE_LAYERS=false` the same rebuild compiles them again.
+//! The test target's steps come back the same way: only the edited package's tests run.
 //! It prunes the containerd-store engine's whole build cache, so it runs in a test binary of
 //! its own (test binaries run one at a time).
 
@@ -14,9 +15,12 @@ mod harness;
 use std::path::Path;
 
 use harness::{
-    Engines, assert_ok, example_copy, fetched_since, run_command, stderr, unique, var,
-    vertex_lines, was_cached,
+    Engines, assert_ok, example_copy, fetched_since, git, private_copy, run_command, stderr,
+    tests_run, unique, var, vertex_lines, was_cached,
 };
+
+/// Both tests prune the engine's whole build cache: one at a time.
+static PRUNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The microservices example with a module dependency in the worker, `go build -v` (which
 /// names the packages it compiles, and only those), and code new to the daemon.
@@ -133,6 +137,9 @@ fn fresh_builder_rebuild(test: &str, extra: &[&str]) -> String {
 
 #[test]
 fn a_fresh_builder_compiles_only_the_edited_package_from_the_registry_cache() {
+    let _one_at_a_time = PRUNING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let progress = fresh_builder_rebuild("layers", &[]);
     assert_eq!(
         compiled(&progress, "[api] go build"),
@@ -153,4 +160,84 @@ fn a_fresh_builder_compiles_only_the_edited_package_from_the_registry_cache() {
             "{package} compiles again without layers: {api:?}"
         );
     }
+}
+
+/// The test target in CI: a build exports its cache with `mode=max`, the builder is pruned,
+/// a fresh clone (every mtime new) edits one package, and the rebuild importing the cache runs
+/// only that package's tests; the others' results come from the cache, and no module is
+/// fetched (greet's tests import a module of the proxy).
+#[test]
+fn a_fresh_builder_runs_only_the_affected_tests_from_the_registry_cache() {
+    let _one_at_a_time = PRUNING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let engines = Engines::from_env();
+    let run = unique();
+    let packages = ["calc", "greet", "store"];
+    let origin = private_copy(Path::new("tests/fixtures/tested"), "tests-origin");
+    harness::require_quote(&origin, "example.com/tested", run);
+    harness::write_files(
+        &origin,
+        &[(
+            "greet/quote_test.go",
+            "package greet_test\n\nimport (\n\t\"testing\"\n\n\t\"example.com/quote\"\n)\n\n\
+             func TestQuote(t *testing.T) {\n\tif quote.Hello() == \"\" {\n\t\tt.Fatal(\"no quote\")\n\t}\n}\n",
+        )],
+    );
+    // Precompile steps read no file of the context: a value of this run's own makes them new.
+    harness::append(
+        &origin.join("Gofile"),
+        &format!("env = {{ GOFRONTEND_TEST_RUN = \"{run}\" }}\n"),
+    );
+    git(&origin, &["init", "-q"]);
+    git(&origin, &["add", "-A"]);
+    git(&origin, &["commit", "-q", "-m", "fixture"]);
+    let cache = format!(
+        "{}/gofrontend-e2e/cache:tests-{run}",
+        var("GOFRONTEND_REGISTRY")
+    );
+    let to = format!("type=registry,ref={cache},mode=max");
+    let first = build(
+        &engines,
+        &origin,
+        "first",
+        &["--target", "test", "--cache-to", &to],
+    );
+    assert_eq!(tests_run(&first, "example.com/tested", &packages), packages);
+
+    let pruned = engines.docker_on(&engines.docker26cs, &["builder", "prune", "-af"]);
+    assert_ok(&pruned, "pruning the builder");
+    let clone = harness::scratch_dir("tests-clone");
+    git(&origin, &["clone", "-q", ".", clone.to_str().unwrap()]);
+    harness::replace(
+        &clone.join("greet/greet.go"),
+        "\"hello \"",
+        "\"hello\" + \" \"",
+    );
+    let log = var("GOFRONTEND_GOPROXY_LOG");
+    let offset = std::fs::read_to_string(&log).unwrap().len();
+    let from = format!("type=registry,ref={cache}");
+    let again = build(
+        &engines,
+        &clone,
+        "again",
+        &["--target", "test", "--cache-from", &from],
+    );
+
+    assert_eq!(
+        fetched_since(&log, offset),
+        "",
+        "no module is fetched:\n{again}"
+    );
+    assert_eq!(
+        tests_run(&again, "example.com/tested", &packages),
+        ["greet"],
+        "only the edited package's tests run:\n{again}"
+    );
+    let summary = std::fs::read_to_string(clone.join("again/summary.txt")).unwrap();
+    assert_eq!(
+        summary,
+        "ok example.com/tested/calc\nok example.com/tested/greet\nok example.com/tested/store\n",
+        "the restored steps' reports are exported too"
+    );
 }

@@ -182,6 +182,7 @@ fn read_test(r: &mut Reader<'_>, root: &DeTable<'_>, defaults: &BuildSettings) -
             flags: Vec::new(),
             timeout: None,
             span: 0..0,
+            declared: false,
         };
     };
     let place = Place(Some("test"));
@@ -225,6 +226,7 @@ fn read_test(r: &mut Reader<'_>, root: &DeTable<'_>, defaults: &BuildSettings) -
         flags,
         timeout,
         span,
+        declared: true,
     }
 }
 

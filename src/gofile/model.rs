@@ -71,6 +71,9 @@ pub struct TestSettings {
     /// Where `[test]` is, or the Gofile's start without one: errors about the target point here.
     #[serde(skip)]
     pub span: Range<usize>,
+    /// Whether the Gofile has a `[test]` table (the target exists either way).
+    #[serde(skip)]
+    pub declared: bool,
 }
 
 impl Gofile {

@@ -94,8 +94,13 @@ pub fn test_reach(tree: &SourceTree, dir: &str) -> Reach {
         reach.unsure.get_or_insert_with(|| reason.clone());
     }
     reach.test_imports = package.unconstrained_test_imports.clone();
+    // The main package go test generates imports it: compiled ahead, it is not compiled again
+    // in every test step.
+    reach.test_imports.insert(TEST_MAIN_IMPORT.to_string());
     reach
 }
+
+const TEST_MAIN_IMPORT: &str = "testing/internal/testdeps";
 
 /// A `//go:embed` pattern without its `all:` prefix (which only adds hidden files).
 fn embed_path(pattern: &str) -> &str {

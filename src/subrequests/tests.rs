@@ -39,13 +39,36 @@ fn targets_are_the_services_with_descriptions_and_the_default_when_there_is_one(
         json!([
             {"name": "api", "description": "The API", "location": {"ranges": [{"start": {"line": 1}, "end": {"line": 1}}]}},
             {"name": "worker", "location": {"ranges": [{"start": {"line": 5}, "end": {"line": 5}}]}},
+            {"name": "test", "description": "go test ./..."},
         ])
     );
-    assert_eq!(answer.text, "TARGET DESCRIPTION\napi The API\nworker \n");
-    let (single, source) = parsed("[services.api]\npackage = \".\"\n");
     assert_eq!(
-        targets(&single, &source).json["targets"][0]["default"],
-        true
+        answer.text,
+        "TARGET DESCRIPTION\napi The API\nworker \ntest go test ./...\n"
+    );
+    let (single, source) = parsed(
+        "[services.api]\npackage = \".\"\n\n[test]\npackages = [\"./internal/...\", \"./cmd/...\"]\n",
+    );
+    let answer = targets(&single, &source);
+    assert_eq!(answer.json["targets"][0]["default"], true);
+    assert_eq!(
+        answer.json["targets"][1],
+        json!({"name": "test", "description": "go test ./internal/... ./cmd/...",
+            "location": {"ranges": [{"start": {"line": 4}, "end": {"line": 4}}]}})
+    );
+}
+
+#[test]
+fn outline_of_the_test_target_names_it() {
+    let (gofile, source) = parsed("[services.api]\npackage = \".\"\n");
+    let options = BuildOptions::from_pairs([("target", "test")]).unwrap();
+    let answer = outline(&gofile, &source, &options);
+    assert_eq!(answer.json["name"], "test");
+    assert_eq!(answer.json["description"], "go test ./...");
+    assert!(
+        answer
+            .text
+            .starts_with("TARGET: test\nDESCRIPTION: go test ./...\n\n")
     );
 }
 

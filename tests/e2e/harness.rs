@@ -368,6 +368,21 @@ pub fn ran(progress: &str, needle: &str) -> bool {
         .any(|l| l.split_whitespace().nth(1) == Some("DONE"))
 }
 
+/// Which of `packages` (directories of `module`) had their tests run in this build of the test
+/// target: their step printed go test's `ok` line, which a step restored from a cache does not.
+pub fn tests_run<'a>(progress: &str, module: &str, packages: &[&'a str]) -> Vec<&'a str> {
+    packages
+        .iter()
+        .copied()
+        .filter(|package| {
+            let step = format!("[test ./{package}] go test");
+            vertex_lines(progress, &step)
+                .iter()
+                .any(|line| line.contains(&format!("ok  \t{module}/{package}\t")))
+        })
+        .collect()
+}
+
 /// A fixture copied for one test, built with its binaries exported to `out`.
 pub struct Project {
     pub engines: Engines,

@@ -24,6 +24,7 @@ mod refusals;
 mod reproducible;
 mod stamps;
 mod subrequests;
+mod tests_target;
 
 use std::path::Path;
 
