@@ -40,6 +40,9 @@ fn buildx_prints_targets_outline_lint_and_the_requests() {
         "{targets}"
     );
 
+    assert!(has_row(&targets, &["test", "go test ./..."]), "{targets}");
+    let tests = print(&engines, &context, "outline", &["--target", "test"]);
+    assert!(tests.contains("TARGET:      test"), "{tests}");
     let outline = print(&engines, &context, "outline", &["--target", "api"]);
     assert!(has_row(&outline, &["VERSION", "dev"]), "{outline}");
     assert!(has_row(&outline, &["GOPROXY"]), "{outline}");
