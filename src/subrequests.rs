@@ -10,7 +10,8 @@ use crate::gofile::{Gofile, Service};
 use crate::gosource::SourceTree;
 use crate::options::{
     ARG_BASE_IMAGE, ARG_BUILDER_IMAGE, ARG_CACHE_LAYERS, ARG_CACHE_MOUNT_NS, ARG_GOFLAGS,
-    ARG_REVISION, ARG_SOURCE_DATE_EPOCH, ARG_VERSION, BuildOptions, MODULE_FETCH_ARGS,
+    ARG_REVISION, ARG_SOURCE_DATE_EPOCH, ARG_TEST_FAILURES, ARG_VERSION, BuildOptions,
+    MODULE_FETCH_ARGS,
 };
 use crate::plan::{DOWNLOAD_SECRETS, SSH_AGENT_ID, TEST_TARGET};
 
@@ -213,6 +214,10 @@ pub fn outline(gofile: &Gofile, source: &TextFile, options: &BuildOptions) -> An
             (
                 ARG_CACHE_LAYERS,
                 "false keeps compiled packages out of layers (and the registry cache)",
+            ),
+            (
+                ARG_TEST_FAILURES,
+                "report records failing tests in the test target's reports",
             ),
         ])
         .collect();
