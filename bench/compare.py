@@ -12,6 +12,10 @@ Workloads:
   vendored             bench/vendored.py: a daemon and its CLI over about --files .go files
                        with vendor/ (seeded by --seed); scenarios cold, edit (the daemon's
                        main file), noop.
+  tested               the generated workload with --main-services services whose packages
+                       have tests: `--target test` against the Dockerfile's `go test ./...`
+                       stage; scenarios cold, edit (one package), ci (a fresh clone each
+                       repetition: new mtimes, as on a CI runner).
 
 Repetitions: --reps cold builds (each after a prune; the floor, one `go build` of every
 service, beside them) and also the dependency and CI scenarios'; --edit-reps edits in a row
@@ -25,12 +29,14 @@ Full runs (2 cores, nothing else running; rough times):
   bench/compare --services 1 --main-services 1      # every scenario, one service: about 10 min
   bench/compare --deps 8 --dep-packages 6 --types 24   # heavier dependency modules
   bench/compare --only-ci --deps 8                  # the CI shape alone: about 8 min
-  bench/compare --workload vendored                 # 10,000 vendored files: about 15 min"""
+  bench/compare --workload vendored                 # 10,000 vendored files: about 15 min
+  bench/compare --workload tested                   # the test target: about 10 min"""
 
 import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -44,7 +50,11 @@ from report import Results  # noqa: E402
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 ENV = os.environ
 STATE = ENV.get("GOFRONTEND_STATE", "/var/lib/gofrontend-local")
-SCENARIOS = {"generated": ["cold", "edit", "noop", "dependency", "ci"], "vendored": ["cold", "edit", "noop"]}
+SCENARIOS = {
+    "generated": ["cold", "edit", "noop", "dependency", "ci"],
+    "vendored": ["cold", "edit", "noop"],
+    "tested": ["cold", "edit", "ci"],
+}
 
 
 class Variant:
@@ -195,33 +205,33 @@ def ordered(rep, variants):
     return variants[shift:] + variants[:shift]
 
 
-def warm(work, engine, variants):
+def warm(work, engine, variants, target=None):
     """One untimed build of each variant, so the timed ones after it start warm. After a cold
     scenario every variant but the last built finds its cache pruned: this is a whole build."""
     for variant in variants:
-        run = build(variant, work, engine)
+        run = build(variant, work, engine, target=target)
         print(f"  warm-up, {work.name:<35} {variant.name:<20} {run['seconds']:7.2f} s", file=sys.stderr, flush=True)
 
 
-def cold(results, work, reps, engine):
+def cold(results, work, reps, engine, target=None):
     """Each build after `docker builder prune -af` (layers and cache mounts gone), the floor's
     too, so no variant meets a cache another filled. The floor goes first: then the last cold
-    build leaves a variant warm for the edits."""
+    build leaves a variant warm for the edits. A target (the tests) has no floor."""
     for rep in range(reps):
-        for variant in [FLOOR, *ordered(rep, VARIANTS)]:
+        for variant in ([] if target else [FLOOR]) + ordered(rep, VARIANTS):
             prune(engine)
-            results.add(work, "cold", variant, build(variant, work, engine))
+            results.add(work, "cold", variant, build(variant, work, engine, target=target))
 
 
-def edit(results, work, reps, engine):
+def edit(results, work, reps, engine, target=None):
     """Warm rebuilds after an edit, `reps` in a row: each repetition makes a new edit and every
     variant builds it, in rotating order, so each variant's previous build is its own build of
     the previous edit (or its warm-up)."""
-    warm(work, engine, VARIANTS)
+    warm(work, engine, VARIANTS, target)
     for rep in range(reps):
         work.edit(time.time_ns())
         for variant in ordered(rep, VARIANTS):
-            results.add(work, "edit", variant, build(variant, work, engine))
+            results.add(work, "edit", variant, build(variant, work, engine, target=target))
 
 
 def noop(results, work, reps, engine, variants):
@@ -242,21 +252,37 @@ def add_dependency(results, work, reps, engine):
             results.add(work, "dependency", variant, build(variant, work, engine))
 
 
-def ci_shape(results, work, reps, engine):
-    """A fresh builder that imports the registry cache another build exported (mode=max).
-    Returns each variant's cache size in the registry, in bytes."""
+class Clone:
+    """A fresh clone of a workload, as a CI runner checks it out: the same files, every mtime
+    new (Go's own test cache keys the files tests open by mtime)."""
+
+    def __init__(self, work):
+        self.root = work.root + "-clone"
+        self.name = work.name
+        shutil.rmtree(self.root, ignore_errors=True)
+        shutil.copytree(work.root, self.root, copy_function=shutil.copy)
+
+
+def ci_shape(results, work, reps, engine, variants=CI_VARIANTS, target=None, fresh_clone=False):
+    """A fresh builder that imports the registry cache another build exported (mode=max),
+    with `fresh_clone` on a fresh clone of the edited workload each repetition. Returns each
+    variant's cache size in the registry, in bytes."""
     registry = ENV.get("GOFRONTEND_REGISTRY", "localhost:5000")
-    refs = {v.name: f"{registry}/gofrontend-bench-cache:{v.tag}" for v in CI_VARIANTS}
+    suffix = f"-{target}" if target else ""
+    refs = {v.name: f"{registry}/gofrontend-bench-cache:{v.tag}{suffix}" for v in variants}
     sizes = {}
-    for variant in CI_VARIANTS:
+    for variant in variants:
         prune(engine)
-        build(variant, work, engine, extra=["--cache-to", f"type=registry,ref={refs[variant.name]},mode=max"])
-        sizes[variant.name] = cache_size(registry, "gofrontend-bench-cache", variant.tag)
+        build(variant, work, engine, target=target,
+              extra=["--cache-to", f"type=registry,ref={refs[variant.name]},mode=max"])
+        sizes[variant.name] = cache_size(registry, "gofrontend-bench-cache", f"{variant.tag}{suffix}")
     for rep in range(reps):
         work.edit(time.time_ns())
-        for variant in ordered(rep, CI_VARIANTS):
+        checkout = Clone(work) if fresh_clone else work
+        for variant in ordered(rep, variants):
             prune(engine)
-            run = build(variant, work, engine, extra=["--cache-from", f"type=registry,ref={refs[variant.name]}"])
+            run = build(variant, checkout, engine, target=target,
+                        extra=["--cache-from", f"type=registry,ref={refs[variant.name]}"])
             results.add(work, "ci", variant, run)
     return sizes
 
@@ -332,6 +358,26 @@ def run_vendored(args, scenarios, results):
         noop(results, work, args.noop_reps, ENGINE, noop_variants())
 
 
+def run_tested(args, scenarios, results):
+    """The test target against the Dockerfile's test stage, on the generated workload with
+    tests. Returns the registry cache sizes of the CI shape."""
+    shape = workload.Shape(args.types, args.dep_packages)
+    sums = workload.publish_modules(os.path.join(STATE, "goproxy", "root"), args.deps, 0, shape)
+
+    def make(directory):
+        return workload.Workload(os.path.join(args.work, directory), args.main_services, args.packages,
+                                 args.deps, sums, shape, tests=True)
+
+    work = make("tested")
+    if "cold" in scenarios:
+        cold(results, work, args.reps, ENGINE, target="test")
+    if "edit" in scenarios:
+        edit(results, work, args.edit_reps, ENGINE, target="test")
+    if "ci" in scenarios:
+        return ci_shape(results, make("tested-ci"), args.reps, CI_ENGINE, VARIANTS, "test", fresh_clone=True)
+    return {}
+
+
 def noop_variants():
     floor = noop_floor()
     return VARIANTS + ([floor] if floor else [])
@@ -392,13 +438,15 @@ def main():
     works, sized, cache_sizes, sizes = [], None, {}, {}
     if args.workload == "vendored":
         run_vendored(args, scenarios, results)
+    elif args.workload == "tested":
+        cache_sizes = run_tested(args, scenarios, results)
     else:
         works, sized, cache_sizes = run_generated(args, scenarios, results)
     if sized:
         sizes = image_sizes(sized, ENGINE)
 
     os.makedirs(args.out, exist_ok=True)
-    name = "ci" if args.only_ci else "vendored" if args.workload == "vendored" else "latest"
+    name = "ci" if args.only_ci else args.workload if args.workload != "generated" else "latest"
     out = os.path.join(args.out, f"{name}.json")
     with open(out, "w") as f:
         json.dump({"args": vars(args), **results.json(), "sizes": sizes, "cache_sizes": cache_sizes}, f, indent=1)
@@ -410,7 +458,8 @@ def main():
     print(report.phase_table(results))
     if cache_sizes:
         print()
-        print(report.ci_details(results, CI_VARIANTS, cache_sizes))
+        ci_variants = VARIANTS if args.workload == "tested" else CI_VARIANTS
+        print(report.ci_details(results, ci_variants, cache_sizes))
     print()
     for what, size in sizes.items():
         print(f"{what}: {size / 1e6:.2f} MB")

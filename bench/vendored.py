@@ -311,6 +311,7 @@ class Workload:
     name for the tables, and an edit (the daemon's main file, new content each time)."""
 
     edit_label = "edit cmd/daemon/main.go"
+    tests = False
 
     def __init__(self, root, seed=1, files=10_000, packages=None, vendor_modules=8, layers=6):
         packages = packages or max(10, files // 25)

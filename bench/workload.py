@@ -195,6 +195,37 @@ COPY --from=build-floor /out/ /usr/local/bin/
 """
 
 
+# The test stage a Go team adds: every package's tests, with the same cache mounts, so a warm
+# builder reruns only the tests Go's test cache does not hold.
+DOCKERFILE_TEST = """
+FROM modules AS test
+RUN --mount=type=bind,target=. \\
+    --mount=type=cache,target=/go/pkg/mod \\
+    --mount=type=cache,target=/root/.cache/go-build \\
+    go test -trimpath ./...
+"""
+
+
+def package_test(name, types):
+    """Real tests of a generated package: every record type built, summarized and checked."""
+    checks = "".join(
+        f"""
+func TestRecord{i}(t *testing.T) {{
+	records := Build{i}(500)
+	if len(records) != 500 || records[1].ID == records[2].ID {{
+		t.Fatalf("Build{i}: %d records", len(records))
+	}}
+	if got := Summarize{i}(records); !strings.HasPrefix(got, "500 records") {{
+		t.Errorf("Summarize{i} = %q", got)
+	}}
+}}
+"""
+        for i in range(types)
+    )
+    return (f"package {name}\n\nimport (\n\t\"strings\"\n\t\"testing\"\n)\n" + checks +
+            f"\nfunc TestDescribe(t *testing.T) {{\n\tif Describe() == \"\" {{\n\t\tt.Fatal(\"empty\")\n\t}}\n}}\n")
+
+
 def gofile(services):
     return "# syntax=org/gofrontend\n" + "".join(
         f'[services.{s}]\npackage = "./cmd/{s}"\n' for s in services
@@ -207,10 +238,16 @@ class Workload:
     # What the benchmark's edit scenario calls the edit.
     edit_label = "edit one .go file"
 
-    def __init__(self, root, services, packages, deps, sums, shape=None):
+    def __init__(self, root, services, packages, deps, sums, shape=None, tests=False):
         self.root = root
         self.services = [f"svc{i}" for i in range(services)]
         self.name = f"{services} service" + ("" if services == 1 else "s")
+        # With tests, every service package has a _test.go and the Dockerfile a test stage;
+        # the scenarios build the test target.
+        self.tests = tests
+        if tests:
+            self.name += ", go test ./..."
+            self.edit_label = "edit one package"
         self.packages = packages
         self.deps = deps
         self.sums = sums
@@ -221,8 +258,10 @@ class Workload:
             write(root, f"cmd/{s}/main.go", service_main(s, packages, deps, self.shape))
             for j in range(packages):
                 write(root, f"internal/{s}/pkg{j}/pkg{j}.go", package_code(f"pkg{j}", j + len(s), self.shape.types))
+                if tests:
+                    write(root, f"internal/{s}/pkg{j}/pkg{j}_test.go", package_test(f"pkg{j}", self.shape.types))
         write(root, "Gofile", gofile(self.services))
-        write(root, "Dockerfile", dockerfile(self.services))
+        write(root, "Dockerfile", dockerfile(self.services) + (DOCKERFILE_TEST if tests else ""))
         write(root, ".dockerignore", "Gofile\nDockerfile\n")
         self.write_module_files()
 
