@@ -107,6 +107,10 @@ pub struct Package {
     /// files, or names a path outside the directory (`"../testdata/..."`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_unsure: Option<String>,
+    /// The subdirectories its tests may read: `testdata`, and those a test file names in a
+    /// string literal (`"fixtures/in.json"`, `filepath.Join("golden", name)`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub test_dirs: Vec<String>,
 }
 
 /// The packages reachable from the scan's roots, by context-relative directory. A directory
@@ -319,6 +323,8 @@ struct PackageReader {
     package: Package,
     go_files: Vec<String>,
     pure_go_file: bool,
+    /// What the test files' string literals start with, as a path's first element.
+    test_named: BTreeSet<String>,
 }
 
 impl PackageReader {
@@ -356,6 +362,7 @@ impl PackageReader {
             package,
             go_files,
             pure_go_file: false,
+            test_named: BTreeSet::new(),
         }
     }
 
@@ -387,6 +394,7 @@ impl PackageReader {
                     .test_unsure
                     .get_or_insert(format!("{path} names a path outside its directory"));
             }
+            self.test_named.extend(file.named_first_elements);
             if builds_everywhere(name, &header) {
                 package
                     .unconstrained_test_imports
@@ -420,16 +428,25 @@ impl PackageReader {
     fn finish(mut self) -> Package {
         let package = &mut self.package;
         package.needs_cgo = package.cgo && !self.pure_go_file && package.unsure.is_none();
+        if !package.test_files.is_empty() {
+            package.test_dirs = package
+                .subdirs
+                .iter()
+                .filter(|sub| *sub == "testdata" || self.test_named.contains(*sub))
+                .cloned()
+                .collect();
+        }
         self.package
     }
 }
 
 /// One Go file's header, its whole text when it embeds files, and for a test file whether
-/// it names a path above its directory.
+/// it names a path above its directory and the first elements of the paths it may name.
 struct GoFile {
     parsed: Result<Parsed, HeaderError>,
     embed_text: Option<Vec<u8>>,
     leaves_directory: bool,
+    named_first_elements: BTreeSet<String>,
 }
 
 async fn read_go_file<S: SourceFiles>(files: &S, path: &str) -> Result<GoFile, S::Error> {
@@ -446,6 +463,11 @@ async fn read_go_file<S: SourceFiles>(files: &S, path: &str) -> Result<GoFile, S
     }
     let embeds = matches!(&parsed, Ok(Parsed::Header(header)) if header.imports.iter().any(|i| i == "embed"));
     let leaves_directory = test && names_parent_path(&text);
+    let named_first_elements = if test {
+        literal_first_elements(&text)
+    } else {
+        BTreeSet::new()
+    };
     let embed_text = match (embeds, whole) {
         (false, _) => None,
         (true, true) => Some(text),
@@ -455,7 +477,35 @@ async fn read_go_file<S: SourceFiles>(files: &S, path: &str) -> Result<GoFile, S
         parsed,
         embed_text,
         leaves_directory,
+        named_first_elements,
     })
+}
+
+/// What Go source's string literals start with, up to a `/` or their end, where that is a
+/// plausible file name: `"golden/a.txt"` and `filepath.Join("golden", name)` give `golden`.
+/// Read without parsing, so text between two literals is taken too: only names matching a
+/// subdirectory are ever used.
+fn literal_first_elements(text: &[u8]) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for (start, quote) in text
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'"' || **b == b'`')
+    {
+        let rest = &text[start + 1..];
+        let Some(end) = rest.iter().take(256).position(|b| *b == b'/' || b == quote) else {
+            continue;
+        };
+        let name = &rest[..end];
+        if !name.is_empty()
+            && name
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        {
+            found.insert(String::from_utf8_lossy(name).into_owned());
+        }
+    }
+    found
 }
 
 /// Whether Go source holds a string literal starting with `../`, the way a test names a

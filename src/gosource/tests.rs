@@ -515,6 +515,7 @@ fn the_test_target_reads_test_files_and_follows_their_imports() {
     );
 
     // A build of services reads no test file.
+    assert!(calc.test_dirs.is_empty());
     let build = block_on(scan(
         &files,
         modules,
@@ -524,4 +525,36 @@ fn the_test_target_reads_test_files_and_follows_their_imports() {
     let calc = build.packages["calc"].as_ref().unwrap();
     assert!(calc.test_files.is_empty() && calc.test_imports.is_empty());
     assert!(!build.packages.contains_key("internal/fixture"));
+}
+
+#[test]
+fn a_package_s_tests_see_testdata_and_the_subdirectories_their_literals_name() {
+    let files = MemoryFiles::new(&[
+        ("go.mod", "module example.com/m\n\ngo 1.24\n"),
+        ("render/render.go", "package render\n"),
+        (
+            "render/render_test.go",
+            "package render\n\nimport (\n\t\"os\"\n\t\"path/filepath\"\n)\n\n\
+             var in, _ = os.ReadFile(\"fixtures/in.json\")\n\
+             var want, _ = os.ReadFile(filepath.Join(`golden`, \"out.txt\"))\n",
+        ),
+        ("render/fixtures/in.json", "{}"),
+        ("render/golden/out.txt", "out"),
+        ("render/testdata/case.txt", "case"),
+        ("render/assets/logo.svg", "<svg/>"),
+        ("plain/plain.go", "package plain\n"),
+        ("plain/testdata/unused.txt", ""),
+    ]);
+    let roots = ScanRoots::tests(vec!["./...".to_string()]);
+    let tree = block_on(scan(&files, layout(&files, ".").unwrap(), &roots)).unwrap();
+    let render = tree.packages["render"].as_ref().unwrap();
+    assert_eq!(render.test_dirs, ["fixtures", "golden", "testdata"]);
+    // Without test files, nothing runs and nothing is added.
+    assert!(
+        tree.packages["plain"]
+            .as_ref()
+            .unwrap()
+            .test_dirs
+            .is_empty()
+    );
 }

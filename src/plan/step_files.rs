@@ -175,7 +175,7 @@ pub fn step_files(
 }
 
 /// What the test step of the package in `dir` sees: the files of what its tests reach (see
-/// [`test_reach`]), and its test files and `testdata/`.
+/// [`test_reach`]), and its test files and the subdirectories they may read (`testdata/`).
 pub fn test_step_files(tree: &SourceTree, dir: &str, reach: &Reach, vendor: bool) -> StepFiles {
     let mut selected = step_files(tree, &reach.dirs, reach.unsure.as_deref(), vendor, false);
     if let (StepFiles::Selected { files, dirs, .. }, Some(Some(package))) =
@@ -184,11 +184,9 @@ pub fn test_step_files(tree: &SourceTree, dir: &str, reach: &Reach, vendor: bool
         files.extend(package.test_files.iter().map(|name| join(dir, name)));
         files.sort();
         files.dedup();
-        if package.subdirs.iter().any(|sub| sub == "testdata") {
-            dirs.push(join(dir, "testdata"));
-            dirs.sort();
-            dirs.dedup();
-        }
+        dirs.extend(package.test_dirs.iter().map(|sub| join(dir, sub)));
+        dirs.sort();
+        dirs.dedup();
     }
     selected
 }

@@ -1773,3 +1773,96 @@ fn volumes_are_made_for_the_images_user_and_declared() {
         ]
     );
 }
+
+#[test]
+fn each_tested_package_gets_a_step_of_exactly_what_its_tests_read() {
+    let plan = Case::new("[services.api]\npackage = \"./cmd/api\"\n\n[test]\nflags = [\"-short\"]\n")
+        .opt("target", "test")
+        .files(&[
+            ("go.sum", ""),
+            (
+                "cmd/api/main.go",
+                "package main\n\nimport \"example.com/shop/store\"\n\nfunc main() { store.Total() }\n",
+            ),
+            ("calc/calc.go", "package calc\n"),
+            ("calc/calc_test.go", "package calc\n\nimport \"testing\"\n"),
+            ("calc/testdata/cases.txt", "1 1\n"),
+            ("store/store.go", "package store\n\nimport \"example.com/shop/calc\"\n"),
+            (
+                "store/store_test.go",
+                "package store\n\nimport (\n\t\"net/http/httptest\"\n\t\"testing\"\n)\n",
+            ),
+            ("greet/greet.go", "package greet\n"),
+            (
+                "greet/greet_test.go",
+                "package greet_test\n\nimport \"os\"\n\nvar want, _ = os.ReadFile(\"golden/hello.txt\")\n",
+            ),
+            ("greet/golden/hello.txt", "hello\n"),
+            ("greet/assets/logo.svg", "<svg/>"),
+            ("reads/reads.go", "package reads\n"),
+            ("reads/reads_test.go", "package reads\n\nvar input = \"../testdata/x\"\n"),
+        ])
+        .ok();
+    let steps: BTreeMap<&str, &StepFiles> = plan
+        .tests
+        .iter()
+        .map(|step| (step.label.as_str(), &step.files))
+        .collect();
+    let selected = |files: &[&str], dirs: &[&str], packages: usize| StepFiles::Selected {
+        files: files.iter().map(|f| f.to_string()).collect(),
+        dirs: dirs.iter().map(|d| d.to_string()).collect(),
+        packages,
+    };
+    let module = ["go.mod", "go.sum"];
+    let with_module = |files: &[&'static str]| {
+        let mut all: Vec<&str> = files.iter().copied().chain(module).collect();
+        all.sort();
+        all
+    };
+    assert_eq!(
+        *steps["test ./calc"],
+        selected(
+            &with_module(&["calc/calc.go", "calc/calc_test.go"]),
+            &["calc/testdata"],
+            1
+        )
+    );
+    assert_eq!(
+        *steps["test ./greet"],
+        selected(
+            &with_module(&["greet/greet.go", "greet/greet_test.go"]),
+            &["greet/golden"],
+            1
+        )
+    );
+    // Its tests reach calc's code, not calc's tests or testdata.
+    assert_eq!(
+        *steps["test ./store"],
+        selected(
+            &with_module(&["calc/calc.go", "store/store.go", "store/store_test.go"]),
+            &[],
+            2
+        )
+    );
+    assert_eq!(
+        *steps["test ./reads"],
+        StepFiles::Whole {
+            reason: "reads/reads_test.go names a path outside its directory".into()
+        }
+    );
+    assert_eq!(steps.len(), 4, "cmd/api has no test files: no step");
+    let stdlib = &plan.precompile[0];
+    assert_eq!(stdlib.label, "stdlib");
+    for package in ["net/http/httptest", "testing", "testing/internal/testdeps"] {
+        assert!(
+            stdlib.command.args.iter().any(|a| a == package),
+            "{package} compiled ahead: {:?}",
+            stdlib.command.args
+        );
+    }
+    for step in &plan.tests {
+        assert_eq!(step.command.network, NetworkMode::None);
+        assert!(step.command.args.iter().any(|a| a == "-count=1"));
+        assert!(step.command.args.iter().any(|a| a == "-short"));
+    }
+}

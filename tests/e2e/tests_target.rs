@@ -1,6 +1,6 @@
 //! The test target (`--target test`) on the real engines, on `tests/fixtures/tested`: calc
 //! (tests reading testdata/), store (imports calc; its test serves HTTP on loopback) and greet
-//! (an external test package). Which test steps ran is read from go test's own result line in
+//! (an external test package reading golden/, which it names). Which test steps ran is read from go test's own result line in
 //! each step's output, which only a step that ran prints.
 
 use std::path::Path;
@@ -75,6 +75,8 @@ fn the_test_target_reruns_only_the_tests_an_edit_can_affect() {
     after_editing("a _test.go file", &["greet"]);
     append(&project.path("calc/testdata/cases.txt"), "12 5 7\n");
     after_editing("a testdata file", &["calc"]);
+    append(&project.path("greet/golden/hello.txt"), "\n");
+    after_editing("a file in a directory a test names", &["greet"]);
     append(&project.path("go.mod"), "// edited\n");
     after_editing("go.mod", &PACKAGES);
 }
