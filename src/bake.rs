@@ -1,9 +1,14 @@
 //! `gofrontend bake`: a `docker-bake.json` with one target per service and a default group of
-//! them all, so `docker buildx bake` builds every service image in one command, in parallel.
+//! them all, so `docker buildx bake` builds every service image in one command, in parallel;
+//! with `[test]`, a `test` target too (`docker buildx bake test`) writing the reports.
 
 use serde_json::{Map, Value, json};
 
 use crate::gofile::Gofile;
+use crate::plan::TEST_TARGET;
+
+/// Where `docker buildx bake test` writes the reports, relative to where bake runs.
+const TEST_REPORTS_DIR: &str = "test-reports";
 
 /// `gofile_path` is the Gofile as bake should find it from `context`; a service's image is
 /// tagged `<tag_prefix><service>` (the `--tag-prefix` option, else the Gofile's `tag_prefix`).
@@ -21,7 +26,7 @@ pub fn bake_file(
         .iter()
         .map(|s| s.name.value.as_str())
         .collect();
-    let targets: Map<String, Value> = names
+    let mut targets: Map<String, Value> = names
         .iter()
         .map(|name| {
             let target = json!({
@@ -33,6 +38,17 @@ pub fn bake_file(
             (name.to_string(), target)
         })
         .collect();
+    if gofile.test.declared {
+        targets.insert(
+            TEST_TARGET.to_string(),
+            json!({
+                "context": context,
+                "dockerfile": gofile_path,
+                "target": TEST_TARGET,
+                "output": [format!("type=local,dest={TEST_REPORTS_DIR}")],
+            }),
+        );
+    }
     json!({
         "group": {"default": {"targets": names}},
         "target": targets,
@@ -72,6 +88,19 @@ mod tests {
         assert_eq!(
             overridden["target"]["api"]["tags"],
             json!(["ghcr.io/org/api"])
+        );
+        assert!(file["target"].get("test").is_none(), "no [test], no target");
+        let tested = gofile("[services.api]\npackage = \".\"\n[test]\nflags = [\"-short\"]\n");
+        let file = bake_file(&tested, "Gofile", ".", None);
+        assert_eq!(file["group"]["default"]["targets"], json!(["api"]));
+        assert_eq!(
+            file["target"]["test"],
+            json!({
+                "context": ".",
+                "dockerfile": "Gofile",
+                "target": "test",
+                "output": ["type=local,dest=test-reports"],
+            })
         );
         let plain = gofile("[services.api]\npackage = \".\"\n");
         assert_eq!(

@@ -65,3 +65,39 @@ fn buildx_bake_builds_every_service_and_downloads_once() {
         "the download ran once for both targets:\n{progress}"
     );
 }
+
+#[test]
+fn buildx_bake_test_runs_the_tests_into_test_reports() {
+    let engines = Engines::from_env();
+    let dir =
+        crate::harness::private_copy(std::path::Path::new("tests/fixtures/tested"), "bake-test");
+    append(&dir.join("go.mod"), &format!("// run {}\n", unique()));
+    let written = Command::new(env!("CARGO_BIN_EXE_gofrontend"))
+        .arg("bake")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_ok(&written, "gofrontend bake");
+    std::fs::write(dir.join("docker-bake.json"), &written.stdout).unwrap();
+    let syntax = format!("*.args.BUILDKIT_SYNTAX={}", engines.frontend);
+    let mut bake = engines.docker_command(
+        &engines.docker26,
+        &[
+            "buildx",
+            "bake",
+            "-f",
+            "docker-bake.json",
+            "--progress=plain",
+            "--set",
+            &syntax,
+            "test",
+        ],
+    );
+    bake.current_dir(&dir);
+    let output = run_command(bake);
+    assert_ok(&output, "docker buildx bake test");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("test-reports/summary.txt")).unwrap(),
+        "ok example.com/tested/calc\nok example.com/tested/greet\nok example.com/tested/store\n"
+    );
+}
