@@ -15,6 +15,8 @@ pub fn gofile_text(module_path: &str, main_dirs: &[String]) -> String {
          # Services of {module_path}, one per main package, found by `gofrontend init`.\n\
          # Build one:  docker buildx build -f Gofile --target {first} -t {first} .\n\
          # Build all:  docker buildx build -f Gofile --output type=local,dest=bin .\n\
+         # Test:       docker buildx build -f Gofile --target test --output type=local,dest=test-reports .\n\
+         #             (go test ./...; a [test] table sets packages, flags, timeout)\n\
          # Every key is in the README's \"The Gofile\"; [build] holds what all services share:\n\
          # [build]\n\
          # ldflags = \"-s -w -X main.version=${{VERSION:-dev}}\"\n",
