@@ -328,7 +328,7 @@ mod tests {
                 "GOFRONTEND_REPORTS_DIR",
                 sandbox.path("seeds").display().to_string(),
             )];
-            let out = sandbox.run_with("gather.sh", false, &[], &env);
+            let out = sandbox.run_with("gather.sh", false, &["example.com/m/cmd/x y"], &env);
             assert!(out.status.success(), "{}", text(&out.stderr));
             assert_eq!(
                 files(&sandbox.path("out")),
@@ -341,7 +341,10 @@ mod tests {
                 ]
             );
             let summary = std::fs::read_to_string(sandbox.path("out/summary.txt")).unwrap();
-            assert_eq!(summary, "FAIL example.com/m/p\nok example.com/m/q\n");
+            assert_eq!(
+                summary,
+                "FAIL example.com/m/p\nok example.com/m/q\n? example.com/m/cmd/x y [no test files]\n"
+            );
         }
     }
 

@@ -383,16 +383,29 @@ pub fn test_command(
 }
 
 /// Gathers every test step's report into the test target's result, with `summary.txt`.
-pub fn gather_command(label: &str, packages: usize, builder: &BuilderConfig) -> Command {
+pub fn gather_command(
+    label: &str,
+    packages: usize,
+    without_tests: &[String],
+    builder: &BuilderConfig,
+) -> Command {
     let mut env = Env::from_builder(builder);
     env.set("GOFRONTEND_REPORTS_DIR", TEST_REPORTS_DIR);
     env.set("GOFRONTEND_OUTPUT_DIR", OUTPUT_DIR);
+    let untested = match without_tests.len() {
+        0 => String::new(),
+        n => format!(" ({} without test files)", counted(n, "package")),
+    };
     Command {
         name: format!(
-            "[{label}] gather the reports of {}",
+            "[{label}] gather the reports of {}{untested}",
             counted(packages, "package")
         ),
-        args: vec!["/bin/sh".into(), GATHER_SCRIPT.into()],
+        args: ["/bin/sh", GATHER_SCRIPT]
+            .into_iter()
+            .map(String::from)
+            .chain(without_tests.iter().cloned())
+            .collect(),
         env: env.into_list(),
         cwd: "/".to_string(),
         network: NetworkMode::None,

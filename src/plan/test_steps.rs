@@ -110,7 +110,7 @@ pub(super) fn plan_tests(
                 after: None,
                 build_cache_id: cache_ids.build_cache.clone(),
             }],
-            gather: steps::gather_command(&step_label, 1, builder),
+            gather: steps::gather_command(&step_label, 1, &[], builder),
         });
     }
     // A package without test files has nothing to run: go test would print `[no test files]`.
@@ -163,7 +163,13 @@ pub(super) fn plan_tests(
             }
         })
         .collect::<Vec<_>>();
-    let gather = steps::gather_command(&label(TEST_TARGET), tests.len(), builder);
+    let without_tests: Vec<String> = tree
+        .tested
+        .iter()
+        .filter(|dir| matches!(tree.packages.get(*dir), Some(Some(p)) if p.test_files.is_empty()))
+        .map(|dir| tree.import_path(dir))
+        .collect();
+    let gather = steps::gather_command(&label(TEST_TARGET), tests.len(), &without_tests, builder);
     Ok(TestPlan {
         precompile,
         tests,

@@ -1851,6 +1851,14 @@ fn each_tested_package_gets_a_step_of_exactly_what_its_tests_read() {
         }
     );
     assert_eq!(steps.len(), 4, "cmd/api has no test files: no step");
+    let ResultPlan::Tests { gather } = &plan.result else {
+        panic!("the test target's result is its reports")
+    };
+    assert_eq!(
+        gather.name,
+        "[test] gather the reports of 4 packages (1 package without test files)"
+    );
+    assert_eq!(gather.args[2..], ["example.com/shop/cmd/api"]);
     let stdlib = &plan.precompile[0];
     assert_eq!(stdlib.label, "stdlib");
     for package in ["net/http/httptest", "testing", "testing/internal/testdeps"] {

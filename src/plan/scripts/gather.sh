@@ -1,7 +1,10 @@
 #!/bin/sh
 # Gathers the test steps' reports (each step's under GOFRONTEND_REPORTS_DIR/N, laid out by
 # import path: report.json and status) into GOFRONTEND_OUTPUT_DIR, and writes summary.txt there:
-# one line per package, `FAIL <import path>` or `ok <import path>`, the failures first.
+# one line per package, `FAIL <import path>` or `ok <import path>`, the failures first, then
+# `? <import path> [no test files]` for each argument (packages matched without tests), as
+# go test lists them.
+# Usage: gather.sh [IMPORT PATH]...
 out=$GOFRONTEND_OUTPUT_DIR
 for report in "$GOFRONTEND_REPORTS_DIR"/*/; do
     [ -d "$report" ] && cp -R "$report." "$out/"
@@ -15,5 +18,11 @@ find "$out" -type f -name status | sort | while read -r status; do
         echo "FAIL $package"
     fi
 done >"$out/summary.tmp"
-{ grep '^FAIL ' "$out/summary.tmp"; grep '^ok ' "$out/summary.tmp"; } >"$out/summary.txt"
+{
+    grep '^FAIL ' "$out/summary.tmp"
+    grep '^ok ' "$out/summary.tmp"
+    for package in "$@"; do
+        echo "? $package [no test files]"
+    done
+} >"$out/summary.txt"
 rm -f "$out/summary.tmp"
