@@ -107,14 +107,14 @@ def table(results, ours="gofrontend", theirs="Dockerfile"):
         ours_median, theirs_median = statistics.median(mine), statistics.median(other)
         floor_values = results.seconds(scenario, FLOORS[kind]) if kind in FLOORS else []
         floor_median = statistics.median(floor_values) if floor_values else None
-        goal, met = ("none set", None)
+        goal, met = ("none set", "")
         if results.goals[scenario]:
             goal, met = versus(results.goals[scenario], ours_median, theirs_median, floor_median)
         floor, against = floor_cells(results, scenario, kind, ours_median)
         ratio = f"{ours_median / theirs_median:.2f}" + (
             f" ({ours_median - theirs_median:+.2f} s)" if kind == "noop" else "")
         rows.append(f"| {scenario} | {len(mine)} | {spread(mine)} | {spread(other)} | {ratio} | {goal} | "
-                    f"{'' if met is None else 'yes' if met else 'no'} | {floor} | {against} |")
+                    f"{'not measured' if met is None else met if met == '' else 'yes' if met else 'no'} | {floor} | {against} |")
     return "\n".join(rows)
 
 

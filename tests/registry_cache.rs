@@ -38,7 +38,7 @@ fn workload(test: &str, run: u128) -> std::path::PathBuf {
     harness::replace(
         &context.join("Gofile"),
         "[build]\n",
-        &format!("[build]\nflags = [\"-v\"]\nenv = {{ GOFRONTEND_TEST_RUN = \"{run}\" }}\n"),
+        &format!("[build]\nflags = [\"-v\"]\nenv = {{ E2E_RUN = \"{run}\" }}\n"),
     );
     context
 }
@@ -187,7 +187,7 @@ fn a_fresh_builder_runs_only_the_affected_tests_from_the_registry_cache() {
     // Precompile steps read no file of the context: a value of this run's own makes them new.
     harness::append(
         &origin.join("Gofile"),
-        &format!("env = {{ GOFRONTEND_TEST_RUN = \"{run}\" }}\n"),
+        &format!("env = {{ E2E_RUN = \"{run}\" }}\n"),
     );
     git(&origin, &["init", "-q"]);
     git(&origin, &["add", "-A"]);

@@ -29,6 +29,15 @@ const MANAGED_GO_ENV: &[(&str, &str)] = &[
 
 pub fn build_env_name(name: &Spanned<String>) -> Checked<()> {
     env_name(name)?;
+    if name.value.starts_with(STEP_ENV_PREFIX) {
+        return Err(Diagnostic::new(
+            name.span.clone(),
+            format!("`{}` is a name gofrontend's build steps read", name.value),
+        )
+        .with_help(format!(
+            "names starting with `{STEP_ENV_PREFIX}` are gofrontend's own; choose another name"
+        )));
+    }
     match MANAGED_GO_ENV.iter().find(|(n, _)| *n == name.value) {
         Some((_, help)) => Err(Diagnostic::new(
             name.span.clone(),
@@ -40,6 +49,25 @@ pub fn build_env_name(name: &Spanned<String>) -> Checked<()> {
         .with_help(*help)),
         None => Ok(()),
     }
+}
+
+/// What the step scripts' own environment variables start with (`GOFRONTEND_SEED_DIR`, ...).
+const STEP_ENV_PREFIX: &str = "GOFRONTEND_";
+
+/// The tests run with these set (`HOME=/root`, `TMPDIR=/tmp`): writable, as most tests expect.
+const TEST_MANAGED_ENV: &[&str] = &["HOME", "TMPDIR"];
+
+/// A `[test]` `env` name: a build environment name, and not one the test steps set.
+pub fn test_env_name(name: &Spanned<String>) -> Checked<()> {
+    build_env_name(name)?;
+    if TEST_MANAGED_ENV.contains(&name.value.as_str()) {
+        return Err(Diagnostic::new(
+            name.span.clone(),
+            format!("`{}` is set by gofrontend for the tests", name.value),
+        )
+        .with_help("the tests run as root with HOME=/root and TMPDIR=/tmp, both writable; a test can use t.TempDir() or t.Setenv"));
+    }
+    Ok(())
 }
 
 pub fn build_tag(tag: &Spanned<String>) -> Checked<String> {

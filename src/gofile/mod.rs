@@ -199,9 +199,9 @@ fn read_test(r: &mut Reader<'_>, root: &DeTable<'_>, defaults: &BuildSettings) -
         table,
         "env",
         place,
-        go_settings::build_env_name,
+        go_settings::test_env_name,
     ));
-    let flags =
+    let mut flags =
         checked_strings(r, table, "flags", place, go_settings::test_flag).unwrap_or_default();
     if !build.cgo {
         for flag in &flags {
@@ -217,6 +217,13 @@ fn read_test(r: &mut Reader<'_>, root: &DeTable<'_>, defaults: &BuildSettings) -
             }
         }
     }
+    // `-race` compiles every package the tests import differently: as a build flag of the
+    // tests, the packages compiled ahead for them are compiled with it too.
+    let (race, run_flags): (Vec<_>, Vec<_>) = flags
+        .into_iter()
+        .partition(|flag| go_settings::flag_name(&flag.value) == "race");
+    build.flags.extend(race);
+    flags = run_flags;
     let timeout = checked_string(r, table, "timeout", place, |value| {
         validate::duration(value).map(|_| value.value.clone())
     });

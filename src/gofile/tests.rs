@@ -398,3 +398,33 @@ mod schema {
         assert!(schemas.validate(&unknown, index).is_err());
     }
 }
+
+#[test]
+fn the_test_table_is_read_over_build() {
+    let gofile = parse_with(
+        &format!(
+            "[build]\ncgo = true\ntags = [\"netgo\"]\nenv = {{ TZ = \"UTC\" }}\n{API}\n[test]\npackages = [\"./internal/...\"]\ntags = [\"integration\"]\nflags = [\"-short\", \"-race\", \"-run=TestAPI\"]\nenv = {{ MODE = \"test\" }}\ntimeout = \"90s\"\n"
+        ),
+        &[],
+    )
+    .unwrap();
+    let test = &gofile.test;
+    assert!(test.declared);
+    let values =
+        |list: &[Spanned<String>]| list.iter().map(|s| s.value.clone()).collect::<Vec<_>>();
+    assert_eq!(values(&test.packages), ["./internal/..."]);
+    assert_eq!(test.build.tags, ["integration"]);
+    // -race changes how every package compiles: a build flag of the tests.
+    assert_eq!(values(&test.flags), ["-short", "-run=TestAPI"]);
+    assert_eq!(values(&test.build.flags), ["-race"]);
+    assert_eq!(test.build.env.keys().collect::<Vec<_>>(), ["MODE", "TZ"]);
+    assert_eq!(test.timeout.as_ref().map(|t| t.value.as_str()), Some("90s"));
+    assert!(
+        gofile.build.flags.is_empty(),
+        "the services build without -race"
+    );
+
+    let defaults = parse_with(API, &[]).unwrap().test;
+    assert!(!defaults.declared);
+    assert_eq!(values(&defaults.packages), ["./..."]);
+}

@@ -368,18 +368,20 @@ impl PackageReader {
 
     fn add(&mut self, name: &str, path: &str, file: GoFile) {
         let package = &mut self.package;
+        // A test file's problem concerns only the package's tests, not what imports it.
+        let unsure = if name.ends_with("_test.go") {
+            &mut package.test_unsure
+        } else {
+            &mut package.unsure
+        };
         let header = match file.parsed {
             Ok(Parsed::Header(header)) => header,
             Ok(Parsed::Truncated) => {
-                package
-                    .unsure
-                    .get_or_insert(format!("{path} changed while it was read"));
+                unsure.get_or_insert(format!("{path} changed while it was read"));
                 return;
             }
             Err(err) => {
-                package
-                    .unsure
-                    .get_or_insert(format!("cannot read the imports of {path}: {err}"));
+                unsure.get_or_insert(format!("cannot read the imports of {path}: {err}"));
                 return;
             }
         };
@@ -493,6 +495,7 @@ fn literal_first_elements(text: &[u8]) -> BTreeSet<String> {
         .filter(|(_, b)| **b == b'"' || **b == b'`')
     {
         let rest = &text[start + 1..];
+        let rest = rest.strip_prefix(b"./").unwrap_or(rest);
         let Some(end) = rest.iter().take(256).position(|b| *b == b'/' || b == quote) else {
             continue;
         };
@@ -508,11 +511,13 @@ fn literal_first_elements(text: &[u8]) -> BTreeSet<String> {
     found
 }
 
-/// Whether Go source holds a string literal starting with `../`, the way a test names a
-/// fixture outside its directory (`"../testdata/in.txt"`, `` `../../go.mod` ``).
+/// Whether Go source holds a string literal starting with `../` or that is `..`, the ways a
+/// test names a fixture outside its directory (`"../testdata/in.txt"`, `` `../../go.mod` ``,
+/// `filepath.Join("..", "testdata")`).
 fn names_parent_path(text: &[u8]) -> bool {
-    text.windows(4)
-        .any(|w| (w[0] == b'"' || w[0] == b'`') && &w[1..] == b"../")
+    text.windows(4).any(|w| {
+        (w[0] == b'"' || w[0] == b'`') && (&w[1..] == b"../" || (&w[1..3] == b".." && w[3] == w[0]))
+    })
 }
 
 /// Go compiles `.go` files whose names do not start with `_` or `.`.

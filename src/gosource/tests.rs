@@ -474,6 +474,11 @@ fn the_test_target_reads_test_files_and_follows_their_imports() {
             "reads/reads_test.go",
             "package reads\n\nimport \"os\"\n\nvar golden, _ = os.ReadFile(\"../testdata/golden.txt\")\n",
         ),
+        ("joins/joins.go", "package joins\n"),
+        (
+            "joins/joins_test.go",
+            "package joins\n\nimport \"path/filepath\"\n\nvar root = filepath.Join(\"..\", \"testdata\")\n",
+        ),
         ("embeds/embeds.go", "package embeds\n"),
         (
             "embeds/embeds_test.go",
@@ -510,12 +515,17 @@ fn the_test_target_reads_test_files_and_follows_their_imports() {
         Some("reads/reads_test.go names a path outside its directory")
     );
     assert_eq!(
+        unsure("joins").as_deref(),
+        Some("joins/joins_test.go names a path outside its directory")
+    );
+    assert_eq!(
         unsure("embeds").as_deref(),
         Some("embeds/embeds_test.go embeds files")
     );
 
-    // A build of services reads no test file.
     assert!(calc.test_dirs.is_empty());
+
+    // A build of services reads no test file.
     let build = block_on(scan(
         &files,
         modules,
@@ -536,19 +546,24 @@ fn a_package_s_tests_see_testdata_and_the_subdirectories_their_literals_name() {
             "render/render_test.go",
             "package render\n\nimport (\n\t\"os\"\n\t\"path/filepath\"\n)\n\n\
              var in, _ = os.ReadFile(\"fixtures/in.json\")\n\
-             var want, _ = os.ReadFile(filepath.Join(`golden`, \"out.txt\"))\n",
+             var want, _ = os.ReadFile(filepath.Join(`golden`, \"out.txt\"))\n\
+             var cases, _ = os.ReadDir(\"./cases/\")\n",
         ),
         ("render/fixtures/in.json", "{}"),
         ("render/golden/out.txt", "out"),
         ("render/testdata/case.txt", "case"),
         ("render/assets/logo.svg", "<svg/>"),
+        ("render/cases/one.txt", "1"),
         ("plain/plain.go", "package plain\n"),
         ("plain/testdata/unused.txt", ""),
     ]);
     let roots = ScanRoots::tests(vec!["./...".to_string()]);
     let tree = block_on(scan(&files, layout(&files, ".").unwrap(), &roots)).unwrap();
     let render = tree.packages["render"].as_ref().unwrap();
-    assert_eq!(render.test_dirs, ["fixtures", "golden", "testdata"]);
+    assert_eq!(
+        render.test_dirs,
+        ["cases", "fixtures", "golden", "testdata"]
+    );
     // Without test files, nothing runs and nothing is added.
     assert!(
         tree.packages["plain"]

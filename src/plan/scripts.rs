@@ -294,7 +294,7 @@ mod tests {
             );
             let report = sandbox.path("out/example.com/m/p/report.json");
             assert_eq!(std::fs::read_to_string(report).unwrap(), FAILING);
-            let status = std::fs::read_to_string(sandbox.path("out/example.com/m/p/status"));
+            let status = std::fs::read_to_string(sandbox.path("out/example.com/m/p/status.txt"));
             assert_eq!(status.unwrap(), "1\n");
             // Recorded instead: the step succeeds, the report says it failed.
             let recorded = go_test(&sandbox, FAILING, 1, true);
@@ -302,6 +302,34 @@ mod tests {
             assert!(
                 text(&recorded.stderr)
                     .ends_with("gofrontend: [test ./p] failed; recorded in its report\n")
+            );
+        }
+    }
+
+    #[test]
+    fn tests_of_one_name_in_two_packages_are_told_apart() {
+        // One stream of two packages (a whole-context step), its last line without a newline.
+        const TWO: &str = concat!(
+            r#"{"Action":"output","Package":"example.com/m/a","Test":"TestX","Output":"    a_test.go:3: broken\n"}"#,
+            "\n",
+            r#"{"Action":"fail","Package":"example.com/m/a","Test":"TestX"}"#,
+            "\n",
+            r#"{"Action":"output","Package":"example.com/m/b","Test":"TestX","Output":"    b_test.go:3: fine\n"}"#,
+            "\n",
+            r#"{"Action":"pass","Package":"example.com/m/b","Test":"TestX"}"#,
+            "\n",
+            r#"{"Action":"output","Package":"example.com/m/a","Output":"FAIL\texample.com/m/a\t0.001s"}"#,
+            "\n",
+            r#"{"Action":"fail","Package":"example.com/m/a"}"#,
+            "\n",
+        );
+        for shell in SHELLS {
+            let sandbox = Sandbox::new("test-two", shell);
+            let out = go_test(&sandbox, TWO, 1, false);
+            assert_eq!(
+                text(&out.stderr),
+                "    a_test.go:3: broken\nFAIL\texample.com/m/a\t0.001s\ngofrontend: [test ./p] failed; go test's output is above\n",
+                "{shell:?}"
             );
         }
     }
@@ -321,29 +349,34 @@ mod tests {
         for shell in SHELLS {
             let sandbox = Sandbox::new("gather", shell);
             sandbox.write("seeds/0/example.com/m/q/report.json", PASSING);
-            sandbox.write("seeds/0/example.com/m/q/status", "0\n");
+            sandbox.write("seeds/0/example.com/m/q/status.txt", "0\n");
             sandbox.write("seeds/1/example.com/m/p/report.json", FAILING);
-            sandbox.write("seeds/1/example.com/m/p/status", "1\n");
+            sandbox.write("seeds/1/example.com/m/p/status.txt", "1\n");
             let env = [(
                 "GOFRONTEND_REPORTS_DIR",
                 sandbox.path("seeds").display().to_string(),
             )];
+            // A package named like the files beside a report is still told apart.
+            sandbox.write("seeds/2/example.com/m/q/status/report.json", PASSING);
+            sandbox.write("seeds/2/example.com/m/q/status/status.txt", "0\n");
             let out = sandbox.run_with("gather.sh", false, &["example.com/m/cmd/x y"], &env);
             assert!(out.status.success(), "{}", text(&out.stderr));
             assert_eq!(
                 files(&sandbox.path("out")),
                 [
                     "example.com/m/p/report.json",
-                    "example.com/m/p/status",
+                    "example.com/m/p/status.txt",
                     "example.com/m/q/report.json",
-                    "example.com/m/q/status",
+                    "example.com/m/q/status.txt",
+                    "example.com/m/q/status/report.json",
+                    "example.com/m/q/status/status.txt",
                     "summary.txt"
                 ]
             );
             let summary = std::fs::read_to_string(sandbox.path("out/summary.txt")).unwrap();
             assert_eq!(
                 summary,
-                "FAIL example.com/m/p\nok example.com/m/q\n? example.com/m/cmd/x y [no test files]\n"
+                "FAIL example.com/m/p\nok example.com/m/q\nok example.com/m/q/status\n? example.com/m/cmd/x y [no test files]\n"
             );
         }
     }

@@ -245,11 +245,15 @@ pub fn precompiled_packages(tree: &SourceTree, reaches: &[(&str, &Reach)]) -> Pr
     }
 }
 
-/// Whether a service reaching `reach` imports anything `packages` compiles ahead of it
-/// (besides the standard library): one of its local packages, or a package of another module.
-/// An unsure reach may import anything.
+/// Whether a service (or a package's tests) reaching `reach` imports anything `packages`
+/// compiles ahead of it (besides the standard library): one of its local packages, or a
+/// package of another module. An unsure reach may import anything.
 pub fn uses_any(tree: &SourceTree, reach: &Reach, packages: &PrecompiledPackages) -> bool {
     reach.unsure.is_some()
+        || reach
+            .test_imports
+            .iter()
+            .any(|import| packages.shared.contains(import))
         || reach.dirs.iter().any(|dir| {
             packages.local_dirs.contains(dir)
                 || matches!(tree.packages.get(dir), Some(Some(package)) if package

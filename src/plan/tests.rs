@@ -1776,7 +1776,11 @@ fn volumes_are_made_for_the_images_user_and_declared() {
 
 #[test]
 fn each_tested_package_gets_a_step_of_exactly_what_its_tests_read() {
-    let plan = Case::new("[services.api]\npackage = \"./cmd/api\"\n\n[test]\nflags = [\"-short\"]\n")
+    let case = Case {
+        gomod: "module example.com/shop\n\ngo 1.24.2\n\nrequire example.com/quote v1.1.0\n",
+        ..Case::new("[services.api]\npackage = \"./cmd/api\"\n\n[test]\nflags = [\"-short\"]\n")
+    };
+    let plan = case
         .opt("target", "test")
         .files(&[
             ("go.sum", ""),
@@ -1795,7 +1799,7 @@ fn each_tested_package_gets_a_step_of_exactly_what_its_tests_read() {
             ("greet/greet.go", "package greet\n"),
             (
                 "greet/greet_test.go",
-                "package greet_test\n\nimport \"os\"\n\nvar want, _ = os.ReadFile(\"golden/hello.txt\")\n",
+                "package greet_test\n\nimport (\n\t\"os\"\n\n\t\"example.com/quote\"\n)\n\nvar want, _ = os.ReadFile(\"golden/hello.txt\")\nvar _ = quote.Hello\n",
             ),
             ("greet/golden/hello.txt", "hello\n"),
             ("greet/assets/logo.svg", "<svg/>"),
@@ -1861,6 +1865,17 @@ fn each_tested_package_gets_a_step_of_exactly_what_its_tests_read() {
     assert_eq!(gather.args[2..], ["example.com/shop/cmd/api"]);
     let stdlib = &plan.precompile[0];
     assert_eq!(stdlib.label, "stdlib");
+    // A module only a test imports is compiled ahead too, and only that test's step waits for it.
+    let shared = &plan.precompile[1];
+    assert_eq!(shared.label, "shared");
+    assert!(shared.command.args.iter().any(|a| a == "example.com/quote"));
+    let after: BTreeMap<&str, Option<usize>> = plan
+        .tests
+        .iter()
+        .map(|step| (step.label.as_str(), step.after))
+        .collect();
+    assert_eq!(after["test ./greet"], Some(1));
+    assert_eq!(after["test ./calc"], Some(0));
     for package in ["net/http/httptest", "testing", "testing/internal/testdeps"] {
         assert!(
             stdlib.command.args.iter().any(|a| a == package),

@@ -44,7 +44,10 @@ fn the_test_target_reruns_only_the_tests_an_edit_can_affect() {
                 && report.contains("\"Action\":\"pass\""),
             "{package}'s report is go test -json's stream:\n{report}"
         );
-        assert_eq!(std::fs::read_to_string(dir.join("status")).unwrap(), "0\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("status.txt")).unwrap(),
+            "0\n"
+        );
     }
     let report =
         std::fs::read_to_string(project.out.join("example.com/tested/store/report.json")).unwrap();
@@ -110,7 +113,10 @@ fn a_failing_test_fails_the_build_with_its_output_unless_failures_are_reported()
         "FAIL example.com/tested/calc\nok example.com/tested/greet\nok example.com/tested/store\n? example.com/tested/cmd/api [no test files]\n"
     );
     let calc = project.out.join("example.com/tested/calc");
-    assert_eq!(std::fs::read_to_string(calc.join("status")).unwrap(), "1\n");
+    assert_eq!(
+        std::fs::read_to_string(calc.join("status.txt")).unwrap(),
+        "1\n"
+    );
     let report = std::fs::read_to_string(calc.join("report.json")).unwrap();
     assert!(
         report.contains("\"Test\":\"TestSumCases\"") && report.contains("\"Action\":\"fail\""),

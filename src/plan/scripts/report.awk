@@ -35,14 +35,15 @@ function decode(s,    out, i, c, v) {
     }
     return out
 }
+# A test is known by its package and name: one stream may hold several packages' tests.
 {
-    action = field("Action"); test = field("Test")
+    action = field("Action"); test = field("Test"); key = field("Package") " " test
     if (action == "output" || action == "build-output") {
         text = field("Output")
         if (test == "") own = own text
-        else if (substr(text, 1, 4) != "=== ") { if (!(test in seen)) { seen[test] = 1; order[++tests] = test }; out[test] = out[test] text }
+        else if (substr(text, 1, 4) != "=== ") { if (!(key in seen)) { seen[key] = 1; order[++tests] = key }; out[key] = out[key] text }
     } else if (test != "" && (action == "pass" || action == "skip")) {
-        passed[test] = 1
+        passed[key] = 1
     } else if (test == "" && action == "fail") {
         failed = 1
     }
@@ -50,5 +51,5 @@ function decode(s,    out, i, c, v) {
 END {
     if (failed) for (i = 1; i <= tests; i++) if (!(order[i] in passed)) printf "%s", decode(out[order[i]])
     n = split(decode(own), lines, "\n")
-    for (i = 1; i < n; i++) if (failed || lines[i] !~ /^PASS$/) print lines[i]
+    for (i = 1; i <= n; i++) if ((i < n || lines[i] != "") && (failed || lines[i] !~ /^PASS$/)) print lines[i]
 }

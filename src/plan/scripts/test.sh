@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs one package's tests: `go test -json` into its report ($GOFRONTEND_REPORT_DIR/report.json,
-# the exit status in `status` beside it), shown as go test shows them without -v (report.awk).
+# the exit status in `status.txt` beside it), shown as go test shows them without -v (report.awk).
 # A failure fails the step; with GOFRONTEND_TEST_REPORT=record it is recorded and the step
 # succeeds, so every package's report can be exported and CI can fail after publishing them.
 # Usage: test.sh LABEL COMMAND [ARG]...: LABEL names the step in a failure's last line.
@@ -17,7 +17,7 @@ report=$GOFRONTEND_REPORT_DIR/report.json
 status=$?
 awk -f "$here/report.awk" "$report" >&2
 cat "$TMPDIR/gofrontend-test.log" >&2
-echo "$status" >"$GOFRONTEND_REPORT_DIR/status"
+echo "$status" >"$GOFRONTEND_REPORT_DIR/status.txt"
 [ "$status" = 0 ] && exit 0
 if [ "${GOFRONTEND_TEST_REPORT:-}" = record ]; then
     echo "gofrontend: [$label] failed; recorded in its report" >&2
