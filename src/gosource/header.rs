@@ -10,6 +10,8 @@ pub struct Header {
     pub imports: Vec<String>,
     /// A `//go:build` or `// +build` line before the package clause.
     pub constrained: bool,
+    /// The `//go:build` line's expression.
+    pub build_expression: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +110,7 @@ enum Token {
 }
 
 fn parse_into(lexer: &mut Lexer, header: &mut Header) -> Result<(), Stop> {
-    header.constrained = lexer.skip_leading_comments()?;
+    (header.constrained, header.build_expression) = lexer.skip_leading_comments()?;
     match lexer.token()? {
         Token::Ident(word) if word == "package" => {}
         other => return Err(lexer.unexpected(&other, "`package`").into()),
@@ -201,9 +203,10 @@ impl Lexer<'_> {
     }
 
     /// Skips whitespace and comments before the package clause; true if one of the line
-    /// comments is a build constraint.
-    fn skip_leading_comments(&mut self) -> Result<bool, Stop> {
+    /// comments is a build constraint, and the first `//go:build` expression.
+    fn skip_leading_comments(&mut self) -> Result<(bool, Option<String>), Stop> {
         let mut constrained = false;
+        let mut expression = None;
         loop {
             match self.peek() {
                 None => return Err(Stop::End),
@@ -213,6 +216,9 @@ impl Lexer<'_> {
                 Some(b'/') if self.text.get(self.at + 1) == Some(&b'/') => {
                     let line = self.line_comment();
                     let body = line.trim_end();
+                    if let Some(go_build) = body.strip_prefix("//go:build ") {
+                        expression.get_or_insert_with(|| go_build.trim().to_string());
+                    }
                     constrained |= body.starts_with("//go:build ")
                         || body
                             .strip_prefix("//")
@@ -222,7 +228,7 @@ impl Lexer<'_> {
                 Some(b'/') if self.text.get(self.at + 1) == Some(&b'*') => {
                     self.block_comment()?;
                 }
-                Some(_) => return Ok(constrained),
+                Some(_) => return Ok((constrained, expression)),
             }
         }
     }

@@ -5,6 +5,7 @@
 //! Reading goes through [`SourceFiles`], implemented by the gateway (files BuildKit received),
 //! the command line (the local directory) and [`MemoryFiles`]; everything else here is pure.
 
+mod constraint;
 mod header;
 mod memory;
 mod modules;
@@ -15,6 +16,7 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
+pub use constraint::BuildContext;
 pub use header::{Header, HeaderError, Parsed, embed_patterns, parse};
 pub use memory::MemoryFiles;
 pub use modules::{LayoutError, LocalModule, ModuleLayout, discover, resolve};
@@ -111,6 +113,19 @@ pub struct Package {
     /// string literal (`"fixtures/in.json"`, `filepath.Join("golden", name)`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub test_dirs: Vec<String>,
+    /// The `//go:build` expressions of its Go files that have one, by file name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub build_expressions: BTreeMap<String, String>,
+}
+
+impl Package {
+    /// Whether any of its test files builds in `context`: else `go test` of it has nothing to
+    /// run (or, with no file at all, fails).
+    pub fn has_tests_for(&self, context: &BuildContext<'_>) -> bool {
+        self.test_files
+            .iter()
+            .any(|name| context.builds(name, self.build_expressions.get(name).map(String::as_str)))
+    }
 }
 
 /// The packages reachable from the scan's roots, by context-relative directory. A directory
@@ -375,7 +390,14 @@ impl PackageReader {
             &mut package.unsure
         };
         let header = match file.parsed {
-            Ok(Parsed::Header(header)) => header,
+            Ok(Parsed::Header(mut header)) => {
+                if let Some(expression) = header.build_expression.take() {
+                    package
+                        .build_expressions
+                        .insert(name.to_string(), expression);
+                }
+                header
+            }
             Ok(Parsed::Truncated) => {
                 unsure.get_or_insert(format!("{path} changed while it was read"));
                 return;

@@ -44,6 +44,12 @@ fn stops_at_the_first_other_declaration() {
 #[test]
 fn notices_build_constraints_before_the_package_clause() {
     assert!(header("//go:build linux && amd64\n\npackage p\n").constrained);
+    assert_eq!(
+        header("// Copyright\n\n//go:build linux && amd64 \n\npackage p\n")
+            .build_expression
+            .as_deref(),
+        Some("linux && amd64")
+    );
     assert!(header("// +build ignore\n\npackage p\n").constrained);
     assert!(!header("// a comment about go:build\npackage p\n").constrained);
     assert!(!header("package p\n//go:build linux\n").constrained);
@@ -66,7 +72,8 @@ fn a_cut_off_header_asks_for_the_whole_file() {
         Ok(Parsed::Header(Header {
             package: "p".into(),
             imports: vec!["a".into()],
-            constrained: false
+            constrained: false,
+            build_expression: None,
         }))
     );
 }

@@ -8,6 +8,7 @@
 use super::cache_ids::CacheIds;
 use super::precompile::precompile_steps;
 use super::*;
+use crate::gosource::BuildContext;
 
 /// The test target's steps: the precompile steps, a test step per package, and the step that
 /// gathers their reports.
@@ -113,11 +114,20 @@ pub(super) fn plan_tests(
             gather: steps::gather_command(&step_label, 1, &[], builder),
         });
     }
-    // A package without test files has nothing to run: go test would print `[no test files]`.
+    // A package without test files for this platform and these tags has nothing to run: go
+    // test would print `[no test files]`, or fail where build constraints exclude every file.
+    let context = BuildContext {
+        goos: &target_platform.os,
+        goarch: &target_platform.architecture,
+        cgo: test.build.cgo,
+        tags: &test.build.tags,
+    };
+    let has_tests =
+        |dir: &String| matches!(tree.packages.get(dir), Some(Some(p)) if p.has_tests_for(&context));
     let reaches: Vec<(String, step_files::Reach)> = tree
         .tested
         .iter()
-        .filter(|dir| matches!(tree.packages.get(*dir), Some(Some(p)) if !p.test_files.is_empty()))
+        .filter(|dir| has_tests(dir))
         .map(|dir| (dir.clone(), step_files::test_reach(tree, dir)))
         .collect();
     let all_settings = vec![settings.clone(); reaches.len()];
@@ -166,7 +176,7 @@ pub(super) fn plan_tests(
     let without_tests: Vec<String> = tree
         .tested
         .iter()
-        .filter(|dir| matches!(tree.packages.get(*dir), Some(Some(p)) if p.test_files.is_empty()))
+        .filter(|dir| !has_tests(dir))
         .map(|dir| tree.import_path(dir))
         .collect();
     let gather = steps::gather_command(&label(TEST_TARGET), tests.len(), &without_tests, builder);

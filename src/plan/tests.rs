@@ -1805,6 +1805,7 @@ fn each_tested_package_gets_a_step_of_exactly_what_its_tests_read() {
             ("greet/assets/logo.svg", "<svg/>"),
             ("reads/reads.go", "package reads\n"),
             ("reads/reads_test.go", "package reads\n\nvar input = \"../testdata/x\"\n"),
+            ("e2e/e2e_test.go", E2E_TEST),
         ])
         .ok();
     let steps: BTreeMap<&str, &StepFiles> = plan
@@ -1860,9 +1861,13 @@ fn each_tested_package_gets_a_step_of_exactly_what_its_tests_read() {
     };
     assert_eq!(
         gather.name,
-        "[test] gather the reports of 4 packages (1 package without test files)"
+        "[test] gather the reports of 4 packages (2 packages without test files)"
     );
-    assert_eq!(gather.args[2..], ["example.com/shop/cmd/api"]);
+    assert_eq!(
+        gather.args[2..],
+        ["example.com/shop/cmd/api", "example.com/shop/e2e"],
+        "cmd/api has no tests, e2e's are for the e2e tag only"
+    );
     let stdlib = &plan.precompile[0];
     assert_eq!(stdlib.label, "stdlib");
     // A module only a test imports is compiled ahead too, and only that test's step waits for it.
@@ -1888,4 +1893,34 @@ fn each_tested_package_gets_a_step_of_exactly_what_its_tests_read() {
         assert!(step.command.args.iter().any(|a| a == "-count=1"));
         assert!(step.command.args.iter().any(|a| a == "-short"));
     }
+}
+
+const E2E_TEST: &str = "//go:build e2e\n\npackage e2e\n\nimport \"testing\"\n";
+
+#[test]
+fn tests_whose_files_the_build_constraints_exclude_get_no_step() {
+    let files: &[(&str, &str)] = &[
+        ("go.sum", ""),
+        ("cmd/api/main.go", "package main\n\nfunc main() {}\n"),
+        ("e2e/e2e_test.go", E2E_TEST),
+        (
+            "win/win_windows_test.go",
+            "package win\n\nimport \"testing\"\n",
+        ),
+    ];
+    let labels = |gofile: &'static str| -> Vec<String> {
+        Case::new(gofile)
+            .opt("target", "test")
+            .files(files)
+            .ok()
+            .tests
+            .into_iter()
+            .map(|step| step.label)
+            .collect()
+    };
+    assert!(labels("[services.api]\npackage = \"./cmd/api\"\n").is_empty());
+    assert_eq!(
+        labels("[services.api]\npackage = \"./cmd/api\"\n[test]\ntags = [\"e2e\"]\n"),
+        ["test ./e2e"]
+    );
 }

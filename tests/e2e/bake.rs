@@ -98,6 +98,6 @@ fn buildx_bake_test_runs_the_tests_into_test_reports() {
     assert_ok(&output, "docker buildx bake test");
     assert_eq!(
         std::fs::read_to_string(dir.join("test-reports/summary.txt")).unwrap(),
-        "ok example.com/tested/calc\nok example.com/tested/greet\nok example.com/tested/store\n? example.com/tested/cmd/api [no test files]\n"
+        "ok example.com/tested/calc\nok example.com/tested/greet\nok example.com/tested/store\n? example.com/tested/cmd/api [no test files]\n? example.com/tested/e2e [no test files]\n"
     );
 }

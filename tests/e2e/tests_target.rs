@@ -34,7 +34,7 @@ fn the_test_target_reruns_only_the_tests_an_edit_can_affect() {
     );
     assert_eq!(
         summary(&project.out),
-        "ok example.com/tested/calc\nok example.com/tested/greet\nok example.com/tested/store\n? example.com/tested/cmd/api [no test files]\n"
+        "ok example.com/tested/calc\nok example.com/tested/greet\nok example.com/tested/store\n? example.com/tested/cmd/api [no test files]\n? example.com/tested/e2e [no test files]\n"
     );
     for package in PACKAGES {
         let dir = project.out.join("example.com/tested").join(package);
@@ -110,7 +110,7 @@ fn a_failing_test_fails_the_build_with_its_output_unless_failures_are_reported()
     assert!(stderr(&reported).contains("gofrontend: [test ./calc] failed; recorded in its report"));
     assert_eq!(
         summary(&project.out),
-        "FAIL example.com/tested/calc\nok example.com/tested/greet\nok example.com/tested/store\n? example.com/tested/cmd/api [no test files]\n"
+        "FAIL example.com/tested/calc\nok example.com/tested/greet\nok example.com/tested/store\n? example.com/tested/cmd/api [no test files]\n? example.com/tested/e2e [no test files]\n"
     );
     let calc = project.out.join("example.com/tested/calc");
     assert_eq!(
@@ -157,7 +157,7 @@ fn a_test_hanging_past_the_timeout_fails_with_its_name_and_the_daemon_keeps_serv
         &test_build(&project, &[]),
         "the test build after the hanging one",
     );
-    assert_eq!(summary(&project.out).lines().count(), 4);
+    assert_eq!(summary(&project.out).lines().count(), 5);
 }
 
 #[test]
@@ -176,6 +176,6 @@ fn docker_20_10_runs_the_test_target() {
     );
     assert_eq!(
         summary(&project.out),
-        "ok example.com/tested/calc\nok example.com/tested/greet\nok example.com/tested/store\n? example.com/tested/cmd/api [no test files]\n"
+        "ok example.com/tested/calc\nok example.com/tested/greet\nok example.com/tested/store\n? example.com/tested/cmd/api [no test files]\n? example.com/tested/e2e [no test files]\n"
     );
 }
