@@ -188,8 +188,16 @@ fn read_test(r: &mut Reader<'_>, root: &DeTable<'_>, defaults: &BuildSettings) -
     let place = Place(Some("test"));
     r.reject_unknown_keys(table, TEST_KEYS, place);
     let packages = checked_strings(r, table, "packages", place, validate::package_pattern)
-        .filter(|patterns| !patterns.is_empty())
-        .unwrap_or_else(|| vec![Spanned::new("./...".to_string(), span.clone())]);
+        .filter(|patterns| !patterns.is_empty());
+    if let Some(empty) = r.empty_array_span(table, "packages") {
+        r.report(
+            Diagnostic::new(empty, "`packages` names no package to test").with_help(
+                "name package patterns such as `[\"./...\"]` (the default without the key)",
+            ),
+        );
+    }
+    let packages =
+        packages.unwrap_or_else(|| vec![Spanned::new("./...".to_string(), span.clone())]);
     let mut build = defaults.clone();
     if let Some(tags) = checked_strings(r, table, "tags", place, go_settings::build_tag) {
         build.tags = tags;

@@ -104,6 +104,16 @@ impl<'a> Reader<'a> {
             .map(|value| Spanned::new(value, span))
     }
 
+    /// Where `key`'s value is written, when it is an empty array.
+    pub fn empty_array_span(
+        &self,
+        table: &DeTable<'_>,
+        key: &str,
+    ) -> Option<std::ops::Range<usize>> {
+        let value = lookup(table, key)?;
+        matches!(value.get_ref(), DeValue::Array(items) if items.is_empty()).then(|| value.span())
+    }
+
     pub fn bool(&mut self, table: &DeTable<'_>, key: &str, place: Place<'_>) -> Option<bool> {
         let value = lookup(table, key)?;
         match value.get_ref() {
