@@ -35,7 +35,7 @@ enum Command {
     /// Check a Gofile against its build context (go.mod, .dockerignore, the Go sources) as a
     /// build would: exit 0, or print every error and exit 1.
     Check(PlanArgs),
-    /// List the build targets of a Gofile: its services and `test`.
+    /// List the services (build targets) of a Gofile.
     Targets(GofileArg),
     /// Write a Gofile with one service per `package main` of the module in DIR.
     Init(InitArgs),
@@ -315,15 +315,8 @@ fn targets(args: GofileArg) -> anyhow::Result<()> {
     let gofile = gofile::parse_declarations(&source, &Default::default())?;
     let column =
         |len: fn(&gofile::Service) -> usize| gofile.services.iter().map(len).max().unwrap_or(0);
-    let packages: Vec<&str> = gofile
-        .test
-        .packages
-        .iter()
-        .map(|p| p.value.as_str())
-        .collect();
-    let packages = packages.join(" ");
-    let width = column(|s| s.name.value.len()).max(plan::TEST_TARGET.len());
-    let package_width = column(|s| s.package.value.len()).max(packages.len());
+    let width = column(|s| s.name.value.len());
+    let package_width = column(|s| s.package.value.len());
     let mut stdout = std::io::stdout().lock();
     for service in &gofile.services {
         let description = service.image.description.as_deref().unwrap_or("");
@@ -333,11 +326,6 @@ fn targets(args: GofileArg) -> anyhow::Result<()> {
         );
         writeln!(stdout, "{}", line.trim_end())?;
     }
-    let line = format!(
-        "{:width$}  {packages:package_width$}  go test",
-        plan::TEST_TARGET
-    );
-    writeln!(stdout, "{line}")?;
     Ok(())
 }
 
