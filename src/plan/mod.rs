@@ -178,18 +178,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
             let reference = builder_reference(gofile, gomod, options, gofile_source)?;
             checks::named_contexts_are_used(options, &[reference])?;
         }
-        let test_inputs = test_steps::TestInputs {
-            gofile,
-            gofile_source,
-            tree,
-            builder,
-            build_platform,
-            target_platform: &target_platform,
-            options,
-            cache_ids: &cache_ids,
-            vendor,
-        };
-        let tested = test_steps::plan_tests(&test_inputs, &label)?;
+        let tested = test_steps::plan_tests(inputs, &target_platform, &cache_ids, vendor, &label)?;
         return Ok(planned(
             tested.precompile,
             Vec::new(),

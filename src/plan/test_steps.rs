@@ -18,33 +18,24 @@ pub(super) struct TestPlan {
     pub gather: Command,
 }
 
-pub(super) struct TestInputs<'a> {
-    pub gofile: &'a Gofile,
-    pub gofile_source: &'a TextFile,
-    pub tree: &'a SourceTree,
-    pub builder: &'a BuilderConfig,
-    pub build_platform: &'a Platform,
-    pub target_platform: &'a Platform,
-    pub options: &'a BuildOptions,
-    pub cache_ids: &'a CacheIds,
-    pub vendor: bool,
-}
-
+/// The test target's plan for `target_platform`, from the same inputs as a build of services
+/// and that build's cache ids and vendor mode.
 pub(super) fn plan_tests(
-    inputs: &TestInputs<'_>,
+    inputs: &PlanInputs<'_>,
+    target_platform: &Platform,
+    cache_ids: &CacheIds,
+    vendor: bool,
     label: &dyn Fn(&str) -> String,
 ) -> Result<TestPlan, PlanError> {
-    let TestInputs {
+    let &PlanInputs {
         gofile,
         gofile_source,
-        tree,
-        builder,
-        build_platform,
-        target_platform,
         options,
-        cache_ids,
-        vendor,
-    } = *inputs;
+        builder,
+        ref build_platform,
+        scan: tree,
+        ..
+    } = inputs;
     let test = &gofile.test;
     if target_platform != build_platform {
         return Err(gofile_error(
