@@ -47,26 +47,77 @@ impl BuildContext<'_> {
             && expression.is_none_or(|e| evaluate(e, &|tag| self.satisfies(tag)).unwrap_or(true))
     }
 
-    /// `name_GOOS.go`, `name_GOARCH.go`, `name_GOOS_GOARCH.go` (and `_test.go` after them).
     fn name_matches(&self, name: &str) -> bool {
-        let stem = name.trim_end_matches(".go");
-        let stem = stem.strip_suffix("_test").unwrap_or(stem);
-        let parts: Vec<&str> = stem.split('_').collect();
-        let n = parts.len();
-        let os = |part: &str| super::KNOWN_OS.contains(&part);
-        let arch = |part: &str| super::KNOWN_ARCH.contains(&part);
-        if n >= 3 && os(parts[n - 2]) && arch(parts[n - 1]) {
-            return self.satisfies(parts[n - 2]) && parts[n - 1] == self.goarch;
-        }
-        if n >= 2 && os(parts[n - 1]) {
-            return self.satisfies(parts[n - 1]);
-        }
-        if n >= 2 && arch(parts[n - 1]) {
-            return parts[n - 1] == self.goarch;
-        }
-        true
+        let (os, arch) = name_platform(name);
+        os.is_none_or(|os| self.satisfies(os)) && arch.is_none_or(|arch| arch == self.goarch)
     }
 }
+
+/// The platform a file's name restricts it to: `name_GOOS.go`, `name_GOARCH.go`,
+/// `name_GOOS_GOARCH.go`, each also before `_test.go`.
+pub fn name_platform(name: &str) -> (Option<&str>, Option<&str>) {
+    let stem = name.trim_end_matches(".go");
+    let stem = stem.strip_suffix("_test").unwrap_or(stem);
+    let parts: Vec<&str> = stem.split('_').collect();
+    let n = parts.len();
+    let os = |part: &&str| KNOWN_OS.contains(part);
+    let arch = |part: &&str| KNOWN_ARCH.contains(part);
+    if n >= 3 && os(&parts[n - 2]) && arch(&parts[n - 1]) {
+        return (Some(parts[n - 2]), Some(parts[n - 1]));
+    }
+    match parts[..] {
+        [_, .., last] if os(&last) => (Some(last), None),
+        [_, .., last] if arch(&last) => (None, Some(last)),
+        _ => (None, None),
+    }
+}
+
+const KNOWN_OS: &[&str] = &[
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "hurd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "nacl",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "wasip1",
+    "windows",
+    "zos",
+];
+const KNOWN_ARCH: &[&str] = &[
+    "386",
+    "amd64",
+    "amd64p32",
+    "arm",
+    "armbe",
+    "arm64",
+    "arm64be",
+    "loong64",
+    "mips",
+    "mipsle",
+    "mips64",
+    "mips64le",
+    "mips64p32",
+    "mips64p32le",
+    "ppc",
+    "ppc64",
+    "ppc64le",
+    "riscv",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sparc",
+    "sparc64",
+    "wasm",
+];
 
 /// Evaluates a `//go:build` expression (`linux && (amd64 || arm64)`, `!windows`); None when
 /// it does not parse.

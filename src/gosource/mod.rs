@@ -551,64 +551,7 @@ pub fn is_go_source(name: &str) -> bool {
 /// Whether a Go file builds on every platform and with any tags: no build constraint, no
 /// `_GOOS`/`_GOARCH` suffix.
 pub fn builds_everywhere(name: &str, header: &Header) -> bool {
-    !header.constrained && !platform_specific(name)
-}
-
-const KNOWN_OS: &[&str] = &[
-    "aix",
-    "android",
-    "darwin",
-    "dragonfly",
-    "freebsd",
-    "hurd",
-    "illumos",
-    "ios",
-    "js",
-    "linux",
-    "nacl",
-    "netbsd",
-    "openbsd",
-    "plan9",
-    "solaris",
-    "wasip1",
-    "windows",
-    "zos",
-];
-const KNOWN_ARCH: &[&str] = &[
-    "386",
-    "amd64",
-    "amd64p32",
-    "arm",
-    "armbe",
-    "arm64",
-    "arm64be",
-    "loong64",
-    "mips",
-    "mipsle",
-    "mips64",
-    "mips64le",
-    "mips64p32",
-    "mips64p32le",
-    "ppc",
-    "ppc64",
-    "ppc64le",
-    "riscv",
-    "riscv64",
-    "s390",
-    "s390x",
-    "sparc",
-    "sparc64",
-    "wasm",
-];
-
-/// `name_GOOS.go`, `name_GOARCH.go`, `name_GOOS_GOARCH.go`: built on some platforms only.
-fn platform_specific(name: &str) -> bool {
-    let stem = name.trim_end_matches(".go");
-    let parts: Vec<&str> = stem.split('_').collect();
-    let n = parts.len();
-    let last = parts[n - 1];
-    (n >= 2 && (KNOWN_OS.contains(&last) || KNOWN_ARCH.contains(&last)))
-        || (n >= 3 && KNOWN_OS.contains(&parts[n - 2]) && KNOWN_ARCH.contains(&last))
+    !header.constrained && constraint::name_platform(name) == (None, None)
 }
 
 #[cfg(test)]
