@@ -368,6 +368,9 @@ pub fn ran(progress: &str, needle: &str) -> bool {
         .any(|l| l.split_whitespace().nth(1) == Some("DONE"))
 }
 
+/// `summary.txt` of a test-target build of `tests/fixtures/tested` where every test passes.
+pub const TESTED_SUMMARY: &str = "ok example.com/tested/calc\nok example.com/tested/greet\nok example.com/tested/store\n? example.com/tested/cmd/api [no test files]\n? example.com/tested/e2e [no test files]\n";
+
 /// Which of `packages` (directories of `module`) had their tests run in this build of the test
 /// target: their step printed go test's `ok` line, which a step restored from a cache does not.
 pub fn tests_run<'a>(progress: &str, module: &str, packages: &[&'a str]) -> Vec<&'a str> {
