@@ -140,10 +140,8 @@ pub fn sbom_scan(
 const SCAN_CONTEXT_DIR: &str = "/context";
 const SCAN_OUTPUT_DIR: &str = "/out";
 
-/// What a step mounts at the source directory: the files it selects, copied out of the
-/// context (content-addressed, so edits elsewhere leave the copy and the step cached), or the
-/// whole context.
-/// What a step sees of the context: the whole of it, or a copy of its selected files. Where
+/// What a step mounts at the source directory: the whole context, or a copy of the files it
+/// selects (content-addressed, so edits elsewhere leave the copy and the step cached). Where
 /// the engine copies by pattern, one action per directory selects its files by name: a copy
 /// action per file costs BuildKit a content hash each in the op's cache key (a service of
 /// 7,000 files took it seconds to key before anything ran).

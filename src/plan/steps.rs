@@ -222,10 +222,7 @@ pub fn build_command(
     args.push(service.package.value.clone());
 
     let ignore_cache = options.no_cache.covers_service(&service.name.value);
-    let mut env = Env::from_entries(&settings.env);
-    if settings.cache_layers {
-        env.set("GOFRONTEND_SEED_DIR", CACHE_SEED_DIR);
-    }
+    let env = seeded(Env::from_entries(&settings.env), settings);
     Command {
         name: with_context_reason(
             format!("[{label}] go build {}", service.package.value),
@@ -366,9 +363,7 @@ pub fn test_command(
     if options.report_test_failures {
         env.set("GOFRONTEND_TEST_REPORT", "record");
     }
-    if settings.cache_layers {
-        env.set("GOFRONTEND_SEED_DIR", CACHE_SEED_DIR);
-    }
+    let env = seeded(env, settings);
     Command {
         name: with_context_reason(
             format!("[{label}] go test {}", packages.join(" ")),
@@ -425,6 +420,12 @@ fn counted(count: usize, noun: &str) -> String {
 fn precompile_env(settings: &CompileSettings) -> Env {
     let mut env = Env::from_entries(&settings.env);
     env.set("GOFRONTEND_OUTPUT_DIR", PRECOMPILE_OUTPUT_DIR);
+    seeded(env, settings)
+}
+
+/// `env` with, where the precompile steps output layers, where the step's scripts find them
+/// to seed GOCACHE (last, so a step's digest stays as it was).
+fn seeded(mut env: Env, settings: &CompileSettings) -> Env {
     if settings.cache_layers {
         env.set("GOFRONTEND_SEED_DIR", CACHE_SEED_DIR);
     }
