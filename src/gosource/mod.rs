@@ -384,7 +384,8 @@ impl PackageReader {
     fn add(&mut self, name: &str, path: &str, file: GoFile) {
         let package = &mut self.package;
         // A test file's problem concerns only the package's tests, not what imports it.
-        let unsure = if name.ends_with("_test.go") {
+        let test = name.ends_with("_test.go");
+        let unsure = if test {
             &mut package.test_unsure
         } else {
             &mut package.unsure
@@ -407,16 +408,12 @@ impl PackageReader {
                 return;
             }
         };
-        if name.ends_with("_test.go") {
+        if test {
             if header.imports.iter().any(|i| i == "embed") {
-                package
-                    .test_unsure
-                    .get_or_insert(format!("{path} embeds files"));
+                unsure.get_or_insert(format!("{path} embeds files"));
             }
             if file.leaves_directory {
-                package
-                    .test_unsure
-                    .get_or_insert(format!("{path} names a path outside its directory"));
+                unsure.get_or_insert(format!("{path} names a path outside its directory"));
             }
             self.test_named.extend(file.named_first_elements);
             if builds_everywhere(name, &header) {
