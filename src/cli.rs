@@ -435,9 +435,8 @@ fn find_main_packages(root: &Path, dir: &str, mains: &mut Vec<String>) -> anyhow
         let name = entry.file_name().to_string_lossy().into_owned();
         let kind = entry.file_type()?;
         if kind.is_dir() {
-            let skipped = name.starts_with(['.', '_']) || name == "vendor" || name == "testdata";
             let sub = gosource::join(dir, &name);
-            if !skipped && !root.join(&sub).join("go.mod").exists() {
+            if gosource::walked(&name) && !root.join(&sub).join("go.mod").exists() {
                 find_main_packages(root, &sub, mains)?;
             }
         } else if kind.is_file() && gosource::is_go_source(&name) {

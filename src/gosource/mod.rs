@@ -20,6 +20,7 @@ pub use constraint::BuildContext;
 pub use header::{Header, HeaderError, Parsed, embed_patterns, parse};
 pub use memory::MemoryFiles;
 pub use modules::{LayoutError, LocalModule, ModuleLayout, discover, resolve};
+pub use patterns::walked;
 
 /// Enough of a file for its header almost always; longer headers are read again whole.
 const HEADER_READ_LIMIT: usize = 16 * 1024;

@@ -80,8 +80,8 @@ async fn packages_under<S: SourceFiles>(
     Ok(packages)
 }
 
-/// Whether `./...` goes into a directory of this name.
-fn walked(name: &str) -> bool {
+/// Whether `./...` goes into a directory of this name (`gofrontend init` walks the same way).
+pub fn walked(name: &str) -> bool {
     !name.starts_with(['.', '_']) && name != "testdata" && name != "vendor"
 }
 
