@@ -36,9 +36,16 @@ pub struct Reach {
 }
 
 pub fn reach(tree: &SourceTree, root: &str) -> Reach {
+    reach_all(tree, [root.to_string()])
+}
+
+/// What `roots` reach together, walked in their order: the first reason for doubt found is
+/// that of the first root (and what it imports) that has one.
+fn reach_all(tree: &SourceTree, roots: impl IntoIterator<Item = String>) -> Reach {
     let mut dirs = BTreeSet::new();
     let mut unsure = None;
-    let mut pending = vec![root.to_string()];
+    let mut pending: Vec<String> = roots.into_iter().collect();
+    pending.reverse();
     while let Some(dir) = pending.pop() {
         if !dirs.insert(dir.clone()) {
             continue;
@@ -77,19 +84,14 @@ pub fn reach(tree: &SourceTree, root: &str) -> Reach {
 /// What the tests of the package in `dir` reach: the package, what its imports and its test
 /// files' imports reach, and whether the tests read only what those hold.
 pub fn test_reach(tree: &SourceTree, dir: &str) -> Reach {
-    let mut reach = self::reach(tree, dir);
     let Some(Some(package)) = tree.packages.get(dir) else {
-        return reach;
+        return reach(tree, dir);
     };
-    for local in package
+    let test_imported = package
         .test_imports
         .iter()
-        .filter_map(|i| tree.local_dir(i))
-    {
-        let imported = self::reach(tree, &local);
-        reach.dirs.extend(imported.dirs);
-        reach.unsure = reach.unsure.take().or(imported.unsure);
-    }
+        .filter_map(|i| tree.local_dir(i));
+    let mut reach = reach_all(tree, std::iter::once(dir.to_string()).chain(test_imported));
     if let Some(reason) = &package.test_unsure {
         reach.unsure.get_or_insert_with(|| reason.clone());
     }
