@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::llb::{
     Access, Attributes, CacheSharing, CopyOp, Definition, Exec, Local, MakeFiles, Mount,
-    NetworkMode, Output, ResolveMode, image, merge,
+    NetworkMode, Output, Owner, ResolveMode, image, merge,
 };
 use crate::options::Engine;
 use crate::plan::{
@@ -15,6 +15,8 @@ use crate::plan::{
     TEST_REPORTS_DIR, WAIT_MARKER_DIR, binary_path,
 };
 use crate::platform::Platform;
+
+mod selection;
 
 /// How the client names the build context it sends (`context`, or `--opt contextkey`).
 #[derive(Debug, Clone)]
@@ -140,47 +142,100 @@ pub fn sbom_scan(
 const SCAN_CONTEXT_DIR: &str = "/context";
 const SCAN_OUTPUT_DIR: &str = "/out";
 
-/// What a step mounts at the source directory: the whole context, or a copy of the files it
-/// selects (content-addressed, so edits elsewhere leave the copy and the step cached). Where
-/// the engine copies by pattern, one action per directory selects its files by name: a copy
-/// action per file costs BuildKit a content hash each in the op's cache key (a service of
-/// 7,000 files took it seconds to key before anything ran).
-fn step_context(files: &StepFiles, context: &Output, prefix: &str, engine: &Engine) -> Output {
-    match files {
-        StepFiles::Whole { .. } => context.clone(),
-        StepFiles::Selected {
-            files,
-            dirs,
-            packages,
-        } => {
-            let mut copy = CopyOp::onto(
-                None,
+/// What a step mounts at the source directory: the whole context, or copies of the files it
+/// selects (content-addressed, so edits elsewhere leave the copies and the step cached), split
+/// into parts mounted at their directories (see [`selection`]). Where the engine copies by
+/// pattern, one action per directory selects its files by name: a copy action per file costs
+/// BuildKit a content hash each in the op's cache key (a service of 7,000 files took it
+/// seconds to key before anything ran).
+fn source_mounts(files: &StepFiles, context: &Output, prefix: &str, engine: &Engine) -> Vec<Mount> {
+    let StepFiles::Selected {
+        files,
+        dirs,
+        packages,
+    } = files
+    else {
+        return vec![read_only(SOURCE_DIR, context)];
+    };
+    let parts = selection::split(files, dirs);
+    let count = parts.len();
+    parts
+        .iter()
+        .enumerate()
+        .map(|(n, part)| {
+            let what = if count == 1 {
                 format!(
-                    "{prefix}select {} files{} of {packages} package{}",
-                    files.len(),
-                    match dirs.len() {
-                        0 => String::new(),
-                        1 => " and 1 directory".to_string(),
-                        n => format!(" and {n} directories"),
-                    },
+                    "of {packages} package{}",
                     if *packages == 1 { "" } else { "s" }
-                ),
-            );
+                )
+            } else {
+                let root = if part.root.is_empty() {
+                    "."
+                } else {
+                    &part.root
+                };
+                format!("in {root}/ (part {} of {count})", n + 1)
+            };
+            let name = format!("{prefix}select {} {what}", counted(&part.files, &part.dirs));
+            let mut copy = CopyOp::onto(None, name);
             if engine.copy_patterns {
-                for (dir, names) in by_directory(files) {
-                    let path = format!("/{dir}");
-                    copy = copy.dir_matching(context.clone(), &path, &path, names);
+                for (dir, names) in by_directory(&part.files) {
+                    copy = copy.dir_matching(
+                        context.clone(),
+                        format!("/{dir}"),
+                        format!("/{}", part.inner(dir)),
+                        names,
+                    );
                 }
             } else {
-                for file in files {
-                    copy = copy.file(context.clone(), format!("/{file}"), format!("/{file}"));
+                for file in &part.files {
+                    copy = copy.file(
+                        context.clone(),
+                        format!("/{file}"),
+                        format!("/{}", part.inner(file)),
+                    );
                 }
             }
-            for dir in dirs {
-                copy = copy.dir(context.clone(), format!("/{dir}"), format!("/{dir}"));
+            for dir in &part.dirs {
+                copy = copy.dir(
+                    context.clone(),
+                    format!("/{dir}"),
+                    format!("/{}", part.inner(dir)),
+                );
             }
-            copy.build()
-        }
+            for point in &part.mount_points {
+                copy = copy.mkdir(
+                    format!("/{}", part.inner(point)),
+                    Attributes {
+                        mode: 0o755,
+                        owner: Owner::ROOT,
+                    },
+                );
+            }
+            let dest = if part.root.is_empty() {
+                SOURCE_DIR.to_string()
+            } else {
+                format!("{SOURCE_DIR}/{}", part.root)
+            };
+            read_only(&dest, &copy.build())
+        })
+        .collect()
+}
+
+/// "3 files and 1 directory", leaving out what there is none of.
+fn counted(files: &[String], dirs: &[String]) -> String {
+    let plural = |n: usize, one: &str, many: &str| match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    };
+    match (files.len(), dirs.len()) {
+        (n, 0) => plural(n, "file", "files"),
+        (0, d) => plural(d, "directory", "directories"),
+        (n, d) => format!(
+            "{} and {}",
+            plural(n, "file", "files"),
+            plural(d, "directory", "directories")
+        ),
     }
 }
 
@@ -277,10 +332,7 @@ pub fn lower_image(plan: &Plan, context_local: &ContextLocal) -> Output {
         let mut mounts = vec![cache(BUILD_CACHE_DIR, &step.build_cache_id, sharing)];
         if let Some(step_files) = &step.files {
             let prefix = format!("[{}] ", step.label);
-            mounts.push(read_only(
-                SOURCE_DIR,
-                &step_context(step_files, &sources, &prefix, &plan.engine),
-            ));
+            mounts.extend(source_mounts(step_files, &sources, &prefix, &plan.engine));
             mounts.extend(modules.iter().map(|m| read_only(MODULES_DIR, m)));
         }
         mounts.extend(waits(plan, step.after, &precompiled));
@@ -300,10 +352,7 @@ pub fn lower_image(plan: &Plan, context_local: &ContextLocal) -> Output {
                    after: Option<usize>,
                    output_dir: &str| {
         let prefix = format!("[{label}] ");
-        let mut mounts = vec![read_only(
-            SOURCE_DIR,
-            &step_context(files, &sources, &prefix, &plan.engine),
-        )];
+        let mut mounts = source_mounts(files, &sources, &prefix, &plan.engine);
         mounts.extend(modules.iter().map(|m| read_only(MODULES_DIR, m)));
         mounts.extend([
             cache(BUILD_CACHE_DIR, build_cache_id, CacheSharing::Shared),

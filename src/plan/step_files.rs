@@ -115,7 +115,7 @@ fn embed_leaves(pattern: &str) -> bool {
 }
 
 /// Past this many files, a package is copied as a directory.
-const LARGE_PACKAGE_FILES: usize = 256;
+pub const LARGE_PACKAGE_FILES: usize = 256;
 
 /// The files of `dirs`, the subdirectories their `//go:embed` patterns name, the module files
 /// and, when building from it, `vendor/`; or the whole context when the reach is unsure or
