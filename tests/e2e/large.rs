@@ -1,5 +1,6 @@
-//! A package too large to read file by file through the gateway: the frontend scans it in a
-//! build step of its own image, which BuildKit caches on the context's content.
+//! Large contexts: a package too large to read file by file through the gateway, which the
+//! frontend scans in a build step of its own image (cached on the context's content), and a
+//! service selecting so many files that its step mounts them in parts.
 
 use std::path::Path;
 
@@ -93,6 +94,122 @@ fn docker_20_10_scans_a_large_package_in_a_step() {
         "--rm",
         "--network=none",
         "gofrontend-e2e/worker:large",
+    ]);
+    assert_ok(&run, "docker run on Docker 20.10");
+    assert_eq!(stdout(&run), "hello from worker (version dev)\n");
+}
+
+/// Two trees of 10 packages of 60 files under internal/gen/, every one imported (blank) by the
+/// package every service of the example imports: each service selects about 1,200 files, which
+/// its step mounts in parts. `run` makes the files new to the daemon.
+fn add_generated_packages(context: &Path, run: u128) {
+    let mut imports = String::new();
+    for tree in ["a", "b"] {
+        for p in 0..10 {
+            let dir = format!("internal/gen/{tree}/p{p}");
+            std::fs::create_dir_all(context.join(&dir)).unwrap();
+            for f in 0..60 {
+                std::fs::write(
+                    context.join(format!("{dir}/f{f}.go")),
+                    format!("package p{p}\n\n// C{f} is from run {run}.\nconst C{f} = {f}\n"),
+                )
+                .unwrap();
+            }
+            imports.push_str(&format!("\t_ \"example.com/microservices/{dir}\"\n"));
+        }
+    }
+    std::fs::write(
+        context.join("internal/greeting/generated.go"),
+        format!("package greeting\n\nimport (\n{imports})\n"),
+    )
+    .unwrap();
+}
+
+const GEN_A_PART: &str = "in internal/gen/a/ (part";
+const ROOT_PART: &str = "in ./ (part";
+
+#[test]
+fn a_large_selection_is_mounted_in_parts_and_an_edit_copies_its_part_only() {
+    let engines = Engines::from_env();
+    let context = example_copy("microservices", "selection-parts");
+    add_generated_packages(&context, unique());
+    let build = || {
+        engines.buildx(
+            &context,
+            &["--target", "api", "-t", "gofrontend-e2e/api:parts"],
+        )
+    };
+    let first = build();
+    assert_ok(&first, "first build of 1,200 selected files");
+    let progress = stderr(&first);
+    assert!(
+        ran(
+            &progress,
+            "[api] select 600 files in internal/gen/a/ (part 2 of 2)"
+        ),
+        "{progress}"
+    );
+    assert!(ran(&progress, ROOT_PART), "{progress}");
+    assert_eq!(
+        run_image(&engines, "gofrontend-e2e/api:parts"),
+        "hello from api (version dev)\n"
+    );
+
+    // An edit under internal/gen/a copies that part again; the root part (the service's code
+    // and internal/gen/b) comes from the cache, the step runs over both.
+    write_files(
+        &context,
+        &[(
+            "internal/gen/a/p3/f7.go",
+            "package p3\n\n// C7 was edited.\nconst C7 = 700\n",
+        )],
+    );
+    let edited = build();
+    assert_ok(&edited, "rebuild after an edit in one part");
+    let progress = stderr(&edited);
+    assert!(ran(&progress, GEN_A_PART), "{progress}");
+    assert!(was_cached(&progress, ROOT_PART), "{progress}");
+    assert!(ran(&progress, "[api] go build"), "{progress}");
+
+    // And an edit of the service's own code copies only the root part.
+    write_files(
+        &context,
+        &[(
+            "cmd/api/extra.go",
+            "package main\n\n// edited marks an edit of the service's code.\nconst edited = true\n",
+        )],
+    );
+    let code = build();
+    assert_ok(&code, "rebuild after an edit of the service");
+    let progress = stderr(&code);
+    assert!(was_cached(&progress, GEN_A_PART), "{progress}");
+    assert!(ran(&progress, ROOT_PART), "{progress}");
+    assert_eq!(
+        run_image(&engines, "gofrontend-e2e/api:parts"),
+        "hello from api (version dev)\n"
+    );
+}
+
+/// BuildKit v0.8 fails to key the copies of so many files one by one (it has no copy by
+/// pattern): there the step mounts the whole context, and builds.
+#[test]
+fn docker_20_10_builds_a_large_selection_from_the_whole_context() {
+    let engines = Engines::from_env();
+    let context = example_copy("microservices", "selection-parts-docker20");
+    add_generated_packages(&context, unique());
+    let out = engines.build20(
+        &context,
+        &["--target", "worker", "-t", "gofrontend-e2e/worker:parts"],
+    );
+    assert_ok(&out, "docker build of 1,200 selected files on Docker 20.10");
+    let progress = stderr(&out);
+    assert!(ran(&progress, "[worker] go build"), "{progress}");
+    assert!(!progress.contains("[worker] select"), "{progress}");
+    let run = engines.docker20(&[
+        "run",
+        "--rm",
+        "--network=none",
+        "gofrontend-e2e/worker:parts",
     ]);
     assert_ok(&run, "docker run on Docker 20.10");
     assert_eq!(stdout(&run), "hello from worker (version dev)\n");
