@@ -9,10 +9,10 @@ use crate::llb::{
 };
 use crate::options::Engine;
 use crate::plan::{
-    BUILD_CACHE_DIR, Base, CACHE_SEED_DIR, Command, DOWNLOAD_SECRETS, FileCopy,
-    LARGE_PACKAGE_FILES, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR, PRECOMPILE_OUTPUT_DIR, Plan,
-    ResultPlan, SCRIPTS, SCRIPTS_DIR, SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, ServicePlan,
-    StepFiles, TEST_REPORT_DIR, TEST_REPORTS_DIR, WAIT_MARKER_DIR, binary_path,
+    BUILD_CACHE_DIR, Base, CACHE_SEED_DIR, Command, DOWNLOAD_SECRETS, FileCopy, MODULE_CACHE_DIR,
+    MODULES_DIR, OUTPUT_DIR, PRECOMPILE_OUTPUT_DIR, Plan, ResultPlan, SCRIPTS, SCRIPTS_DIR,
+    SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, ServicePlan, StepFiles, TEST_REPORT_DIR,
+    TEST_REPORTS_DIR, WAIT_MARKER_DIR, binary_path,
 };
 use crate::platform::Platform;
 
@@ -157,9 +157,6 @@ fn source_mounts(files: &StepFiles, context: &Output, prefix: &str, engine: &Eng
     else {
         return vec![read_only(SOURCE_DIR, context)];
     };
-    if !engine.copy_patterns && files.len() > V0_8_FILE_COPIES {
-        return vec![read_only(SOURCE_DIR, context)];
-    }
     let parts = selection::split(files, dirs);
     let count = parts.len();
     parts
@@ -224,12 +221,6 @@ fn source_mounts(files: &StepFiles, context: &Output, prefix: &str, engine: &Eng
         })
         .collect()
 }
-
-/// Files a step selects one copy action each on an engine without copy patterns, past which it
-/// mounts the whole context: BuildKit v0.8 fails keying the copies of a large repository
-/// (`flightcontrol: exceeded retry timeout`, seen from 63 files per op in twelve parts, and
-/// from 600 in one op), while it keys the whole context as the scan step's input.
-const V0_8_FILE_COPIES: usize = LARGE_PACKAGE_FILES;
 
 /// "3 files and 1 directory", leaving out what there is none of.
 fn counted(files: &[String], dirs: &[String]) -> String {

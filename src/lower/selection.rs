@@ -2,18 +2,20 @@
 //!
 //! BuildKit copies a file op's whole output again, and hashes it again for the step's key,
 //! whenever one of its files changes: one copy of a service's 7,000 files cost an edit of its
-//! main file 0.8 s. Parts of at most [`PART_FILES`] files, each a copy op keyed on its own
-//! files, leave every part but the edited one cached; parts that two steps select alike are
-//! one op. A selection that small stays one part, as before.
+//! main file 0.8 s. Parts, each a copy op keyed on its own files, leave every part but the
+//! edited one cached; parts that two steps select alike are one op. A part is a directory's
+//! subtree, so a directory's own files and its small subdirectories stay together: a part may
+//! hold more than [`PART_FILES`] where the tree offers no even split. A selection of at most
+//! [`PART_FILES`] files, with nothing copied whole or few files besides, stays one part.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Selected files a part holds before its largest subdirectories become parts of their own.
+/// Selected files a part holds before it gives up a directory to a part of its own.
 pub const PART_FILES: usize = 500;
 
-/// What a directory copied whole counts for in a selection's size: the plan copies a package
-/// whole from this many files, and `vendor/` holds many more.
-const WHOLE_DIR_FILES: usize = crate::plan::LARGE_PACKAGE_FILES;
+/// What a directory copied whole counts for in a selection's size, not knowing its files: the
+/// plan copies a package whole past 256 files, and `vendor/` holds many more.
+const WHOLE_DIR_FILES: usize = 256;
 
 /// Parts a step mounts at most: past that, directories stay in their parent's part.
 pub const MAX_PARTS: usize = 24;
@@ -37,16 +39,20 @@ pub struct Part {
 }
 
 impl Part {
-    /// `path` (at or under `root`) as a path inside the part, `""` for the root itself.
+    /// `path`, which [`split`] put at or under `root`, as a path inside the part: `""` for
+    /// the root itself.
     pub fn inner(&self, path: &str) -> String {
+        if path == self.root {
+            return String::new();
+        }
         if self.root.is_empty() {
             return path.to_string();
         }
-        match path.strip_prefix(&self.root) {
-            Some("") => String::new(),
-            Some(rest) => rest.strip_prefix('/').unwrap_or(path).to_string(),
-            None => path.to_string(),
-        }
+        let rest = path
+            .strip_prefix(&self.root)
+            .and_then(|rest| rest.strip_prefix('/'));
+        debug_assert!(rest.is_some(), "{path} is not under {}", self.root);
+        rest.unwrap_or(path).to_string()
     }
 }
 
@@ -129,15 +135,19 @@ impl Tree {
             .any(|above| self.blocked.contains(above))
     }
 
-    /// The roots of the parts, `""` always among them. A selection over [`PART_FILES`] first
-    /// mounts each directory copied whole on its own (`vendor/`, a large package, embedded
-    /// files: large, and edited apart from the code). Then, top down, the largest part over
+    /// The roots of the parts, `""` always among them. A selection over [`PART_FILES`], or with
+    /// [`MIN_PART_FILES`] files besides what it copies whole, first mounts each outermost
+    /// directory copied whole on its own (`vendor/`, a large package, embedded files: large,
+    /// of unknown size, and edited apart from the code), at most [`MAX_PARTS`] - 1 of them.
+    /// Then, top down, the largest part over
     /// [`PART_FILES`] gives up the directory that splits it most evenly (leaving at least
     /// [`MIN_PART_FILES`] on each side), until every part fits, none splits, or there are
     /// [`MAX_PARTS`].
     fn choose_roots(&self) -> BTreeSet<String> {
         let mut roots = BTreeSet::from([String::new()]);
-        if self.held(&roots).get("").is_some_and(|n| *n > PART_FILES) {
+        let total = self.held(&roots).get("").copied().unwrap_or(0);
+        let besides_whole = total.saturating_sub(self.blocked.len() * WHOLE_DIR_FILES);
+        if total > PART_FILES || (!self.blocked.is_empty() && besides_whole >= MIN_PART_FILES) {
             let whole = self.blocked.iter().filter(|dir| !self.is_blocked(dir));
             roots.extend(whole.take(MAX_PARTS - 1).cloned());
         }
@@ -176,7 +186,8 @@ impl Tree {
         roots
     }
 
-    /// Items under each directory that no deeper root than its nearest one takes.
+    /// For a root, the items of its part; for any other directory, the items under it that no
+    /// root at or below it takes.
     fn held(&self, roots: &BTreeSet<String>) -> BTreeMap<&str, usize> {
         let mut held: BTreeMap<&str, usize> = BTreeMap::new();
         for (dir, n) in &self.items {
@@ -260,10 +271,17 @@ mod tests {
         let mut want: Vec<&String> = files.iter().collect();
         want.sort();
         assert_eq!(seen, want);
-        assert_eq!(
-            parts.iter().map(|p| p.dirs.len()).sum::<usize>(),
-            dirs.len()
-        );
+        let mut seen_dirs: Vec<&String> = parts.iter().flat_map(|p| p.dirs.iter()).collect();
+        seen_dirs.sort();
+        let mut want_dirs: Vec<&String> = dirs.iter().collect();
+        want_dirs.sort();
+        assert_eq!(seen_dirs, want_dirs);
+        for root in &roots {
+            assert!(
+                !dirs.iter().any(|d| root.starts_with(&format!("{d}/"))),
+                "{root} is inside a directory copied whole"
+            );
+        }
         assert_eq!(roots[0], "");
     }
 
@@ -299,7 +317,7 @@ mod tests {
         let parts = split(&files, &[]);
         assert_consistent(&parts, &files, &[]);
         let roots: Vec<&str> = parts.iter().map(|p| p.root.as_str()).collect();
-        // The root gives up a/b (1,200 of 1,330); a/b gives up a/b/c; a/b/c has no directory.
+        // The root gives up a/b/c (600 against 730 left), then a/b (700 against 130): a/b/d.
         assert_eq!(roots, ["", "a/b", "a/b/c"]);
         assert_eq!(parts[0].mount_points, ["a/b"]);
         assert_eq!(parts[1].mount_points, ["a/b/c"]);
@@ -323,6 +341,21 @@ mod tests {
         assert_eq!(parts[1].dirs, ["big"]);
         assert_eq!(parts[1].inner("big"), "");
         assert!(parts[1].files.iter().all(|f| f.starts_with("big/")));
+    }
+
+    #[test]
+    fn vendor_is_a_part_of_its_own_beside_a_few_hundred_files() {
+        let files = [vec!["go.mod".to_string()], names("cmd/api", 240)].concat();
+        let dirs = ["vendor".to_string()];
+        let parts = split(&files, &dirs);
+        assert_consistent(&parts, &files, &dirs);
+        let roots: Vec<&str> = parts.iter().map(|p| p.root.as_str()).collect();
+        assert_eq!(roots, ["", "vendor"]);
+        assert_eq!(parts[0].mount_points, ["vendor"]);
+        assert_eq!(parts[1].inner("vendor"), "");
+        // With few files besides it, the selection stays one part.
+        let few = names("cmd/api", 20);
+        assert_eq!(split(&few, &dirs).len(), 1);
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub use builder::BuilderConfig;
 pub use images::{ImageOrigin, base_origin, builder_image, builder_origin};
 pub use model::*;
 pub use scripts::{SCRIPTS, SCRIPTS_DIR};
-pub use step_files::{LARGE_PACKAGE_FILES, StepFiles};
+pub use step_files::StepFiles;
 pub use steps::{
     BUILD_CACHE_DIR, CACHE_SEED_DIR, DOWNLOAD_SECRETS, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR,
     PRECOMPILE_OUTPUT_DIR, SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, TEST_REPORT_DIR,
@@ -242,7 +242,8 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
             reach.unsure.as_deref(),
             vendor,
             service.build.stamps_vcs(),
-        );
+        )
+        .for_engine(&options.engine);
         let whole_reason = match &step_files {
             StepFiles::Whole { reason } => Some(reason.as_str()),
             StepFiles::Selected { .. } => None,

@@ -76,13 +76,10 @@ pub(super) fn precompile_steps(
                     &tree.modules.main.dir,
                     options,
                 ),
-                files: Some(step_files::step_files(
-                    tree,
-                    &packages.local_dirs,
-                    None,
-                    vendor,
-                    false,
-                )),
+                files: Some(
+                    step_files::step_files(tree, &packages.local_dirs, None, vendor, false)
+                        .for_engine(&options.engine),
+                ),
                 label,
                 after: last,
                 build_cache_id: cache_ids.precompile_or_shared("shared", group_settings),

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::gosource::{SourceTree, join};
+use crate::options::Engine;
 
 /// The context files a step sees.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -22,6 +23,32 @@ pub enum StepFiles {
     },
     /// The whole context, and why.
     Whole { reason: String },
+}
+
+/// Files an engine without copy patterns copies for a step, one copy action each, before the
+/// step mounts the whole context instead.
+const ONE_BY_ONE_COPIES: usize = 256;
+
+impl StepFiles {
+    /// The whole context in place of a selection the engine cannot copy: without copy patterns
+    /// (BuildKit v0.8) each file is a copy action, and v0.8 fails keying hundreds of them
+    /// (`flightcontrol: exceeded retry timeout`, seen from 63 files an op in twelve ops, and
+    /// from 600 in one), while it keys the whole context as the scan step's input.
+    pub fn for_engine(self, engine: &Engine) -> Self {
+        match self {
+            StepFiles::Selected { files, .. }
+                if !engine.copy_patterns && files.len() > ONE_BY_ONE_COPIES =>
+            {
+                StepFiles::Whole {
+                    reason: format!(
+                        "BuildKit v0.8 copies files one at a time and cannot key {} of them",
+                        files.len()
+                    ),
+                }
+            }
+            selected => selected,
+        }
+    }
 }
 
 /// The local packages a main package (or a package's tests) reaches, and whether every one of
@@ -115,7 +142,7 @@ fn embed_leaves(pattern: &str) -> bool {
 }
 
 /// Past this many files, a package is copied as a directory.
-pub const LARGE_PACKAGE_FILES: usize = 256;
+const LARGE_PACKAGE_FILES: usize = 256;
 
 /// The files of `dirs`, the subdirectories their `//go:embed` patterns name, the module files
 /// and, when building from it, `vendor/`; or the whole context when the reach is unsure or

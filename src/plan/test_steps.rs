@@ -136,7 +136,8 @@ pub(super) fn plan_tests(
         .zip(afters)
         .map(|((dir, reach), after)| {
             let package = tree.import_path(dir);
-            let files = step_files::test_step_files(tree, dir, reach, vendor);
+            let files =
+                step_files::test_step_files(tree, dir, reach, vendor).for_engine(&options.engine);
             let whole_reason = match &files {
                 StepFiles::Whole { reason } => Some(reason.as_str()),
                 StepFiles::Selected { .. } => None,

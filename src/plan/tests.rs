@@ -2,6 +2,7 @@ use super::*;
 use crate::gofile;
 use crate::gosource::{MemoryFiles, ModuleLayout};
 use crate::llb::NetworkMode;
+use crate::options::Engine;
 use crate::pipeline::{self, LoadError, MemoryInputs};
 use std::collections::BTreeMap;
 
@@ -1699,6 +1700,161 @@ fn a_step_selects_a_package_directory_at_a_time_where_the_engine_copies_by_patte
     assert_eq!(one_by_one.len(), 7);
     assert!(one_by_one.iter().all(|(_, patterns)| patterns.is_empty()));
     assert!(one_by_one.contains(&("/internal/api/api.go".to_string(), Vec::new())));
+}
+
+/// What the step of `service` mounts under the source directory, in mount order: each mount's
+/// destination, its copies (source, destination) and the directories it makes.
+type SourceMount = (String, Vec<(String, String)>, Vec<String>);
+
+fn source_mounts(plan: &Plan, service: &str) -> Vec<SourceMount> {
+    use crate::llb::pb::{file_action::Action, op::Op};
+    let ops = crate::lower::lower(plan, &Default::default())
+        .ops()
+        .unwrap();
+    let named = |op: &crate::llb::DumpedOp, prefix: &str| {
+        op.metadata
+            .as_ref()
+            .and_then(|m| m.description.get("llb.customname"))
+            .is_some_and(|name| name.starts_with(prefix))
+    };
+    let step = ops
+        .iter()
+        .find(|op| named(op, &format!("[{service}] go build")))
+        .unwrap_or_else(|| panic!("no go build step for {service}"));
+    let Some(Op::Exec(exec)) = &step.op.op else {
+        panic!("the step is not an exec")
+    };
+    exec.mounts
+        .iter()
+        .filter(|m| m.dest == SOURCE_DIR || m.dest.starts_with(&format!("{SOURCE_DIR}/")))
+        .map(|mount| {
+            let digest = &step.op.inputs[mount.input as usize].digest;
+            let input = ops.iter().find(|op| &op.digest == digest).unwrap();
+            let Some(Op::File(file)) = &input.op.op else {
+                panic!("{} is not mounted from a file op", mount.dest)
+            };
+            let mut copies = Vec::new();
+            let mut made = Vec::new();
+            for action in &file.actions {
+                match &action.action {
+                    Some(Action::Copy(copy)) => copies.push((copy.src.clone(), copy.dest.clone())),
+                    Some(Action::Mkdir(mkdir)) => made.push(mkdir.path.clone()),
+                    _ => {}
+                }
+            }
+            (mount.dest.clone(), copies, made)
+        })
+        .collect()
+}
+
+/// `count` Go files of package `name` in `dir`, for contexts larger than the fixtures.
+fn package_files(dir: &str, name: &str, count: usize) -> Vec<(&'static str, &'static str)> {
+    (0..count)
+        .map(|i| {
+            let path: &'static str = Box::leak(format!("{dir}/f{i}.go").into_boxed_str());
+            let text: &'static str = Box::leak(format!("package {name}\n").into_boxed_str());
+            (path, text)
+        })
+        .collect()
+}
+
+#[test]
+fn a_large_selection_is_mounted_in_parts_each_copied_to_its_own_root() {
+    let mut imports = String::new();
+    let mut files = vec![
+        ("go.mod", "module example.com/shop\n\ngo 1.24.2\n"),
+        ("go.sum", ""),
+    ];
+    for (dir, count) in [
+        ("internal/a/x/p0", 150),
+        ("internal/a/x/p1", 150),
+        ("internal/a/y/p0", 150),
+        ("internal/a/y/p1", 150),
+        ("internal/b/p0", 120),
+        ("internal/b/p1", 120),
+        // More files than the plan copies one by one, and no subdirectory: copied whole.
+        ("internal/huge", 300),
+    ] {
+        let name = dir.rsplit('/').next().unwrap();
+        files.extend(package_files(dir, name, count));
+        imports.push_str(&format!("import _ \"example.com/shop/{dir}\"\n"));
+    }
+    let main: &'static str = Box::leak(format!("package main\n{imports}").into_boxed_str());
+    files.push(("cmd/api/main.go", main));
+    let plan = Case::new("[services.api]\npackage = \"./cmd/api\"\n")
+        .files(&files)
+        .ok();
+    let mounts = source_mounts(&plan, "api");
+    let dests: Vec<&str> = mounts.iter().map(|(dest, _, _)| dest.as_str()).collect();
+    assert_eq!(
+        dests,
+        [
+            "/src",
+            "/src/internal/a",
+            "/src/internal/a/x",
+            "/src/internal/huge"
+        ],
+        "parents mounted before the parts inside them"
+    );
+    let copied = |dest: &str| -> Vec<(String, String)> {
+        let mount = mounts.iter().find(|(d, _, _)| d == dest).unwrap();
+        mount.1.clone()
+    };
+    let made = |dest: &str| mounts.iter().find(|(d, _, _)| d == dest).unwrap().2.clone();
+    let pairs = |items: &[(&str, &str)]| -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(src, dest)| (src.to_string(), dest.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        copied("/src"),
+        pairs(&[
+            ("/", "/"),
+            ("/cmd/api", "/cmd/api"),
+            ("/internal/b/p0", "/internal/b/p0"),
+            ("/internal/b/p1", "/internal/b/p1"),
+        ])
+    );
+    assert_eq!(made("/src"), ["/internal/a", "/internal/huge"]);
+    assert_eq!(
+        copied("/src/internal/a"),
+        pairs(&[("/internal/a/y/p0", "/y/p0"), ("/internal/a/y/p1", "/y/p1")])
+    );
+    assert_eq!(made("/src/internal/a"), ["/x"]);
+    assert_eq!(
+        copied("/src/internal/a/x"),
+        pairs(&[("/internal/a/x/p0", "/p0"), ("/internal/a/x/p1", "/p1")])
+    );
+    assert_eq!(
+        copied("/src/internal/huge"),
+        pairs(&[("/internal/huge", "/")])
+    );
+}
+
+#[test]
+fn an_engine_without_copy_patterns_mounts_the_whole_context_past_256_files() {
+    let selected = |n: usize| StepFiles::Selected {
+        files: (0..n).map(|i| format!("pkg/f{i}.go")).collect(),
+        dirs: Vec::new(),
+        packages: 1,
+    };
+    let v0_8 = Engine {
+        merge_op: false,
+        copy_patterns: false,
+    };
+    assert_eq!(selected(256).for_engine(&v0_8), selected(256));
+    assert_eq!(
+        selected(257).for_engine(&v0_8),
+        StepFiles::Whole {
+            reason: "BuildKit v0.8 copies files one at a time and cannot key 257 of them"
+                .to_string()
+        }
+    );
+    assert_eq!(
+        selected(5000).for_engine(&Engine::default()),
+        selected(5000)
+    );
 }
 
 #[test]
