@@ -247,19 +247,17 @@ fn check(args: PlanArgs) -> anyhow::Result<()> {
         }
         tests = check_test_target(&args)?;
     }
-    let services = plan.services.len();
     let tests = match tests.or((!plan.tests.is_empty()).then_some(plan.tests.len())) {
-        Some(1) => " and 1 test package".to_string(),
-        Some(n) => format!(" and {n} test packages"),
+        Some(n) => format!(" and {}", plan::counted(n, "test package")),
         None => String::new(),
     };
     eprintln!(
-        "{}: ok, {services} service{}{tests} checked against {}",
+        "{}: ok, {}{tests} checked against {}",
         args.file
             .clone()
             .unwrap_or_else(|| args.context.join("Gofile"))
             .display(),
-        if services == 1 { "" } else { "s" },
+        plan::counted(plan.services.len(), "service"),
         args.context.display()
     );
     Ok(())

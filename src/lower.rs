@@ -12,7 +12,7 @@ use crate::plan::{
     BUILD_CACHE_DIR, Base, CACHE_SEED_DIR, Command, DOWNLOAD_SECRETS, FileCopy, MODULE_CACHE_DIR,
     MODULES_DIR, OUTPUT_DIR, PRECOMPILE_OUTPUT_DIR, Plan, ResultPlan, SCRIPTS, SCRIPTS_DIR,
     SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, ServicePlan, StepFiles, TEST_REPORT_DIR,
-    TEST_REPORTS_DIR, WAIT_MARKER_DIR, binary_path,
+    TEST_REPORTS_DIR, WAIT_MARKER_DIR, binary_path, counted, counted_as,
 };
 use crate::platform::Platform;
 
@@ -164,10 +164,7 @@ fn source_mounts(files: &StepFiles, context: &Output, prefix: &str, engine: &Eng
         .enumerate()
         .map(|(n, part)| {
             let what = if count == 1 {
-                format!(
-                    "of {packages} package{}",
-                    if *packages == 1 { "" } else { "s" }
-                )
+                format!("of {}", counted(*packages, "package"))
             } else {
                 let root = if part.root.is_empty() {
                     "."
@@ -176,7 +173,10 @@ fn source_mounts(files: &StepFiles, context: &Output, prefix: &str, engine: &Eng
                 };
                 format!("in {root}/ (part {} of {count})", n + 1)
             };
-            let name = format!("{prefix}select {} {what}", counted(&part.files, &part.dirs));
+            let name = format!(
+                "{prefix}select {} {what}",
+                files_and_dirs(&part.files, &part.dirs)
+            );
             let mut copy = CopyOp::onto(None, name);
             if engine.copy_patterns {
                 for (dir, names) in by_directory(&part.files) {
@@ -223,19 +223,12 @@ fn source_mounts(files: &StepFiles, context: &Output, prefix: &str, engine: &Eng
 }
 
 /// "3 files and 1 directory", leaving out what there is none of.
-fn counted(files: &[String], dirs: &[String]) -> String {
-    let plural = |n: usize, one: &str, many: &str| match n {
-        1 => format!("1 {one}"),
-        n => format!("{n} {many}"),
-    };
+fn files_and_dirs(files: &[String], dirs: &[String]) -> String {
+    let dirs_counted = || counted_as(dirs.len(), "directory", "directories");
     match (files.len(), dirs.len()) {
-        (n, 0) => plural(n, "file", "files"),
-        (0, d) => plural(d, "directory", "directories"),
-        (n, d) => format!(
-            "{} and {}",
-            plural(n, "file", "files"),
-            plural(d, "directory", "directories")
-        ),
+        (n, 0) => counted(n, "file"),
+        (0, _) => dirs_counted(),
+        (n, _) => format!("{} and {}", counted(n, "file"), dirs_counted()),
     }
 }
 

@@ -24,7 +24,7 @@ pub use step_files::StepFiles;
 pub use steps::{
     BUILD_CACHE_DIR, CACHE_SEED_DIR, DOWNLOAD_SECRETS, MODULE_CACHE_DIR, MODULES_DIR, OUTPUT_DIR,
     PRECOMPILE_OUTPUT_DIR, SOURCE_DIR, SSH_AGENT_ID, SSH_AGENT_SOCKET, TEST_REPORT_DIR,
-    TEST_REPORTS_DIR, WAIT_MARKER_DIR,
+    TEST_REPORTS_DIR, WAIT_MARKER_DIR, counted, counted_as,
 };
 
 use cache_ids::CacheIds;
@@ -244,10 +244,6 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
             service.build.stamps_vcs(),
         )
         .for_engine(&options.engine);
-        let whole_reason = match &step_files {
-            StepFiles::Whole { reason } => Some(reason.as_str()),
-            StepFiles::Selected { .. } => None,
-        };
         services.push(ServicePlan {
             name: service.name.value.clone(),
             binary: service.binary.clone(),
@@ -257,7 +253,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
                 &service_settings,
                 &module_dir,
                 options,
-                whole_reason,
+                step_files.whole_reason(),
             ),
             files: step_files,
             after: None,

@@ -49,6 +49,14 @@ impl StepFiles {
             selected => selected,
         }
     }
+
+    /// Why the step sees the whole context, when it does.
+    pub fn whole_reason(&self) -> Option<&str> {
+        match self {
+            StepFiles::Whole { reason } => Some(reason),
+            StepFiles::Selected { .. } => None,
+        }
+    }
 }
 
 /// The local packages a main package (or a package's tests) reaches, and whether every one of

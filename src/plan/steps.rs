@@ -409,10 +409,15 @@ pub fn gather_command(
 }
 
 /// `1 package`, `2 packages`.
-fn counted(count: usize, noun: &str) -> String {
+pub fn counted(count: usize, noun: &str) -> String {
+    counted_as(count, noun, &format!("{noun}s"))
+}
+
+/// `1 directory`, `2 directories`: the count with the singular or the plural given.
+pub fn counted_as(count: usize, one: &str, many: &str) -> String {
     match count {
-        1 => format!("1 {noun}"),
-        _ => format!("{count} {noun}s"),
+        1 => format!("1 {one}"),
+        _ => format!("{count} {many}"),
     }
 }
 

@@ -138,10 +138,6 @@ pub(super) fn plan_tests(
             let package = tree.import_path(dir);
             let files =
                 step_files::test_step_files(tree, dir, reach, vendor).for_engine(&options.engine);
-            let whole_reason = match &files {
-                StepFiles::Whole { reason } => Some(reason.as_str()),
-                StepFiles::Selected { .. } => None,
-            };
             let step_label = label(&format!(
                 "{TEST_TARGET} {}",
                 relative_pattern(module_dir, dir)
@@ -155,7 +151,7 @@ pub(super) fn plan_tests(
                     &package,
                     module_dir,
                     options,
-                    whole_reason,
+                    files.whole_reason(),
                 ),
                 package,
                 label: step_label,
