@@ -273,8 +273,10 @@ def ci_shape(results, work, reps, engine, variants=CI_VARIANTS, target=None, fre
     sizes = {}
     for variant in variants:
         prune(engine)
+        # As CI builds its main branch: importing the cache it exported last time.
         build(variant, work, engine, target=target,
-              extra=["--cache-to", f"type=registry,ref={refs[variant.name]},mode=max"])
+              extra=["--cache-to", f"type=registry,ref={refs[variant.name]},mode=max",
+                     "--cache-from", f"type=registry,ref={refs[variant.name]}"])
         sizes[variant.name] = cache_size(registry, "gofrontend-bench-cache", f"{variant.tag}{suffix}")
     for rep in range(reps):
         work.edit(time.time_ns())

@@ -2,7 +2,7 @@
 //! exported with `mode=max`, rebuilds an edit in one service without fetching a module and
 //! without compiling anything but the edited package: the compiled standard library, shared
 //! packages and dependencies come from the cache's layers, since BuildKit does not export
-//! cache mounts. With `GOFRONTEND_CACHE_LAYERS=false` the same rebuild compiles them again.
+//! cache mounts. One service gets its modules' layer when its build imports a cache. With `GOFRONTEND_CACHE_LAYERS=false` the same rebuild compiles them again.
 //! The test target's steps come back the same way: only the edited package's tests run.
 //! It prunes the containerd-store engine's whole build cache, so it runs in a test binary of
 //! its own (test binaries run one at a time).
@@ -68,9 +68,11 @@ fn compiled(progress: &str, step: &str) -> Vec<String> {
         .collect()
 }
 
-/// Exports the cache, prunes the builder, edits the api, rebuilds importing the cache; returns
-/// the rebuild's progress after checking what every user of CI sees either way.
-fn fresh_builder_rebuild(test: &str, extra: &[&str]) -> String {
+/// Exports the cache, prunes the builder, edits `service`, rebuilds importing the cache;
+/// returns the rebuild's progress after checking what every user of CI sees either way: no
+/// module fetched, the precompile steps and the `restored` services' steps restored, the edit
+/// in the binary.
+fn fresh_builder_rebuild(test: &str, service: &str, restored: &[&str], extra: &[&str]) -> String {
     let engines = Engines::from_env();
     let run = unique();
     let context = workload(test, run);
@@ -81,11 +83,14 @@ fn fresh_builder_rebuild(test: &str, extra: &[&str]) -> String {
     // The exporting build runs on a warm builder: its standard library step, re-run for a new
     // import, finds every package in GOCACHE, and its layer must still hold what it used.
     build(&engines, &context, "warm", extra);
-    let api = context.join("cmd/api/main.go");
-    harness::replace(&api, "\t\"net/http\"\n", "\t\"net/http\"\n\t\"strings\"\n");
-    harness::append(&api, "\nvar _ = strings.ToUpper\n");
+    let main = context.join(format!("cmd/{service}/main.go"));
+    // A new import of a package both services' imports compile already (fmt's, net/http's).
+    harness::replace(&main, "import (\n", "import (\n\t\"strconv\"\n");
+    harness::append(&main, "\nvar _ = strconv.Itoa\n");
+    // As CI builds its main branch: importing the cache it exported last time (none yet).
     let to = format!("type=registry,ref={cache},mode=max");
-    let mut first = vec!["--cache-to", to.as_str()];
+    let from = format!("type=registry,ref={cache}");
+    let mut first = vec!["--cache-to", to.as_str(), "--cache-from", from.as_str()];
     first.extend(extra);
     let exporting = build(&engines, &context, "first", &first);
     assert!(
@@ -97,13 +102,12 @@ fn fresh_builder_rebuild(test: &str, extra: &[&str]) -> String {
     let pruned = engines.docker_on(&engines.docker26cs, &["builder", "prune", "-af"]);
     assert_ok(&pruned, "pruning the builder");
     harness::replace(
-        &api,
-        "greeting.Line(\"api\"))",
-        &format!("greeting.Line(\"api-{run}\"))"),
+        &main,
+        &format!("greeting.Line(\"{service}\")"),
+        &format!("greeting.Line(\"{service}-{run}\")"),
     );
     let log = var("GOFRONTEND_GOPROXY_LOG");
     let offset = std::fs::read_to_string(&log).unwrap().len();
-    let from = format!("type=registry,ref={cache}");
     let mut again = vec!["--cache-from", from.as_str()];
     again.extend(extra);
     let progress = build(&engines, &context, "again", &again);
@@ -114,22 +118,20 @@ fn fresh_builder_rebuild(test: &str, extra: &[&str]) -> String {
         "no module is fetched on the fresh builder"
     );
     // Restored steps run nothing (a remote cache hit shows its layer's download, not CACHED).
-    for restored in [
-        "[stdlib] go build",
-        "[shared] go build",
-        "[worker] go build",
-    ] {
+    let precompiled = ["[stdlib] go build", "[shared] go build"];
+    for step in precompiled.iter().chain(restored) {
+        assert!(progress.contains(step), "a step {step}:\n{progress}");
         assert_eq!(
-            compiled(&progress, restored),
+            compiled(&progress, step),
             Vec::<String>::new(),
-            "{restored} is restored:\n{progress}"
+            "{step} is restored:\n{progress}"
         );
     }
-    let api = std::process::Command::new(context.join("again/usr/local/bin/api"))
+    let binary = std::process::Command::new(context.join(format!("again/usr/local/bin/{service}")))
         .output()
         .unwrap();
     assert!(
-        String::from_utf8_lossy(&api.stdout).contains(&format!("api-{run}")),
+        String::from_utf8_lossy(&binary.stdout).contains(&format!("{service}-{run}")),
         "the edit reached the binary"
     );
     progress
@@ -140,7 +142,7 @@ fn a_fresh_builder_compiles_only_the_edited_package_from_the_registry_cache() {
     let _one_at_a_time = PRUNING
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let progress = fresh_builder_rebuild("layers", &[]);
+    let progress = fresh_builder_rebuild("layers", "api", &["[worker] go build"], &[]);
     assert_eq!(
         compiled(&progress, "[api] go build"),
         ["example.com/microservices/cmd/api"],
@@ -151,6 +153,8 @@ fn a_fresh_builder_compiles_only_the_edited_package_from_the_registry_cache() {
     // standard library and the shared package again.
     let progress = fresh_builder_rebuild(
         "no-layers",
+        "api",
+        &["[worker] go build"],
         &["--build-arg", "GOFRONTEND_CACHE_LAYERS=false"],
     );
     let api = compiled(&progress, "[api] go build");
@@ -160,6 +164,40 @@ fn a_fresh_builder_compiles_only_the_edited_package_from_the_registry_cache() {
             "{package} compiles again without layers: {api:?}"
         );
     }
+}
+
+/// One service over a module dependency (the worker's target): built importing no cache it has
+/// no `[shared]` step (the service compiles the module's package in its own GOCACHE mount, as
+/// a Dockerfile's `go build` does); a build importing a cache gives it a layer of its own, which
+/// a fresh builder restores, compiling only the module's own packages.
+#[test]
+fn one_service_gets_its_modules_compiled_from_the_registry_cache() {
+    let _one_at_a_time = PRUNING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let target = ["--target", "worker"];
+    let engines = Engines::from_env();
+    let local = workload("one-service-local", unique());
+    let progress = build(&engines, &local, "local", &target);
+    assert!(
+        !progress.contains("[shared]"),
+        "no step in series before the service:\n{progress}"
+    );
+    let worker = std::process::Command::new(local.join("local/usr/local/bin/worker"))
+        .output()
+        .unwrap();
+    assert!(worker.status.success(), "the worker runs: {worker:?}");
+
+    // Its module's own packages are the service's, compiled in its step.
+    let progress = fresh_builder_rebuild("one-service", "worker", &[], &target);
+    assert_eq!(
+        compiled(&progress, "[worker] go build"),
+        [
+            "example.com/microservices/internal/greeting",
+            "example.com/microservices/cmd/worker"
+        ],
+        "the standard library and example.com/quote come from the cache's layers:\n{progress}"
+    );
 }
 
 /// The test target in CI: a build exports its cache with `mode=max`, the builder is pruned,

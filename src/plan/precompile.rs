@@ -6,10 +6,10 @@ use super::*;
 
 /// Groups the services by compile settings; gives each group a step compiling the standard
 /// library packages it imports and a step compiling what is not the services' own: other
-/// modules' packages, and the module's packages two or more of them reach. The second is a
-/// layer of its own even for one service, so a builder importing the registry cache finds
-/// the modules compiled. Each group's services wait for the shared step when they use what it
-/// compiles, else for the standard library step.
+/// modules' packages, and the module's packages two or more of them reach. For one service
+/// the second only buys a layer for builders that import a cache (see
+/// [`imported_layers_serve`]). Each group's services wait for the shared step when they use
+/// what it compiles, else for the standard library step.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn precompile_steps(
     step_label: &dyn Fn(&str) -> String,
@@ -65,7 +65,7 @@ pub(super) fn precompile_steps(
             });
             last = Some(steps.len() - 1);
         }
-        if !packages.shared.is_empty() {
+        if !packages.shared.is_empty() && (group.len() > 1 || imported_layers_serve(options)) {
             let label = label("shared");
             steps.push(PrecompileStep {
                 command: steps::shared_command(
@@ -96,4 +96,13 @@ pub(super) fn precompile_steps(
         }
     }
     (steps, afters)
+}
+
+/// Whether a step of one service's other modules' packages pays off: only as a layer a
+/// builder imports from a cache (`--cache-from`, where CI's fresh builders find it compiled).
+/// A builder importing none keeps those packages in its GOCACHE mount, where the service's own
+/// step finds them, as a Dockerfile's `go build` does; there the step would run in series
+/// before the service every time go.mod changes (0.3 s of a 1.3 s rebuild) and buy nothing.
+fn imported_layers_serve(options: &BuildOptions) -> bool {
+    options.cache_layers && !options.cache_imports.is_empty()
 }

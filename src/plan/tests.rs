@@ -708,10 +708,11 @@ fn the_standard_library_and_shared_packages_compile_once_before_the_services() {
 }
 
 #[test]
-fn one_service_gets_its_modules_compiled_in_a_layer_of_their_own() {
+fn one_service_gets_its_modules_compiled_in_a_layer_of_their_own_for_an_imported_cache() {
     let one = Case::new(TWO_SERVICES)
         .files(SHOP)
         .opt("target", "api")
+        .opt("cache-from", "localhost:5000/cache:main")
         .ok();
     let [stdlib, shared] = one.precompile.as_slice() else {
         panic!("two precompile steps, got {}", one.precompile.len())
@@ -727,6 +728,22 @@ fn one_service_gets_its_modules_compiled_in_a_layer_of_their_own() {
         "the service's own packages are not in it: an edit of them never re-runs it"
     );
     assert_eq!(one.services[0].after, Some(1));
+
+    // A builder importing no cache finds them in its GOCACHE mount, as without layers: the
+    // service compiles them itself, with no step in series before it.
+    for case in [
+        Case::new(TWO_SERVICES).files(SHOP).opt("target", "api"),
+        Case::new(TWO_SERVICES)
+            .files(SHOP)
+            .opt("target", "api")
+            .opt("cache-from", "localhost:5000/cache:main")
+            .opt("build-arg:GOFRONTEND_CACHE_LAYERS", "false"),
+    ] {
+        let local = case.ok();
+        let labels: Vec<&str> = local.precompile.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["stdlib"]);
+        assert_eq!(local.services[0].after, Some(0));
+    }
 
     // Without other modules there is nothing to compile ahead but the standard library.
     let files = [
@@ -748,6 +765,7 @@ fn services_compiled_differently_get_steps_of_their_own() {
         "[services.api]\npackage = \"./cmd/api\"\ntags = [\"prod\"]\n[services.worker]\npackage = \"./cmd/worker\"\n",
     )
     .files(SHOP)
+    .opt("cache-from", "localhost:5000/cache:main")
     .ok();
     let labels: Vec<&str> = tagged.precompile.iter().map(|s| s.label.as_str()).collect();
     assert_eq!(
