@@ -2,7 +2,8 @@
 //! exported with `mode=max`, rebuilds an edit in one service without fetching a module and
 //! without compiling anything but the edited package: the compiled standard library, shared
 //! packages and dependencies come from the cache's layers, since BuildKit does not export
-//! cache mounts. One service gets its modules' layer when its build imports a cache. With `GOFRONTEND_CACHE_LAYERS=false` the same rebuild compiles them again.
+//! cache mounts. One service gets its modules' layer when its build imports a cache. With
+//! `GOFRONTEND_CACHE_LAYERS=false` the same rebuild compiles them again.
 //! The test target's steps come back the same way: only the edited package's tests run.
 //! It prunes the containerd-store engine's whole build cache, so it runs in a test binary of
 //! its own (test binaries run one at a time).

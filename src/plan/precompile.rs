@@ -8,7 +8,7 @@ use super::*;
 /// library packages it imports and a step compiling what is not the services' own: other
 /// modules' packages, and the module's packages two or more of them reach. For one service
 /// the second only buys a layer for builders that import a cache (see
-/// [`imported_layers_serve`]). Each group's services wait for the shared step when they use
+/// [`imports_cache_layers`]). Each group's services wait for the shared step when they use
 /// what it compiles, else for the standard library step.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn precompile_steps(
@@ -65,7 +65,7 @@ pub(super) fn precompile_steps(
             });
             last = Some(steps.len() - 1);
         }
-        if !packages.shared.is_empty() && (group.len() > 1 || imported_layers_serve(options)) {
+        if !packages.shared.is_empty() && (group.len() > 1 || imports_cache_layers(options)) {
             let label = label("shared");
             steps.push(PrecompileStep {
                 command: steps::shared_command(
@@ -101,8 +101,8 @@ pub(super) fn precompile_steps(
 /// Whether a step of one service's other modules' packages pays off: only as a layer a
 /// builder imports from a cache (`--cache-from`, where CI's fresh builders find it compiled).
 /// A builder importing none keeps those packages in its GOCACHE mount, where the service's own
-/// step finds them, as a Dockerfile's `go build` does; there the step would run in series
-/// before the service every time go.mod changes (0.3 s of a 1.3 s rebuild) and buy nothing.
-fn imported_layers_serve(options: &BuildOptions) -> bool {
+/// step finds them, as a Dockerfile's `go build` does; there the step would only run in series
+/// before the service on every go.mod change (docs/benchmarks.md, stop 27).
+fn imports_cache_layers(options: &BuildOptions) -> bool {
     options.cache_layers && !options.cache_imports.is_empty()
 }

@@ -729,8 +729,8 @@ fn one_service_gets_its_modules_compiled_in_a_layer_of_their_own_for_an_imported
     );
     assert_eq!(one.services[0].after, Some(1));
 
-    // A builder importing no cache finds them in its GOCACHE mount, as without layers: the
-    // service compiles them itself, with no step in series before it.
+    // Importing no cache, or with the layers off, the service compiles them itself in its
+    // GOCACHE mount, with no step in series before it.
     for case in [
         Case::new(TWO_SERVICES).files(SHOP).opt("target", "api"),
         Case::new(TWO_SERVICES)
@@ -781,6 +781,17 @@ fn services_compiled_differently_get_steps_of_their_own() {
     );
     assert_eq!(tagged.services[0].after, Some(1));
     assert_eq!(tagged.services[1].after, Some(3));
+
+    // Each group is one service: importing no cache, each waits for its own `[stdlib]` only.
+    let local = Case::new(
+        "[services.api]\npackage = \"./cmd/api\"\ntags = [\"prod\"]\n[services.worker]\npackage = \"./cmd/worker\"\n",
+    )
+    .files(SHOP)
+    .ok();
+    let labels: Vec<&str> = local.precompile.iter().map(|s| s.label.as_str()).collect();
+    assert_eq!(labels, ["stdlib 1", "stdlib 2"]);
+    assert_eq!(local.services[0].after, Some(0));
+    assert_eq!(local.services[1].after, Some(1));
 }
 
 #[test]
