@@ -292,3 +292,52 @@ fn a_copy_by_patterns_is_one_action_and_needs_the_cap() {
         .build();
     assert!(!plain_only.node.meta.caps.contains(CAP_COPY_PATTERNS));
 }
+
+#[test]
+fn a_mount_read_by_key_turns_the_content_checksum_off_and_asks_for_the_cap() {
+    let outputs = exec(vec![
+        bind("/", Some(golang()), false),
+        Mount::Bind {
+            dest: "/layer".into(),
+            input: Some(golang()),
+            selector: None,
+            access: Access::ReadOnlyByKey,
+        },
+        bind("/src", Some(golang()), true),
+        bind("/out", None, false),
+    ]);
+    let out = outputs.output("/out").unwrap();
+    let mounts: Vec<(&str, bool, i32)> = exec_op(&out)
+        .mounts
+        .iter()
+        .map(|m| (m.dest.as_str(), m.readonly, m.content_cache))
+        .collect();
+    let (default, off) = (
+        pb::MountContentCache::Default as i32,
+        pb::MountContentCache::Off as i32,
+    );
+    assert_eq!(
+        mounts,
+        [
+            ("/", false, default),
+            ("/layer", true, off),
+            ("/out", false, default),
+            ("/src", true, default)
+        ]
+    );
+    assert!(out.node.meta.caps.contains(CAP_MOUNT_CONTENT_CACHE));
+    let plain = exec(vec![
+        bind("/", Some(golang()), false),
+        bind("/out", None, false),
+    ]);
+    assert!(
+        !plain
+            .output("/out")
+            .unwrap()
+            .node
+            .meta
+            .caps
+            .contains(CAP_MOUNT_CONTENT_CACHE),
+        "only ops that set it ask for it"
+    );
+}
