@@ -217,7 +217,7 @@ fn source_mounts(files: &StepFiles, context: &Output, prefix: &str, engine: &Eng
             } else {
                 format!("{SOURCE_DIR}/{}", part.root)
             };
-            layer(&dest, &copy.build(), engine)
+            read_only(&dest, &copy.build())
         })
         .collect()
 }
@@ -326,7 +326,7 @@ pub fn lower_image(plan: &Plan, context_local: &ContextLocal) -> Output {
         if let Some(step_files) = &step.files {
             let prefix = format!("[{}] ", step.label);
             mounts.extend(source_mounts(step_files, &sources, &prefix, &plan.engine));
-            mounts.extend(modules.iter().map(|m| layer(MODULES_DIR, m, &plan.engine)));
+            mounts.extend(modules.iter().map(|m| read_only(MODULES_DIR, m)));
         }
         mounts.extend(waits(plan, step.after, &precompiled));
         mounts.push(scratch(PRECOMPILE_OUTPUT_DIR));
@@ -346,7 +346,7 @@ pub fn lower_image(plan: &Plan, context_local: &ContextLocal) -> Output {
                    output_dir: &str| {
         let prefix = format!("[{label}] ");
         let mut mounts = source_mounts(files, &sources, &prefix, &plan.engine);
-        mounts.extend(modules.iter().map(|m| layer(MODULES_DIR, m, &plan.engine)));
+        mounts.extend(modules.iter().map(|m| read_only(MODULES_DIR, m)));
         mounts.extend([
             cache(BUILD_CACHE_DIR, build_cache_id, CacheSharing::Shared),
             scratch(output_dir),
@@ -438,7 +438,7 @@ fn waits(plan: &Plan, after: Option<usize>, outputs: &[Output]) -> Vec<Mount> {
     chain
         .filter_map(|i| outputs.get(i))
         .enumerate()
-        .map(|(n, seed)| layer(&format!("{CACHE_SEED_DIR}/{n}"), seed, &plan.engine))
+        .map(|(n, layer)| read_only(&format!("{CACHE_SEED_DIR}/{n}"), layer))
         .collect()
 }
 
@@ -567,24 +567,6 @@ fn read_only(dest: &str, input: &Output) -> Mount {
         input: Some(input.clone()),
         selector: None,
         access: Access::ReadOnly,
-    }
-}
-
-/// What an op of the graph made, read-only, the step keyed by that op's key. Each of these ops
-/// (a selection, the module download, a precompile step) only re-runs when what it holds
-/// changes, so a checksum of its content, which BuildKit otherwise takes after every re-run
-/// before the step can start (of a whole module layer after a go.mod change), finds nothing
-/// its key did not.
-fn layer(dest: &str, input: &Output, engine: &Engine) -> Mount {
-    Mount::Bind {
-        dest: dest.to_string(),
-        input: Some(input.clone()),
-        selector: None,
-        access: if engine.keyed_mounts {
-            Access::ReadOnlyByKey
-        } else {
-            Access::ReadOnly
-        },
     }
 }
 

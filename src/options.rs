@@ -158,8 +158,6 @@ pub struct Engine {
     pub merge_op: bool,
     /// Copies that select a directory's entries by pattern (not BuildKit v0.8).
     pub copy_patterns: bool,
-    /// Read-only mounts keyed by their input's key alone (BuildKit 0.13+).
-    pub keyed_mounts: bool,
 }
 
 impl Default for Engine {
@@ -167,7 +165,6 @@ impl Default for Engine {
         Self {
             merge_op: true,
             copy_patterns: true,
-            keyed_mounts: true,
         }
     }
 }
@@ -178,7 +175,6 @@ impl Engine {
         Self {
             merge_op: has(crate::llb::CAP_MERGE_OP),
             copy_patterns: has(crate::llb::CAP_COPY_PATTERNS),
-            keyed_mounts: has(crate::llb::CAP_MOUNT_CONTENT_CACHE),
         }
     }
 }

@@ -1871,7 +1871,6 @@ fn an_engine_without_copy_patterns_mounts_the_whole_context_past_256_files() {
     let v0_8 = Engine {
         merge_op: false,
         copy_patterns: false,
-        keyed_mounts: false,
     };
     assert_eq!(selected(256).for_engine(&v0_8), selected(256));
     assert_eq!(
@@ -2109,80 +2108,4 @@ fn tests_whose_files_the_build_constraints_exclude_get_no_step() {
         labels("[services.api]\npackage = \"./cmd/api\"\n[test]\ntags = [\"e2e\"]\n"),
         ["test ./e2e"]
     );
-}
-
-/// The mounts of the exec op named `name` starting with it: destination, read-only, content
-/// cache setting; and whether the op asks for the content cache cap.
-fn exec_mounts(plan: &Plan, name: &str) -> (Vec<(String, bool, i32)>, bool) {
-    let ops = crate::lower::lower(plan, &Default::default())
-        .ops()
-        .unwrap();
-    let op = ops
-        .iter()
-        .find(|op| {
-            op.metadata.as_ref().is_some_and(|m| {
-                m.description
-                    .get("llb.customname")
-                    .is_some_and(|n| n.starts_with(name))
-            })
-        })
-        .unwrap_or_else(|| panic!("no op named {name}"));
-    let Some(crate::llb::pb::op::Op::Exec(exec)) = &op.op.op else {
-        panic!("{name} is not an exec");
-    };
-    let mounts = exec
-        .mounts
-        .iter()
-        .filter(|m| m.mount_type == crate::llb::pb::MountType::Bind as i32)
-        .map(|m| (m.dest.clone(), m.readonly, m.content_cache))
-        .collect();
-    let cap = op
-        .metadata
-        .as_ref()
-        .is_some_and(|m| m.caps.contains_key(crate::llb::CAP_MOUNT_CONTENT_CACHE));
-    (mounts, cap)
-}
-
-#[test]
-fn layers_made_by_the_graph_are_mounted_keyed_by_their_op_where_the_engine_can() {
-    use crate::llb::pb::MountContentCache::{Default as Hashed, Off};
-    let mut plan = Case::new(TWO_SERVICES).files(SHOP).ok();
-    let (mounts, cap) = exec_mounts(&plan, "[api] go build");
-    assert!(cap);
-    for (dest, readonly, content_cache) in &mounts {
-        // The builder image at / and the step scripts stay as BuildKit keys them by default.
-        let expected = if *readonly && dest != "/gofrontend" {
-            Off
-        } else {
-            Hashed
-        };
-        assert_eq!(*content_cache, expected as i32, "{dest}: {mounts:?}");
-    }
-    let keyed: Vec<&str> = mounts
-        .iter()
-        .filter(|m| m.2 == Off as i32)
-        .map(|m| m.0.as_str())
-        .collect();
-    assert_eq!(
-        keyed,
-        [
-            "/go/pkg/mod",
-            "/src",
-            "/var/lib/gofrontend/gocache-seeds/0",
-            "/var/lib/gofrontend/gocache-seeds/1"
-        ],
-        "the module layer, the selection and both precompile layers"
-    );
-    let (shared, _) = exec_mounts(&plan, "[shared] go build");
-    assert!(
-        shared
-            .iter()
-            .any(|m| m.0 == "/go/pkg/mod" && m.2 == Off as i32)
-    );
-
-    // Before BuildKit 0.13 every read-only mount is hashed, as it has no say.
-    plan.engine.keyed_mounts = false;
-    let (mounts, cap) = exec_mounts(&plan, "[api] go build");
-    assert!(!cap);
-    assert!(mounts.iter().all(|m| m.2 == Hashed as i32), "{mounts:?}");
 }

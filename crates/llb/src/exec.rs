@@ -63,10 +63,6 @@ impl Mount {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
     ReadOnly,
-    /// Read-only, with the op keyed by the input's own key: BuildKit then skips the checksum
-    /// of the input's whole content it otherwise takes before starting the op, which only pays
-    /// off when the input's op can re-run and produce the same content.
-    ReadOnlyByKey,
     /// Writable, and what the process leaves there is an output of the op.
     Output,
 }
@@ -147,20 +143,13 @@ impl Exec {
                     if selector.is_some() {
                         meta.caps.insert("exec.mount.selector");
                     }
-                    let content_cache = if *access == Access::ReadOnlyByKey {
-                        meta.caps.insert(crate::CAP_MOUNT_CONTENT_CACHE);
-                        pb::MountContentCache::Off
-                    } else {
-                        pb::MountContentCache::Default
-                    };
                     pb::Mount {
                         input: input.as_ref().map_or(-1, |i| inputs.index_of(i)),
                         selector: selector.clone().unwrap_or_default(),
                         dest: dest.clone(),
                         output,
-                        readonly: *access != Access::Output,
+                        readonly: *access == Access::ReadOnly,
                         mount_type: pb::MountType::Bind as i32,
-                        content_cache: content_cache as i32,
                         ..pb::Mount::default()
                     }
                 }
