@@ -80,27 +80,18 @@ pub fn split(files: &[String], dirs: &[String]) -> Vec<Part> {
             (root.as_str(), part)
         })
         .collect();
-    let owner = |path: &str| -> String {
-        ancestors(path)
-            .find(|dir| roots.contains(*dir))
-            .unwrap_or("")
-            .to_string()
-    };
     for file in files {
-        let root = owner(parent(file));
-        if let Some(part) = parts.get_mut(root.as_str()) {
+        if let Some(part) = parts.get_mut(nearest_root(parent(file), &roots)) {
             part.files.push(file.clone());
         }
     }
     for dir in dirs {
-        let root = owner(dir);
-        if let Some(part) = parts.get_mut(root.as_str()) {
+        if let Some(part) = parts.get_mut(nearest_root(dir, &roots)) {
             part.dirs.push(dir.clone());
         }
     }
     for root in roots.iter().filter(|root| !root.is_empty()) {
-        let outer = owner(parent(root));
-        if let Some(part) = parts.get_mut(outer.as_str()) {
+        if let Some(part) = parts.get_mut(nearest_root(parent(root), &roots)) {
             part.mount_points.push(root.clone());
         }
     }
@@ -167,7 +158,7 @@ impl Tree {
                 .iter()
                 .filter(|(dir, n)| {
                     !roots.contains(**dir)
-                        && self.owner(dir, &roots) == largest.as_str()
+                        && nearest_root(dir, &roots) == largest.as_str()
                         && **n >= MIN_PART_FILES
                         && size - **n >= MIN_PART_FILES
                         && !self.is_blocked(dir)
@@ -200,13 +191,13 @@ impl Tree {
         }
         held
     }
+}
 
-    /// The nearest root at or above `dir`.
-    fn owner<'a>(&self, dir: &'a str, roots: &BTreeSet<String>) -> &'a str {
-        ancestors(dir)
-            .find(|above| roots.contains(*above))
-            .unwrap_or("")
-    }
+/// The nearest of `roots` at or above `dir` (`""` is always a root).
+fn nearest_root<'a>(dir: &'a str, roots: &BTreeSet<String>) -> &'a str {
+    ancestors(dir)
+        .find(|above| roots.contains(*above))
+        .unwrap_or("")
 }
 
 /// The directory holding `path`, `""` at the root.
@@ -266,16 +257,19 @@ mod tests {
             assert_eq!(part.mount_points, points, "mount points of {:?}", part.root);
             assert!(part.root.is_empty() || !part.files.is_empty() || !part.dirs.is_empty());
         }
-        let mut seen: Vec<&String> = parts.iter().flat_map(|p| p.files.iter()).collect();
-        seen.sort();
-        let mut want: Vec<&String> = files.iter().collect();
-        want.sort();
-        assert_eq!(seen, want);
-        let mut seen_dirs: Vec<&String> = parts.iter().flat_map(|p| p.dirs.iter()).collect();
-        seen_dirs.sort();
-        let mut want_dirs: Vec<&String> = dirs.iter().collect();
-        want_dirs.sort();
-        assert_eq!(seen_dirs, want_dirs);
+        fn sorted<'a>(paths: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
+            let mut paths: Vec<&String> = paths.collect();
+            paths.sort();
+            paths
+        }
+        assert_eq!(
+            sorted(parts.iter().flat_map(|p| p.files.iter())),
+            sorted(files.iter())
+        );
+        assert_eq!(
+            sorted(parts.iter().flat_map(|p| p.dirs.iter())),
+            sorted(dirs.iter())
+        );
         for root in &roots {
             assert!(
                 !dirs.iter().any(|d| root.starts_with(&format!("{d}/"))),

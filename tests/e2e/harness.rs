@@ -248,6 +248,13 @@ pub fn run_image(engines: &Engines, image: &str) -> String {
     stdout(&logs)
 }
 
+/// What `image` prints when run with no network on Docker 20.10.
+pub fn run_image20(engines: &Engines, image: &str) -> String {
+    let run = engines.docker20(&["run", "--rm", "--network=none", image]);
+    assert_ok(&run, &format!("docker run {image} on Docker 20.10"));
+    stdout(&run)
+}
+
 /// A private copy of an example, so a test may edit it.
 pub fn example_copy(name: &str, test: &str) -> PathBuf {
     private_copy(&Path::new("examples").join(name), test)

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::harness::{
-    Engines, assert_ok, example_copy, ran, run_image, stderr, stdout, unique, was_cached,
+    Engines, assert_ok, example_copy, ran, run_image, run_image20, stderr, unique, was_cached,
     write_files,
 };
 
@@ -89,14 +89,10 @@ fn docker_20_10_scans_a_large_package_in_a_step() {
     );
     assert_ok(&out, "docker build of a large package on Docker 20.10");
     assert!(ran(&stderr(&out), SCAN_STEP), "{}", stderr(&out));
-    let run = engines.docker20(&[
-        "run",
-        "--rm",
-        "--network=none",
-        "gofrontend-e2e/worker:large",
-    ]);
-    assert_ok(&run, "docker run on Docker 20.10");
-    assert_eq!(stdout(&run), "hello from worker (version dev)\n");
+    assert_eq!(
+        run_image20(&engines, "gofrontend-e2e/worker:large"),
+        "hello from worker (version dev)\n"
+    );
 }
 
 /// Two trees of 10 packages of 60 files under internal/gen/, every one imported (blank) by the
@@ -218,12 +214,8 @@ fn docker_20_10_builds_a_large_selection_from_the_whole_context() {
         "{progress}"
     );
     assert!(!progress.contains("[worker] select"), "{progress}");
-    let run = engines.docker20(&[
-        "run",
-        "--rm",
-        "--network=none",
-        "gofrontend-e2e/worker:parts",
-    ]);
-    assert_ok(&run, "docker run on Docker 20.10");
-    assert_eq!(stdout(&run), "hello from worker (version dev)\n");
+    assert_eq!(
+        run_image20(&engines, "gofrontend-e2e/worker:parts"),
+        "hello from worker (version dev)\n"
+    );
 }

@@ -29,8 +29,8 @@ mod tests_target;
 use std::path::Path;
 
 use harness::{
-    Engines, assert_ok, example_copy, fetched_since, inspect, run_image, stderr, stdout, unique,
-    vertex_lines, was_cached,
+    Engines, assert_ok, example_copy, fetched_since, inspect, run_image, run_image20, stderr,
+    unique, vertex_lines, was_cached,
 };
 
 #[test]
@@ -347,14 +347,10 @@ fn docker_20_10_builds_the_examples() {
         &["--target", "api", "-t", "gofrontend-e2e/api:docker20"],
     );
     assert_ok(&out, "docker build on Docker 20.10");
-    let run = engines.docker20(&[
-        "run",
-        "--rm",
-        "--network=none",
-        "gofrontend-e2e/api:docker20",
-    ]);
-    assert_ok(&run, "docker run on Docker 20.10");
-    assert_eq!(stdout(&run), "hello from api (version dev)\n");
+    assert_eq!(
+        run_image20(&engines, "gofrontend-e2e/api:docker20"),
+        "hello from api (version dev)\n"
+    );
 }
 
 #[test]
