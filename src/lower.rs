@@ -434,11 +434,24 @@ fn waits(plan: &Plan, after: Option<usize>, outputs: &[Output]) -> Vec<Mount> {
             .into_iter()
             .collect();
     }
+    // BuildKit would key the next steps on a checksum of a layer's content (hundreds of
+    // megabytes in a large repository), taken after each run of its step: that holds them
+    // back after every go.mod change or shared-package edit, and spares them a run only when
+    // the step writes the same entries again (an edit no compile saw).
+    let access = match plan.engine.op_keyed_mounts {
+        true => Access::ReadOnlyKeyedByOp,
+        false => Access::ReadOnly,
+    };
     let chain = std::iter::successors(after, |&i| plan.precompile.get(i).and_then(|s| s.after));
     chain
         .filter_map(|i| outputs.get(i))
         .enumerate()
-        .map(|(n, layer)| read_only(&format!("{CACHE_SEED_DIR}/{n}"), layer))
+        .map(|(n, layer)| Mount::Bind {
+            dest: format!("{CACHE_SEED_DIR}/{n}"),
+            input: Some(layer.clone()),
+            selector: None,
+            access,
+        })
         .collect()
 }
 

@@ -158,6 +158,9 @@ pub struct Engine {
     pub merge_op: bool,
     /// Copies that select a directory's entries by pattern (not BuildKit v0.8).
     pub copy_patterns: bool,
+    /// Read-only mounts keyed on the op behind them, not on a checksum of their content
+    /// (BuildKit 0.13+).
+    pub op_keyed_mounts: bool,
 }
 
 impl Default for Engine {
@@ -165,6 +168,7 @@ impl Default for Engine {
         Self {
             merge_op: true,
             copy_patterns: true,
+            op_keyed_mounts: true,
         }
     }
 }
@@ -175,6 +179,7 @@ impl Engine {
         Self {
             merge_op: has(crate::llb::CAP_MERGE_OP),
             copy_patterns: has(crate::llb::CAP_COPY_PATTERNS),
+            op_keyed_mounts: has(crate::llb::CAP_MOUNT_CONTENT_CACHE),
         }
     }
 }

@@ -405,6 +405,29 @@ mod tests {
     }
 
     #[test]
+    fn a_gocache_holding_every_entry_is_seeded_without_the_lock() {
+        for shell in SHELLS {
+            let sandbox = Sandbox::new("seed-warm", shell);
+            for entry in ["ab/kept-d", "ab/kept-a"] {
+                sandbox.write(&format!("seeds/0/{entry}"), "from the layer");
+                sandbox.write(&format!("gocache/{entry}"), "compiled here before");
+            }
+            // Held by another step still copying: waiting for it would take a minute.
+            std::fs::create_dir_all(sandbox.path("gocache/gofrontend-seeding")).unwrap();
+            let out = sandbox.run("go.sh", true, &["api", "true"]);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            assert!(
+                sandbox.path("gocache/gofrontend-seeding").exists(),
+                "the other step's lock is left alone"
+            );
+            assert_eq!(
+                std::fs::read_to_string(sandbox.path("gocache/ab/kept-a")).unwrap(),
+                "compiled here before"
+            );
+        }
+    }
+
+    #[test]
     fn a_precompile_step_keeps_what_its_compile_used_and_its_seeds_lack() {
         for shell in SHELLS {
             let sandbox = Sandbox::new("capture", shell);

@@ -1673,20 +1673,36 @@ fn the_binaries_layer_is_merged_over_the_files_where_the_engine_merges() {
     assert!(plain.iter().all(|(_, kind, _)| *kind != Some("merge")));
 }
 
+/// The op whose progress name starts with `prefix`.
+fn op_named<'a>(ops: &'a [crate::llb::DumpedOp], prefix: &str) -> &'a crate::llb::DumpedOp {
+    ops.iter()
+        .find(|op| {
+            op.metadata
+                .as_ref()
+                .and_then(|m| m.description.get("llb.customname"))
+                .is_some_and(|name| name.starts_with(prefix))
+        })
+        .unwrap_or_else(|| panic!("no op named {prefix}..."))
+}
+
+/// The `go build` step of `service` and its exec op.
+fn go_build_step<'a>(
+    ops: &'a [crate::llb::DumpedOp],
+    service: &str,
+) -> (&'a crate::llb::DumpedOp, &'a crate::llb::pb::ExecOp) {
+    let step = op_named(ops, &format!("[{service}] go build"));
+    let Some(crate::llb::pb::op::Op::Exec(exec)) = &step.op.op else {
+        panic!("the step is not an exec")
+    };
+    (step, exec)
+}
+
 /// The copy actions of the op selecting `service`'s files: each source and its patterns.
 fn selection(plan: &Plan, service: &str) -> Vec<(String, Vec<String>)> {
     let ops = crate::lower::lower(plan, &Default::default())
         .ops()
         .unwrap();
-    let select = ops
-        .iter()
-        .find(|op| {
-            op.metadata
-                .as_ref()
-                .and_then(|m| m.description.get("llb.customname"))
-                .is_some_and(|name| name.starts_with(&format!("[{service}] select ")))
-        })
-        .unwrap_or_else(|| panic!("no selection for {service}"));
+    let select = op_named(&ops, &format!("[{service}] select "));
     let Some(crate::llb::pb::op::Op::File(file)) = &select.op.op else {
         panic!("the selection is not a file op")
     };
@@ -1740,19 +1756,7 @@ fn source_mounts(plan: &Plan, service: &str) -> Vec<SourceMount> {
     let ops = crate::lower::lower(plan, &Default::default())
         .ops()
         .unwrap();
-    let named = |op: &crate::llb::DumpedOp, prefix: &str| {
-        op.metadata
-            .as_ref()
-            .and_then(|m| m.description.get("llb.customname"))
-            .is_some_and(|name| name.starts_with(prefix))
-    };
-    let step = ops
-        .iter()
-        .find(|op| named(op, &format!("[{service}] go build")))
-        .unwrap_or_else(|| panic!("no go build step for {service}"));
-    let Some(Op::Exec(exec)) = &step.op.op else {
-        panic!("the step is not an exec")
-    };
+    let (step, exec) = go_build_step(&ops, service);
     exec.mounts
         .iter()
         .filter(|m| m.dest == SOURCE_DIR || m.dest.starts_with(&format!("{SOURCE_DIR}/")))
@@ -1861,6 +1865,65 @@ fn a_large_selection_is_mounted_in_parts_each_copied_to_its_own_root() {
     );
 }
 
+/// How the step of `service` keys each read-only mount holding an op's output, by destination,
+/// and whether the op asks the engine for the cap that keying needs.
+fn mount_keying(
+    plan: &Plan,
+    service: &str,
+) -> (Vec<(String, crate::llb::pb::MountContentCache)>, bool) {
+    use crate::llb::pb::MountType;
+    let ops = crate::lower::lower(plan, &Default::default())
+        .ops()
+        .unwrap();
+    let (step, exec) = go_build_step(&ops, service);
+    let keying = exec
+        .mounts
+        .iter()
+        .filter(|m| m.readonly && m.input >= 0 && m.mount_type == MountType::Bind as i32)
+        .map(|m| (m.dest.clone(), m.content_cache()))
+        .collect();
+    let asks = step
+        .metadata
+        .as_ref()
+        .is_some_and(|m| m.caps.contains_key(crate::llb::CAP_MOUNT_CONTENT_CACHE));
+    (keying, asks)
+}
+
+#[test]
+fn precompiled_layers_are_keyed_on_their_step_where_the_engine_can() {
+    use crate::llb::pb::MountContentCache::{Default as Checksum, Off};
+    let mut plan = Case::new(TWO_SERVICES).files(SHOP).ok();
+    let seeds = |keying: &[(String, crate::llb::pb::MountContentCache)]| -> Vec<_> {
+        keying
+            .iter()
+            .filter(|(dest, _)| dest.starts_with(CACHE_SEED_DIR))
+            .map(|(_, cache)| *cache)
+            .collect()
+    };
+    let (keying, asks) = mount_keying(&plan, "api");
+    assert_eq!(
+        seeds(&keying),
+        [Off, Off],
+        "[shared] and [stdlib]: {keying:?}"
+    );
+    assert!(asks);
+    // The modules and the sources stay keyed on their content: a download run again for
+    // other fetch settings writes the same modules, and nothing after it runs again.
+    assert!(
+        keying
+            .iter()
+            .filter(|(dest, _)| !dest.starts_with(CACHE_SEED_DIR))
+            .all(|(_, cache)| *cache == Checksum),
+        "{keying:?}"
+    );
+    assert!(keying.iter().any(|(dest, _)| dest == MODULES_DIR));
+
+    plan.engine.op_keyed_mounts = false;
+    let (keying, asks) = mount_keying(&plan, "api");
+    assert_eq!(seeds(&keying), [Checksum, Checksum]);
+    assert!(!asks);
+}
+
 #[test]
 fn an_engine_without_copy_patterns_mounts_the_whole_context_past_256_files() {
     let selected = |n: usize| StepFiles::Selected {
@@ -1871,6 +1934,7 @@ fn an_engine_without_copy_patterns_mounts_the_whole_context_past_256_files() {
     let v0_8 = Engine {
         merge_op: false,
         copy_patterns: false,
+        op_keyed_mounts: false,
     };
     assert_eq!(selected(256).for_engine(&v0_8), selected(256));
     assert_eq!(

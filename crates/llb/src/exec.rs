@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Inputs, Node, OpMeta, Output};
+use super::{CAP_MOUNT_CONTENT_CACHE, Inputs, Node, OpMeta, Output};
 use crate::pb;
 
 /// The network a process runs with.
@@ -62,7 +62,12 @@ impl Mount {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
+    /// Read-only, keyed on a checksum of its content: an op behind it that runs again and
+    /// makes the same files leaves this one cached.
     ReadOnly,
+    /// Read-only, keyed on the op behind it (no checksum: the content is taken as new
+    /// whenever that op runs). Needs [`CAP_MOUNT_CONTENT_CACHE`].
+    ReadOnlyKeyedByOp,
     /// Writable, and what the process leaves there is an output of the op.
     Output,
 }
@@ -143,12 +148,20 @@ impl Exec {
                     if selector.is_some() {
                         meta.caps.insert("exec.mount.selector");
                     }
+                    let content_cache = match access {
+                        Access::ReadOnlyKeyedByOp => {
+                            meta.caps.insert(CAP_MOUNT_CONTENT_CACHE);
+                            pb::MountContentCache::Off
+                        }
+                        Access::ReadOnly | Access::Output => pb::MountContentCache::Default,
+                    };
                     pb::Mount {
                         input: input.as_ref().map_or(-1, |i| inputs.index_of(i)),
                         selector: selector.clone().unwrap_or_default(),
                         dest: dest.clone(),
                         output,
-                        readonly: *access == Access::ReadOnly,
+                        readonly: *access != Access::Output,
+                        content_cache: content_cache as i32,
                         mount_type: pb::MountType::Bind as i32,
                         ..pb::Mount::default()
                     }

@@ -28,6 +28,7 @@ pub mod pb {
 /// select by pattern. A frontend checks them in the engine's Ping before using either.
 pub const CAP_MERGE_OP: &str = "mergeop";
 pub const CAP_COPY_PATTERNS: &str = "file.copy.includeexcludepatterns";
+pub const CAP_MOUNT_CONTENT_CACHE: &str = "exec.mount.cache.content";
 
 /// One output of an op: what another op mounts, copies from, or the build returns.
 #[derive(Clone)]

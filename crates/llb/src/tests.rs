@@ -96,6 +96,42 @@ fn exec_outputs_follow_the_sorted_writable_mounts() {
 }
 
 #[test]
+fn a_mount_keyed_by_its_op_turns_the_content_checksum_off_and_asks_for_the_cap() {
+    let layer = exec(vec![
+        bind("/", Some(golang()), false),
+        bind("/out", None, false),
+    ])
+    .output("/out")
+    .unwrap();
+    let mounted = |access| {
+        exec(vec![
+            bind("/", Some(golang()), false),
+            Mount::Bind {
+                dest: "/seed".into(),
+                input: Some(layer.clone()),
+                selector: None,
+                access,
+            },
+        ])
+        .output("/")
+        .unwrap()
+    };
+    let keyed = mounted(Access::ReadOnlyKeyedByOp);
+    let seed = &exec_op(&keyed).mounts[1];
+    assert_eq!(seed.dest, "/seed");
+    assert!(seed.readonly);
+    assert_eq!(seed.output, -1);
+    assert_eq!(seed.content_cache(), pb::MountContentCache::Off);
+    assert!(keyed.node.meta.caps.contains(CAP_MOUNT_CONTENT_CACHE));
+
+    let checksummed = mounted(Access::ReadOnly);
+    let seed = &exec_op(&checksummed).mounts[1];
+    assert!(seed.readonly);
+    assert_eq!(seed.content_cache(), pb::MountContentCache::Default);
+    assert!(!checksummed.node.meta.caps.contains(CAP_MOUNT_CONTENT_CACHE));
+}
+
+#[test]
 fn marshalling_is_deterministic_and_deduplicated() {
     let build = || {
         // The same image twice: one op in the definition.
