@@ -95,15 +95,26 @@ mod tests {
             args: &[&str],
             env: &[(&str, String)],
         ) -> Output {
-            let (mut command, path) = match self.1 {
-                Shell::System => (Command::new("/bin/sh"), "/usr/bin:/bin".into()),
-                Shell::Busybox => (Command::new(self.path("bin/sh")), self.path("bin")),
+            self.command(script, seeds, args, env).output().unwrap()
+        }
+
+        /// The shell running `script`, with the sandbox's environment and `env`.
+        fn command(
+            &self,
+            script: &str,
+            seeds: bool,
+            args: &[&str],
+            env: &[(&str, String)],
+        ) -> Command {
+            let mut command = match self.1 {
+                Shell::System => Command::new("/bin/sh"),
+                Shell::Busybox => Command::new(self.path("bin/sh")),
             };
             command
                 .arg(self.path("scripts").join(script))
                 .args(args)
                 .env_clear()
-                .env("PATH", path)
+                .env("PATH", self.tool_path())
                 .env("TMPDIR", self.path("tmp"))
                 .env("GOCACHE", self.path("gocache"))
                 .env("GOFRONTEND_OUTPUT_DIR", self.path("out"));
@@ -111,7 +122,15 @@ mod tests {
                 command.env("GOFRONTEND_SEED_DIR", self.path("seeds"));
             }
             command.envs(env.iter().map(|(name, value)| (name, value)));
-            command.output().unwrap()
+            command
+        }
+
+        /// The PATH the sandbox's shell finds its tools on.
+        fn tool_path(&self) -> String {
+            match self.1 {
+                Shell::System => "/usr/bin:/bin".into(),
+                Shell::Busybox => self.path("bin").display().to_string(),
+            }
         }
     }
 
@@ -438,6 +457,75 @@ mod tests {
             assert!(out.status.success(), "{}", text(&out.stderr));
             assert_eq!(files(&sandbox.path("out")), ["cd/compiled-d"]);
             assert_eq!(files(&sandbox.path("tmp")), Vec::<String>::new());
+        }
+    }
+
+    /// A `go` that lays out a module cache as `go mod download` does under GOMODCACHE, for
+    /// one module (none when `FAKE_GO_MODULES` is empty).
+    const FAKE_GO: &str = r#"#!/bin/sh
+[ -n "$FAKE_GO_MODULES" ] || exit 0
+v="$GOMODCACHE/cache/download/example.com/m/@v"
+mkdir -p "$v" "$GOMODCACHE/example.com/m@v1.0.0"
+for ext in info mod zip ziphash lock; do echo "$ext" >"$v/v1.0.0.$ext"; done
+echo 'package m' >"$GOMODCACHE/example.com/m@v1.0.0/m.go"
+"#;
+
+    #[test]
+    fn the_module_layer_keeps_the_extracted_modules_and_leaves_the_zips_out() {
+        for shell in SHELLS {
+            for modules in ["one", ""] {
+                let sandbox = Sandbox::new("download", shell);
+                sandbox.write("src/go.mod", "module example.com/app\n");
+                sandbox.write("fakebin/go", FAKE_GO);
+                let go = sandbox.path("fakebin/go");
+                std::fs::set_permissions(&go, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                    .unwrap();
+                let env = [
+                    (
+                        "PATH",
+                        format!(
+                            "{}:{}",
+                            sandbox.path("fakebin").display(),
+                            sandbox.tool_path()
+                        ),
+                    ),
+                    (
+                        "GOFRONTEND_SOURCE_DIR",
+                        sandbox.path("src").display().to_string(),
+                    ),
+                    (
+                        "GOFRONTEND_MODULE_CACHE",
+                        sandbox.path("modcache").display().to_string(),
+                    ),
+                    ("GOMODCACHE", sandbox.path("out/mod").display().to_string()),
+                    ("GOWORK", "off".to_string()),
+                    ("FAKE_GO_MODULES", modules.to_string()),
+                ];
+                let out = sandbox
+                    .command("download.sh", false, &[], &env)
+                    .current_dir(sandbox.path("src"))
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{}", text(&out.stderr));
+                let expected: &[&str] = match modules {
+                    "" => &[],
+                    _ => &[
+                        "mod/cache/download/example.com/m/@v/v1.0.0.info",
+                        "mod/cache/download/example.com/m/@v/v1.0.0.mod",
+                        "mod/cache/download/example.com/m/@v/v1.0.0.ziphash",
+                        "mod/example.com/m@v1.0.0/m.go",
+                    ],
+                };
+                assert_eq!(files(&sandbox.path("out")), expected);
+                if !modules.is_empty() {
+                    assert!(
+                        sandbox
+                            .path("modcache/cache/download/example.com/m/@v/v1.0.0.zip")
+                            .exists(),
+                        "the persistent module cache keeps its zips"
+                    );
+                }
+            }
         }
     }
 

@@ -6,6 +6,9 @@
 # lines go.sum lacks in place, and the compiles then report them with Go's own message, while
 # the context mount stays read-only (a writable one loses its content-based cache key on
 # BuildKit v0.8).
+# The module zips (and their lock files) then leave the layer: builds read the extracted trees
+# and check them against the .ziphash files, and BuildKit checksums, exports and imports every
+# byte the layer holds.
 set -eu
 copy=${TMPDIR:-/tmp}/gofrontend-module-files
 mkdir -p "$copy" && cp -a "$GOFRONTEND_SOURCE_DIR/." "$copy/"
@@ -14,3 +17,5 @@ cd "$copy${PWD#"$GOFRONTEND_SOURCE_DIR"}"
 GOMODCACHE="$GOFRONTEND_MODULE_CACHE" go mod download -x
 GOPROXY="file://$GOFRONTEND_MODULE_CACHE/cache/download" GOPRIVATE='' GONOPROXY='' GONOSUMDB='' GOSUMDB=off \
     go mod download
+[ ! -d "$GOMODCACHE/cache/download" ] ||
+    find "$GOMODCACHE/cache/download" -type f \( -name '*.zip' -o -name '*.lock' \) -exec rm -f {} +
