@@ -433,8 +433,22 @@ mod tests {
             }
             // Held by another step still copying: waiting for it would take a minute.
             std::fs::create_dir_all(sandbox.path("gocache/gofrontend-seeding")).unwrap();
-            let out = sandbox.run("go.sh", true, &["api", "true"]);
-            assert!(out.status.success(), "{}", text(&out.stderr));
+            let mut child = sandbox
+                .command("go.sh", true, &["api", "true"], &[])
+                .spawn()
+                .unwrap();
+            let waited = std::time::Instant::now();
+            let status = loop {
+                if let Some(status) = child.try_wait().unwrap() {
+                    break status;
+                }
+                if waited.elapsed() > std::time::Duration::from_secs(20) {
+                    child.kill().unwrap();
+                    panic!("the step waited for the other step's lock");
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            };
+            assert!(status.success());
             assert!(
                 sandbox.path("gocache/gofrontend-seeding").exists(),
                 "the other step's lock is left alone"
@@ -468,6 +482,9 @@ v="$GOMODCACHE/cache/download/example.com/m/@v"
 mkdir -p "$v" "$GOMODCACHE/example.com/m@v1.0.0"
 for ext in info mod zip ziphash lock; do echo "$ext" >"$v/v1.0.0.$ext"; done
 echo 'package m' >"$GOMODCACHE/example.com/m@v1.0.0/m.go"
+mkdir -p "$GOMODCACHE/example.com/m@v1.0.0/testdata"
+echo zip >"$GOMODCACHE/example.com/m@v1.0.0/testdata/a.zip"
+echo lock >"$GOMODCACHE/example.com/m@v1.0.0/yarn.lock"
 "#;
 
     #[test]
@@ -514,6 +531,8 @@ echo 'package m' >"$GOMODCACHE/example.com/m@v1.0.0/m.go"
                         "mod/cache/download/example.com/m/@v/v1.0.0.mod",
                         "mod/cache/download/example.com/m/@v/v1.0.0.ziphash",
                         "mod/example.com/m@v1.0.0/m.go",
+                        "mod/example.com/m@v1.0.0/testdata/a.zip",
+                        "mod/example.com/m@v1.0.0/yarn.lock",
                     ],
                 };
                 assert_eq!(files(&sandbox.path("out")), expected);

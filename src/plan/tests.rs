@@ -1865,24 +1865,27 @@ fn a_large_selection_is_mounted_in_parts_each_copied_to_its_own_root() {
     );
 }
 
-/// How the step of `service` keys each read-only mount holding an op's output, by destination,
-/// and whether the op asks the engine for the cap that keying needs.
+/// How the step whose progress name starts with `step` keys each read-only mount holding an
+/// op's output, by destination, and whether the op asks the engine for the cap that needs.
 fn mount_keying(
     plan: &Plan,
-    service: &str,
+    step: &str,
 ) -> (Vec<(String, crate::llb::pb::MountContentCache)>, bool) {
-    use crate::llb::pb::MountType;
+    use crate::llb::pb::{MountType, op::Op};
     let ops = crate::lower::lower(plan, &Default::default())
         .ops()
         .unwrap();
-    let (step, exec) = go_build_step(&ops, service);
+    let found = op_named(&ops, step);
+    let Some(Op::Exec(exec)) = &found.op.op else {
+        panic!("{step} is not an exec")
+    };
     let keying = exec
         .mounts
         .iter()
         .filter(|m| m.readonly && m.input >= 0 && m.mount_type == MountType::Bind as i32)
         .map(|m| (m.dest.clone(), m.content_cache()))
         .collect();
-    let asks = step
+    let asks = found
         .metadata
         .as_ref()
         .is_some_and(|m| m.caps.contains_key(crate::llb::CAP_MOUNT_CONTENT_CACHE));
@@ -1900,7 +1903,7 @@ fn precompiled_layers_are_keyed_on_their_step_where_the_engine_can() {
             .map(|(_, cache)| *cache)
             .collect()
     };
-    let (keying, asks) = mount_keying(&plan, "api");
+    let (keying, asks) = mount_keying(&plan, "[api] go build");
     assert_eq!(
         seeds(&keying),
         [Off, Off],
@@ -1918,9 +1921,27 @@ fn precompiled_layers_are_keyed_on_their_step_where_the_engine_can() {
     );
     assert!(keying.iter().any(|(dest, _)| dest == MODULES_DIR));
 
+    let (keying, _) = mount_keying(&plan, "[shared] go build");
+    assert_eq!(seeds(&keying), [Off], "[stdlib] under [shared]: {keying:?}");
+
     plan.engine.op_keyed_mounts = false;
-    let (keying, asks) = mount_keying(&plan, "api");
+    let (keying, asks) = mount_keying(&plan, "[api] go build");
     assert_eq!(seeds(&keying), [Checksum, Checksum]);
+    assert!(!asks);
+
+    // Without the layers a step waits on a constant marker, whose checksum is what keeps the
+    // services cached when a precompile step runs again.
+    let plan = Case::new(TWO_SERVICES)
+        .files(SHOP)
+        .opt("build-arg:GOFRONTEND_CACHE_LAYERS", "false")
+        .ok();
+    let (keying, asks) = mount_keying(&plan, "[api] go build");
+    assert!(
+        keying
+            .iter()
+            .any(|(dest, cache)| dest == WAIT_MARKER_DIR && *cache == Checksum),
+        "{keying:?}"
+    );
     assert!(!asks);
 }
 

@@ -1,7 +1,7 @@
 //! The build graph through the real daemons: after each kind of edit, exactly the steps that
 //! depend on the edited files run again, and the binaries carry the edit.
 
-use crate::harness::{Project, append, ran, replace, was_cached};
+use crate::harness::{Project, append, assert_ok, ran, replace, stderr, var, was_cached};
 
 const SERVICES: [&str; 3] = ["api", "worker", "tool"];
 const SHARED: &str = "[shared] go build";
@@ -123,6 +123,15 @@ fn each_edit_reruns_exactly_the_steps_that_depend_on_it() {
         ],
     );
     assert_eq!(project.run("tool"), "tool: standalone\n");
+
+    // Other fetch settings: the download runs again and writes the same modules, which keeps
+    // `[shared]` cached, and the services, keyed on `[shared]`'s step, with it.
+    let proxy = format!("GOPROXY={},off", var("GOFRONTEND_GOPROXY"));
+    let output = project.try_build(&["--build-arg", &proxy]);
+    assert_ok(&output, "a build with another GOPROXY");
+    let progress = stderr(&output);
+    assert!(!was_cached(&progress, "go mod download"), "{progress}");
+    assert_ran(&progress, "changing GOPROXY", &[]);
 }
 
 #[test]

@@ -66,7 +66,8 @@ pub enum Access {
     /// makes the same files leaves this one cached.
     ReadOnly,
     /// Read-only, keyed on the op behind it (no checksum: the content is taken as new
-    /// whenever that op runs). Needs [`CAP_MOUNT_CONTENT_CACHE`].
+    /// whenever that op runs). Needs [`CAP_MOUNT_CONTENT_CACHE`]. BuildKit keys an input, not
+    /// a mount: an output mounted twice in one op is keyed as its last mount says.
     ReadOnlyKeyedByOp,
     /// Writable, and what the process leaves there is an output of the op.
     Output,

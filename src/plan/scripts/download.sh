@@ -7,8 +7,8 @@
 # the context mount stays read-only (a writable one loses its content-based cache key on
 # BuildKit v0.8).
 # The module zips (and their lock files) then leave the layer: builds read the extracted trees
-# and check them against the .ziphash files, and BuildKit checksums, exports and imports every
-# byte the layer holds.
+# and need each module's .ziphash (checked against go.sum), not its zip, and BuildKit
+# checksums, exports and imports every byte the layer holds.
 set -eu
 copy=${TMPDIR:-/tmp}/gofrontend-module-files
 mkdir -p "$copy" && cp -a "$GOFRONTEND_SOURCE_DIR/." "$copy/"
