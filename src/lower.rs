@@ -447,12 +447,7 @@ fn waits(plan: &Plan, after: Option<usize>, outputs: &[Output]) -> Vec<Mount> {
     chain
         .filter_map(|i| outputs.get(i))
         .enumerate()
-        .map(|(n, layer)| Mount::Bind {
-            dest: format!("{CACHE_SEED_DIR}/{n}"),
-            input: Some(layer.clone()),
-            selector: None,
-            access,
-        })
+        .map(|(n, layer)| mounted(&format!("{CACHE_SEED_DIR}/{n}"), layer, access))
         .collect()
 }
 
@@ -576,11 +571,15 @@ fn go_step(
 }
 
 fn read_only(dest: &str, input: &Output) -> Mount {
+    mounted(dest, input, Access::ReadOnly)
+}
+
+fn mounted(dest: &str, input: &Output, access: Access) -> Mount {
     Mount::Bind {
         dest: dest.to_string(),
         input: Some(input.clone()),
         selector: None,
-        access: Access::ReadOnly,
+        access,
     }
 }
 

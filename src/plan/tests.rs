@@ -1685,14 +1685,14 @@ fn op_named<'a>(ops: &'a [crate::llb::DumpedOp], prefix: &str) -> &'a crate::llb
         .unwrap_or_else(|| panic!("no op named {prefix}..."))
 }
 
-/// The `go build` step of `service` and its exec op.
-fn go_build_step<'a>(
+/// The exec op whose progress name starts with `prefix`, and its exec.
+fn exec_named<'a>(
     ops: &'a [crate::llb::DumpedOp],
-    service: &str,
+    prefix: &str,
 ) -> (&'a crate::llb::DumpedOp, &'a crate::llb::pb::ExecOp) {
-    let step = op_named(ops, &format!("[{service}] go build"));
+    let step = op_named(ops, prefix);
     let Some(crate::llb::pb::op::Op::Exec(exec)) = &step.op.op else {
-        panic!("the step is not an exec")
+        panic!("{prefix}... is not an exec")
     };
     (step, exec)
 }
@@ -1756,7 +1756,7 @@ fn source_mounts(plan: &Plan, service: &str) -> Vec<SourceMount> {
     let ops = crate::lower::lower(plan, &Default::default())
         .ops()
         .unwrap();
-    let (step, exec) = go_build_step(&ops, service);
+    let (step, exec) = exec_named(&ops, &format!("[{service}] go build"));
     exec.mounts
         .iter()
         .filter(|m| m.dest == SOURCE_DIR || m.dest.starts_with(&format!("{SOURCE_DIR}/")))
@@ -1871,14 +1871,11 @@ fn mount_keying(
     plan: &Plan,
     step: &str,
 ) -> (Vec<(String, crate::llb::pb::MountContentCache)>, bool) {
-    use crate::llb::pb::{MountType, op::Op};
+    use crate::llb::pb::MountType;
     let ops = crate::lower::lower(plan, &Default::default())
         .ops()
         .unwrap();
-    let found = op_named(&ops, step);
-    let Some(Op::Exec(exec)) = &found.op.op else {
-        panic!("{step} is not an exec")
-    };
+    let (found, exec) = exec_named(&ops, step);
     let keying = exec
         .mounts
         .iter()

@@ -8,14 +8,19 @@
 . "$(dirname "$0")/copy.sh"
 tmp=${TMPDIR:-/tmp}
 mkdir -p "$tmp" "$GOCACHE"
-# Whether any layer holds an entry GOCACHE lacks. A warm builder's GOCACHE holds them all,
-# and its steps (a dependency change re-runs every service) then need no lock.
+# missing_from_gocache LAYER PATTERN: the entries of LAYER named like PATTERN that GOCACHE
+# lacks, one a line.
+missing_from_gocache() {
+    (cd "$1" && find . -type f -name "$2" | while read -r f; do
+        [ -e "$GOCACHE/$f" ] || echo "$f"
+    done)
+}
+# A warm builder's GOCACHE holds every entry, and its steps (a dependency change re-runs every
+# service) then need no lock. grep stops at the first missing entry.
 lacks_an_entry() {
     for seed in "$GOFRONTEND_SEED_DIR"/*/; do
         [ -d "$seed" ] || continue
-        (cd "$seed" && find . -type f -name '*-[ad]' | while read -r f; do
-            [ -e "$GOCACHE/$f" ] || { echo "$f"; break; }
-        done) | grep -q . && return 0
+        missing_from_gocache "$seed" '*-[ad]' | grep -q . && return 0
     done
     return 1
 }
@@ -33,9 +38,7 @@ trap 'rmdir "$lock" 2>/dev/null' EXIT
 for kind in d a; do
     for seed in "$GOFRONTEND_SEED_DIR"/*/; do
         [ -d "$seed" ] || continue
-        (cd "$seed" && find . -type f -name "*-$kind" | while read -r f; do
-            [ -e "$GOCACHE/$f" ] || echo "$f"
-        done) >"$tmp/gofrontend-missing"
+        missing_from_gocache "$seed" "*-$kind" >"$tmp/gofrontend-missing"
         [ -s "$tmp/gofrontend-missing" ] || continue
         copy_listed "$seed" "$GOCACHE" "$tmp/gofrontend-missing" ||
             echo 'gofrontend: could not copy precompiled packages into GOCACHE; compiling them here' >&2
