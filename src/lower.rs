@@ -307,6 +307,12 @@ pub fn lower_image(plan: &Plan, context_local: &ContextLocal) -> Output {
             dest: dest.to_string(),
             id: id.to_string(),
         }));
+        mounts.extend(
+            download
+                .build_cache_id
+                .iter()
+                .map(|id| cache(BUILD_CACHE_DIR, id, CacheSharing::Shared)),
+        );
         go_step(&download.command, &builder, &plan.build_platform, mounts)
             .output(MODULES_DIR)
             .expect("the module mount is writable")

@@ -16,8 +16,8 @@ mod harness;
 use std::path::Path;
 
 use harness::{
-    Engines, assert_ok, example_copy, fetched_since, git, private_copy, run_command, stderr,
-    tests_run, unique, var, vertex_lines, was_cached,
+    Engines, assert_ok, compiled, example_copy, fetched_since, git, private_copy, run_command,
+    stderr, tests_run, unique, var, was_cached,
 };
 
 /// Both tests prune the engine's whole build cache: one at a time.
@@ -53,20 +53,6 @@ fn build(engines: &Engines, context: &Path, out: &str, extra: &[&str]) -> String
     let output = run_command(engines.buildx_command(&engines.docker26cs, context, &args));
     assert_ok(&output, &format!("the build into {out}"));
     stderr(&output)
-}
-
-/// The packages the step named `step` compiled, from `go build -v` (nothing when BuildKit
-/// restored the step from the cache instead of running it).
-fn compiled(progress: &str, step: &str) -> Vec<String> {
-    vertex_lines(progress, step)
-        .iter()
-        .filter_map(|line| {
-            let mut fields = line.split_whitespace().skip(1);
-            let (time, package) = (fields.next()?, fields.next()?);
-            (time.parse::<f64>().is_ok() && fields.next().is_none() && !package.contains(':'))
-                .then(|| package.to_string())
-        })
-        .collect()
 }
 
 /// Exports the cache, prunes the builder, edits `service`, rebuilds importing the cache;

@@ -145,42 +145,57 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
     let excluded = crate::dockerignore::Matcher::new(excludes).map_err(PlanError::Input)?;
     let module_gomod = if vendor { None } else { Some(gomod) };
     checks::module_files_are_sent(&module_dir, module_gomod, &excluded)?;
-    let planned = |precompile, services, tests, result| Plan {
-        builder_image: builder_image.to_string(),
-        build_platform: build_platform.clone(),
-        several_platforms,
-        target_platform: target_platform.clone(),
-        cache_layers,
-        engine: options.engine,
-        image_resolve_mode: options.image_resolve_mode,
-        download: (!vendor).then(|| {
-            steps::download_step(
-                gofile,
-                gomod,
-                &tree.modules,
-                builder,
-                options,
-                cache_ids.module_cache.clone(),
-            )
-        }),
-        precompile,
-        context: ContextPlan {
-            module_dir: module_dir.clone(),
-            excludes: excludes.clone(),
-        },
-        services,
-        tests,
-        result,
-        source_date_epoch: options.source_date_epoch,
-    };
+    let planned =
+        |precompile, during_download: Option<Vec<String>>, services, tests, result| Plan {
+            builder_image: builder_image.to_string(),
+            build_platform: build_platform.clone(),
+            several_platforms,
+            target_platform: target_platform.clone(),
+            cache_layers,
+            engine: options.engine,
+            image_resolve_mode: options.image_resolve_mode,
+            download: (!vendor).then(|| {
+                let download = steps::download_step(
+                    gofile,
+                    gomod,
+                    &tree.modules,
+                    builder,
+                    options,
+                    cache_ids.module_cache.clone(),
+                );
+                match during_download {
+                    Some(compile) => {
+                        steps::download_compiling(download, compile, cache_ids.build_cache.clone())
+                    }
+                    None => download,
+                }
+            }),
+            precompile,
+            context: ContextPlan {
+                module_dir: module_dir.clone(),
+                excludes: excludes.clone(),
+            },
+            services,
+            tests,
+            result,
+            source_date_epoch: options.source_date_epoch,
+        };
     if options.target.as_deref() == Some(TEST_TARGET) {
         if !options.image_contexts.contains_key(CONTEXT_BUILDER) {
             let reference = builder_reference(gofile, gomod, options, gofile_source)?;
             checks::named_contexts_are_used(options, &[reference])?;
         }
-        let tested = test_steps::plan_tests(inputs, &target_platform, &cache_ids, vendor, &label)?;
+        let tested = test_steps::plan_tests(
+            inputs,
+            &target_platform,
+            &cache_ids,
+            vendor,
+            several_platforms,
+            &label,
+        )?;
         return Ok(planned(
             tested.precompile,
+            tested.during_download,
             Vec::new(),
             tested.tests,
             ResultPlan::Tests {
@@ -293,10 +308,17 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         &excluded,
         several_binaries,
     )?;
-    let (precompile, afters) = precompile_steps(
-        &label, tree, &settings, &reaches, options, &cache_ids, vendor,
+    let precompiled = precompile_steps(
+        &label,
+        tree,
+        &settings,
+        &reaches,
+        options,
+        &cache_ids,
+        vendor,
+        several_platforms,
     );
-    for (service, after) in services.iter_mut().zip(afters) {
+    for (service, after) in services.iter_mut().zip(precompiled.afters) {
         service.after = after;
     }
     let result = match (options.target.as_deref(), selected.as_slice()) {
@@ -326,7 +348,13 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         let platforms = options.target_platforms(build_platform).len();
         checks::image_config_fits(gofile_source, gofile, service, platforms, options)?;
     }
-    Ok(planned(precompile, services, Vec::new(), result))
+    Ok(planned(
+        precompiled.steps,
+        precompiled.during_download,
+        services,
+        Vec::new(),
+        result,
+    ))
 }
 
 fn select_services<'g>(

@@ -84,6 +84,9 @@ pub struct DownloadStep {
     /// The only context files the step sees.
     pub inputs: Vec<String>,
     pub module_cache_id: String,
+    /// The GOCACHE mount of the standard library compile the step runs while the modules
+    /// download, when it runs one (a lone service's: [`crate::plan::steps::download_compiling`]).
+    pub build_cache_id: Option<String>,
 }
 
 /// Compiles packages into GOCACHE before the services that import them compile: the standard

@@ -4,12 +4,23 @@
 use super::cache_ids::CacheIds;
 use super::*;
 
+/// The precompile steps of a build's services (or test steps), and what each waits for.
+pub(super) struct Precompiled {
+    pub(super) steps: Vec<PrecompileStep>,
+    /// Per service, the precompile step it waits for.
+    pub(super) afters: Vec<Option<usize>>,
+    /// For a lone service, the standard library compile the module download runs meanwhile
+    /// (see [`alone`]).
+    pub(super) during_download: Option<Vec<String>>,
+}
+
 /// Groups the services by compile settings; gives each group a step compiling the standard
 /// library packages it imports and a step compiling what is not the services' own: other
 /// modules' packages, and the module's packages two or more of them reach. For one service
 /// the second only buys a layer for builders that import a cache (see
-/// [`imports_cache_layers`]). Each group's services wait for the shared step when they use
-/// what it compiles, else for the standard library step.
+/// [`imports_cache_layers`]), and the first becomes part of the module download (see
+/// [`alone`]). Each group's services wait for the shared step when they use what it compiles,
+/// else for the standard library step.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn precompile_steps(
     step_label: &dyn Fn(&str) -> String,
@@ -19,7 +30,8 @@ pub(super) fn precompile_steps(
     options: &BuildOptions,
     cache_ids: &CacheIds,
     vendor: bool,
-) -> (Vec<PrecompileStep>, Vec<Option<usize>>) {
+    several_platforms: bool,
+) -> Precompiled {
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (index, service_settings) in settings.iter().enumerate() {
         match groups
@@ -31,6 +43,8 @@ pub(super) fn precompile_steps(
         }
     }
     let several_groups = groups.len() > 1;
+    let alone = alone(settings.len(), several_platforms, options);
+    let mut during_download = None;
     let mut steps = Vec::new();
     let mut afters = vec![None; settings.len()];
     for (number, group) in groups.iter().enumerate() {
@@ -49,7 +63,12 @@ pub(super) fn precompile_steps(
         let packages = step_files::precompiled_packages(tree, &members);
         let mut last = None;
         let mut shared_step = None;
-        if !packages.standard.is_empty() {
+        if alone {
+            // A vendored module downloads nothing to overlap: its service compiles all.
+            during_download = (!vendor && !packages.standard.is_empty()).then(|| {
+                steps::standard_library_during_download(group_settings, &packages.standard)
+            });
+        } else if !packages.standard.is_empty() {
             let label = label("stdlib");
             steps.push(PrecompileStep {
                 command: steps::standard_library_command(
@@ -95,7 +114,22 @@ pub(super) fn precompile_steps(
             };
         }
     }
-    (steps, afters)
+    Precompiled {
+        steps,
+        afters,
+        during_download,
+    }
+}
+
+/// Whether the build has one service (or test step) on one platform and imports no cache
+/// layers: then a standard library step only buys the overlap with the module download, and as
+/// a step of its own it is a barrier: its last packages (`crypto/tls`, then `net/http`) compile
+/// on one core while the service's other packages wait for the step's end, where one `go build`
+/// compiles them beside it. So the download step compiles those packages while the modules
+/// download and stops when they are in place; the service's `go build` compiles the rest
+/// (docs/benchmarks.md, stop 29). Several platforms share one download step.
+fn alone(services: usize, several_platforms: bool, options: &BuildOptions) -> bool {
+    services == 1 && !several_platforms && !imports_cache_layers(options)
 }
 
 /// Whether a step of one service's other modules' packages pays off: only as a layer a

@@ -140,6 +140,22 @@ mod tests {
         }
     }
 
+    /// `child`'s exit status; a panic saying `stuck` when it takes over 20 seconds (what it
+    /// must not wait for takes longer).
+    fn within_20_seconds(mut child: std::process::Child, stuck: &str) -> std::process::ExitStatus {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if started.elapsed() > std::time::Duration::from_secs(20) {
+                child.kill().unwrap();
+                panic!("{stuck}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     fn text(bytes: &[u8]) -> String {
         String::from_utf8_lossy(bytes).into_owned()
     }
@@ -433,21 +449,11 @@ mod tests {
             }
             // Held by another step still copying: waiting for it would take a minute.
             std::fs::create_dir_all(sandbox.path("gocache/gofrontend-seeding")).unwrap();
-            let mut child = sandbox
+            let child = sandbox
                 .command("go.sh", true, &["api", "true"], &[])
                 .spawn()
                 .unwrap();
-            let waited = std::time::Instant::now();
-            let status = loop {
-                if let Some(status) = child.try_wait().unwrap() {
-                    break status;
-                }
-                if waited.elapsed() > std::time::Duration::from_secs(20) {
-                    child.kill().unwrap();
-                    panic!("the step waited for the other step's lock");
-                }
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            };
+            let status = within_20_seconds(child, "the step waited for the other step's lock");
             assert!(status.success());
             assert!(
                 sandbox.path("gocache/gofrontend-seeding").exists(),
@@ -475,8 +481,10 @@ mod tests {
     }
 
     /// A `go` that lays out a module cache as `go mod download` does under GOMODCACHE, for
-    /// one module (none when `FAKE_GO_MODULES` is empty).
+    /// one module (none when `FAKE_GO_MODULES` is empty), once the file `FAKE_GO_AWAIT`
+    /// names exists, if it names one.
     const FAKE_GO: &str = r#"#!/bin/sh
+[ -z "${FAKE_GO_AWAIT:-}" ] || until [ -e "$FAKE_GO_AWAIT" ]; do sleep 0.05; done
 [ -n "$FAKE_GO_MODULES" ] || exit 0
 v="$GOMODCACHE/cache/download/example.com/m/@v"
 mkdir -p "$v" "$GOMODCACHE/example.com/m@v1.0.0"
@@ -487,42 +495,46 @@ echo zip >"$GOMODCACHE/example.com/m@v1.0.0/testdata/a.zip"
 echo lock >"$GOMODCACHE/example.com/m@v1.0.0/yarn.lock"
 "#;
 
+    /// `download.sh` with `args`, in a module of `sandbox` and with [`FAKE_GO`], which reads
+    /// `fake_go_env`.
+    fn download(sandbox: &Sandbox, args: &[&str], fake_go_env: &[(&str, String)]) -> Command {
+        sandbox.write("src/go.mod", "module example.com/app\n");
+        sandbox.write("fakebin/go", FAKE_GO);
+        let go = sandbox.path("fakebin/go");
+        std::fs::set_permissions(&go, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let mut env = vec![
+            (
+                "PATH",
+                format!(
+                    "{}:{}",
+                    sandbox.path("fakebin").display(),
+                    sandbox.tool_path()
+                ),
+            ),
+            (
+                "GOFRONTEND_SOURCE_DIR",
+                sandbox.path("src").display().to_string(),
+            ),
+            (
+                "GOFRONTEND_MODULE_CACHE",
+                sandbox.path("modcache").display().to_string(),
+            ),
+            ("GOMODCACHE", sandbox.path("out/mod").display().to_string()),
+            ("GOWORK", "off".to_string()),
+        ];
+        env.extend(fake_go_env.iter().cloned());
+        let mut command = sandbox.command("download.sh", false, args, &env);
+        command.current_dir(sandbox.path("src"));
+        command
+    }
+
     #[test]
     fn the_module_layer_keeps_the_extracted_modules_and_leaves_the_zips_out() {
         for shell in SHELLS {
             for modules in ["one", ""] {
                 let sandbox = Sandbox::new("download", shell);
-                sandbox.write("src/go.mod", "module example.com/app\n");
-                sandbox.write("fakebin/go", FAKE_GO);
-                let go = sandbox.path("fakebin/go");
-                std::fs::set_permissions(&go, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-                    .unwrap();
-                let env = [
-                    (
-                        "PATH",
-                        format!(
-                            "{}:{}",
-                            sandbox.path("fakebin").display(),
-                            sandbox.tool_path()
-                        ),
-                    ),
-                    (
-                        "GOFRONTEND_SOURCE_DIR",
-                        sandbox.path("src").display().to_string(),
-                    ),
-                    (
-                        "GOFRONTEND_MODULE_CACHE",
-                        sandbox.path("modcache").display().to_string(),
-                    ),
-                    ("GOMODCACHE", sandbox.path("out/mod").display().to_string()),
-                    ("GOWORK", "off".to_string()),
-                    ("FAKE_GO_MODULES", modules.to_string()),
-                ];
-                let out = sandbox
-                    .command("download.sh", false, &[], &env)
-                    .current_dir(sandbox.path("src"))
-                    .output()
-                    .unwrap();
+                let env = [("FAKE_GO_MODULES", modules.to_string())];
+                let out = download(&sandbox, &[], &env).output().unwrap();
                 assert!(out.status.success(), "{}", text(&out.stderr));
                 let expected: &[&str] = match modules {
                     "" => &[],
@@ -545,6 +557,64 @@ echo lock >"$GOMODCACHE/example.com/m@v1.0.0/yarn.lock"
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_compile_run_meanwhile_stops_once_the_modules_are_in_place() {
+        for shell in SHELLS {
+            let sandbox = Sandbox::new("download-meanwhile", shell);
+            let started = sandbox.path("tmp/compile-started");
+            // Where it runs, its arguments and its process, then longer than the test waits.
+            let compile = format!(
+                "{{ pwd; echo \"$1\"; echo $$; }} >{0}.tmp && mv {0}.tmp {0} && sleep 30",
+                started.display()
+            );
+            let env = [
+                ("FAKE_GO_MODULES", "one".to_string()),
+                ("FAKE_GO_AWAIT", started.display().to_string()),
+            ];
+            let child = download(&sandbox, &["sh", "-c", &compile, "sh", "std lib"], &env)
+                .spawn()
+                .unwrap();
+            let status = within_20_seconds(child, "the download waited for the compile's end");
+            assert!(status.success());
+            assert!(sandbox.path("out/mod/example.com/m@v1.0.0/m.go").exists());
+            let report = std::fs::read_to_string(&started).unwrap();
+            let lines: Vec<&str> = report.lines().collect();
+            assert_eq!(
+                lines[..2],
+                ["/", "std lib"],
+                "it ran from / with its arguments as given"
+            );
+            let stat = format!("/proc/{}/stat", lines[2]);
+            // Gone, or a zombie (its state after the command's name) no one has reaped yet.
+            let running = || {
+                std::fs::read_to_string(&stat).is_ok_and(|stat| {
+                    !stat
+                        .rsplit(')')
+                        .next()
+                        .unwrap_or("")
+                        .trim_start()
+                        .starts_with('Z')
+                })
+            };
+            for _ in 0..100 {
+                if !running() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            assert!(!running(), "the compile was stopped");
+
+            let out = download(&sandbox, &["false"], &[("FAKE_GO_MODULES", "one".into())])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "a compile that fails leaves the download alone: {}",
+                text(&out.stderr)
+            );
         }
     }
 

@@ -108,7 +108,25 @@ pub fn download_step(
         },
         inputs: modules.files.clone(),
         module_cache_id,
+        build_cache_id: None,
     }
+}
+
+/// `download` compiling the standard library meanwhile: `download.sh` runs `compile` (from
+/// [`standard_library_during_download`]) while the modules download, into the GOCACHE mount
+/// `build_cache_id`, and stops it once they are in place.
+pub fn download_compiling(
+    mut download: DownloadStep,
+    compile: Vec<String>,
+    build_cache_id: String,
+) -> DownloadStep {
+    download.command.name = format!(
+        "{}, the standard library compiling meanwhile",
+        download.command.name
+    );
+    download.command.args.extend(compile);
+    download.build_cache_id = Some(build_cache_id);
+    download
 }
 
 /// A module that requires nothing, alone, downloads nothing: it needs no network, and builds
@@ -282,6 +300,25 @@ pub fn standard_library_command(
         network: NetworkMode::None,
         ignore_cache: options.no_cache.covers_shared_steps(),
     }
+}
+
+/// [`standard_library_command`]'s `go build` for the download step to run meanwhile: its
+/// environment alone (`env -i`: the download's own, like GOFLAGS, would change how Go keys
+/// the packages), from `/`, where `download.sh` runs it.
+pub fn standard_library_during_download(
+    settings: &CompileSettings,
+    packages: &[String],
+) -> Vec<String> {
+    let mut env = Env::from_entries(&settings.env);
+    env.set("GOWORK", "off");
+    ["env", "-i"]
+        .into_iter()
+        .map(str::to_string)
+        .chain(env.into_list())
+        .chain(["go", "build", "-trimpath"].map(str::to_string))
+        .chain(settings.flags.iter().cloned())
+        .chain(packages.iter().cloned())
+        .collect()
 }
 
 /// What is not a group's services' own: other modules' packages, and the module's packages

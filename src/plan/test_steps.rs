@@ -14,6 +14,8 @@ use crate::gosource::BuildContext;
 /// gathers their reports.
 pub(super) struct TestPlan {
     pub precompile: Vec<PrecompileStep>,
+    /// What the module download compiles meanwhile, for one test step.
+    pub during_download: Option<Vec<String>>,
     pub tests: Vec<TestStep>,
     pub gather: Command,
 }
@@ -25,6 +27,7 @@ pub(super) fn plan_tests(
     target_platform: &Platform,
     cache_ids: &CacheIds,
     vendor: bool,
+    several_platforms: bool,
     label: &dyn Fn(&str) -> String,
 ) -> Result<TestPlan, PlanError> {
     let &PlanInputs {
@@ -83,6 +86,7 @@ pub(super) fn plan_tests(
         let step_label = label(TEST_TARGET);
         return Ok(TestPlan {
             precompile: Vec::new(),
+            during_download: None,
             tests: vec![TestStep {
                 package: tree.modules.main.path.clone(),
                 label: step_label.clone(),
@@ -122,7 +126,7 @@ pub(super) fn plan_tests(
         .map(|dir| (dir.clone(), step_files::test_reach(tree, dir)))
         .collect();
     let all_settings = vec![settings.clone(); reaches.len()];
-    let (precompile, afters) = precompile_steps(
+    let precompiled = precompile_steps(
         label,
         tree,
         &all_settings,
@@ -130,10 +134,11 @@ pub(super) fn plan_tests(
         options,
         cache_ids,
         vendor,
+        several_platforms,
     );
     let tests = reaches
         .iter()
-        .zip(afters)
+        .zip(precompiled.afters)
         .map(|((dir, reach), after)| {
             let package = tree.import_path(dir);
             let files =
@@ -169,7 +174,8 @@ pub(super) fn plan_tests(
         .collect();
     let gather = steps::gather_command(&label(TEST_TARGET), tests.len(), &without_tests, builder);
     Ok(TestPlan {
-        precompile,
+        precompile: precompiled.steps,
+        during_download: precompiled.during_download,
         tests,
         gather,
     })

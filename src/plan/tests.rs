@@ -740,23 +740,78 @@ fn one_service_gets_its_modules_compiled_in_a_layer_of_their_own_for_an_imported
             .opt("build-arg:GOFRONTEND_CACHE_LAYERS", "false"),
     ] {
         let local = case.ok();
-        let labels: Vec<&str> = local.precompile.iter().map(|s| s.label.as_str()).collect();
-        assert_eq!(labels, ["stdlib"]);
-        assert_eq!(local.services[0].after, Some(0));
+        assert_eq!(local.precompile.len(), 0);
+        assert_eq!(local.services[0].after, None);
     }
+}
 
-    // Without other modules there is nothing to compile ahead but the standard library.
-    let files = [
-        ("go.mod", "module example.com/shop\n\ngo 1.24.2\n"),
-        ("go.sum", ""),
-        ("cmd/api/main.go", "package main\nimport \"net/http\"\n"),
-    ];
-    let alone = Case::new(TWO_SERVICES)
-        .files(&files)
+#[test]
+fn a_lone_service_compiles_the_standard_library_while_the_modules_download() {
+    let plan = Case::new(TWO_SERVICES)
+        .files(SHOP)
+        .opt("target", "api")
+        .opt("build-arg:GOPROXY", "http://127.0.0.1:8081")
+        .ok();
+    assert_eq!(plan.precompile.len(), 0, "no [stdlib] step in series");
+    let download = plan.download.as_ref().unwrap();
+    assert_eq!(
+        download.command.name,
+        "go mod download (example.com/shop: 0 modules), the standard library compiling meanwhile"
+    );
+    let args = &download.command.args;
+    let script = args
+        .iter()
+        .position(|a| a == scripts::DOWNLOAD_SCRIPT)
+        .unwrap();
+    let compile = &args[script + 1..];
+    assert_eq!(compile[..2], ["env", "-i"]);
+    let go = compile.iter().position(|a| a == "go").unwrap();
+    assert_eq!(
+        compile[go..],
+        ["go", "build", "-trimpath", "encoding/json", "net/http"]
+    );
+    // As the standard library step would run it, so the service's go build finds the entries.
+    let mut env = plan.services[0].build.env.clone();
+    env.retain(|entry| !entry.starts_with("GOFRONTEND_") && !entry.starts_with("GOWORK="));
+    env.push("GOWORK=off".into());
+    let mut compile_env = compile[2..go].to_vec();
+    compile_env.sort();
+    env.sort();
+    assert_eq!(compile_env, env);
+    assert!(
+        !compile.iter().any(|a| a.starts_with("GOPROXY=http")),
+        "the download's own settings stay out"
+    );
+    assert_eq!(
+        download.build_cache_id.as_deref(),
+        Some(plan.services[0].build_cache_id.as_str()),
+        "into the service's GOCACHE"
+    );
+
+    // Several platforms share one download step; a vendored module downloads nothing.
+    let two = Case::new(TWO_SERVICES)
+        .files(SHOP)
+        .opt("target", "api")
+        .opt("platform", "linux/amd64,linux/arm64")
+        .plans()
+        .unwrap();
+    for plan in &two {
+        assert_eq!(plan.download.as_ref().unwrap().build_cache_id, None);
+        assert_eq!(plan.precompile.len(), 1);
+        assert_eq!(plan.services[0].after, Some(0));
+    }
+    let vendored = Case::new(TWO_SERVICES)
+        .files(VENDORED)
         .opt("target", "api")
         .ok();
-    let labels: Vec<&str> = alone.precompile.iter().map(|s| s.label.as_str()).collect();
-    assert_eq!(labels, ["stdlib"]);
+    assert!(vendored.download.is_none());
+    assert_eq!(vendored.precompile.len(), 0);
+    assert_eq!(vendored.services[0].after, None);
+
+    // Two services, or a cache to import: the standard library is a step of its own.
+    let both = Case::new(TWO_SERVICES).files(SHOP).ok();
+    assert_eq!(both.download.as_ref().unwrap().build_cache_id, None);
+    assert_eq!(both.precompile[0].label, "stdlib");
 }
 
 #[test]

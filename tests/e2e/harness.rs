@@ -351,6 +351,20 @@ pub fn vertex_lines<'a>(progress: &'a str, needle: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The packages the step named `step` compiled, from `go build -v` (nothing when BuildKit
+/// restored the step from the cache instead of running it).
+pub fn compiled(progress: &str, step: &str) -> Vec<String> {
+    vertex_lines(progress, step)
+        .iter()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace().skip(1);
+            let (time, package) = (fields.next()?, fields.next()?);
+            (time.parse::<f64>().is_ok() && fields.next().is_none() && !package.contains(':'))
+                .then(|| package.to_string())
+        })
+        .collect()
+}
+
 /// Whether the vertex named like `needle` was reported CACHED.
 pub fn was_cached(progress: &str, needle: &str) -> bool {
     let lines = vertex_lines(progress, needle);

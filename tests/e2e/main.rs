@@ -17,6 +17,7 @@ mod graph;
 mod health;
 mod init;
 mod large;
+mod lone;
 mod modules;
 mod platforms;
 mod private;

@@ -9,7 +9,21 @@
 # The module zips (and their lock files) then leave the layer: builds read the extracted trees
 # and need each module's .ziphash (checked against go.sum), not its zip, and BuildKit
 # checksums, exports and imports every byte the layer holds.
+# Usage: download.sh [COMMAND [ARG]...]: COMMAND, a compile of a lone service's standard library
+# packages into GOCACHE, runs from / meanwhile, at the lowest priority so it only takes what
+# the download leaves idle, and is stopped once the modules are in place: the service's go
+# build compiles what it did not. Its output is not shown: the service's compile reports any
+# failure.
 set -eu
+if [ $# -gt 0 ]; then
+    (
+        cd /
+        ! command -v nice >/dev/null || exec nice -n 19 "$@"
+        exec "$@"
+    ) >/dev/null 2>&1 &
+    compiling=$!
+    trap 'kill "$compiling" 2>/dev/null || true' EXIT
+fi
 copy=${TMPDIR:-/tmp}/gofrontend-module-files
 mkdir -p "$copy" && cp -a "$GOFRONTEND_SOURCE_DIR/." "$copy/"
 cd "$copy${PWD#"$GOFRONTEND_SOURCE_DIR"}"
