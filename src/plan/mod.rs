@@ -185,17 +185,10 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
             let reference = builder_reference(gofile, gomod, options, gofile_source)?;
             checks::named_contexts_are_used(options, &[reference])?;
         }
-        let tested = test_steps::plan_tests(
-            inputs,
-            &target_platform,
-            &cache_ids,
-            vendor,
-            several_platforms,
-            &label,
-        )?;
+        let tested = test_steps::plan_tests(inputs, &target_platform, &cache_ids, vendor, &label)?;
         return Ok(planned(
             tested.precompile,
-            tested.during_download,
+            None,
             Vec::new(),
             tested.tests,
             ResultPlan::Tests {
@@ -316,7 +309,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         options,
         &cache_ids,
         vendor,
-        several_platforms,
+        precompile::builds_alone(gofile, several_platforms, options),
     );
     for (service, after) in services.iter_mut().zip(precompiled.afters) {
         service.after = after;

@@ -9,8 +9,8 @@ pub(super) struct Precompiled {
     pub(super) steps: Vec<PrecompileStep>,
     /// Per service, the precompile step it waits for.
     pub(super) afters: Vec<Option<usize>>,
-    /// For a lone service, the standard library compile the module download runs meanwhile
-    /// (see [`alone`]).
+    /// Building alone, the standard library compile the module download runs meanwhile (see
+    /// [`builds_alone`]).
     pub(super) during_download: Option<Vec<String>>,
 }
 
@@ -18,8 +18,8 @@ pub(super) struct Precompiled {
 /// library packages it imports and a step compiling what is not the services' own: other
 /// modules' packages, and the module's packages two or more of them reach. For one service
 /// the second only buys a layer for builders that import a cache (see
-/// [`imports_cache_layers`]), and the first becomes part of the module download (see
-/// [`alone`]). Each group's services wait for the shared step when they use what it compiles,
+/// [`imports_cache_layers`]), and building `alone` the first becomes part of the module
+/// download (see [`builds_alone`]). Each group's services wait for the shared step when they use what it compiles,
 /// else for the standard library step.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn precompile_steps(
@@ -30,7 +30,7 @@ pub(super) fn precompile_steps(
     options: &BuildOptions,
     cache_ids: &CacheIds,
     vendor: bool,
-    several_platforms: bool,
+    alone: bool,
 ) -> Precompiled {
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (index, service_settings) in settings.iter().enumerate() {
@@ -43,7 +43,6 @@ pub(super) fn precompile_steps(
         }
     }
     let several_groups = groups.len() > 1;
-    let alone = alone(settings.len(), several_platforms, options);
     let mut during_download = None;
     let mut steps = Vec::new();
     let mut afters = vec![None; settings.len()];
@@ -121,15 +120,21 @@ pub(super) fn precompile_steps(
     }
 }
 
-/// Whether the build has one service (or test step) on one platform and imports no cache
-/// layers: then a standard library step only buys the overlap with the module download, and as
-/// a step of its own it is a barrier: its last packages (`crypto/tls`, then `net/http`) compile
-/// on one core while the service's other packages wait for the step's end, where one `go build`
-/// compiles them beside it. So the download step compiles those packages while the modules
-/// download and stops when they are in place; the service's `go build` compiles the rest
-/// (docs/benchmarks.md, stop 29). Several platforms share one download step.
-fn alone(services: usize, several_platforms: bool, options: &BuildOptions) -> bool {
-    services == 1 && !several_platforms && !imports_cache_layers(options)
+/// Whether the build is of the one service its Gofile declares, on one platform, importing no
+/// cache layers. A standard library step then buys only the overlap with the module download,
+/// and as a step of its own it is a barrier: its last packages (`crypto/tls`, then `net/http`)
+/// compile on one core while the service's other packages wait for the step's end, where one
+/// `go build` compiles them beside it. So the download step compiles those packages while the
+/// modules download and stops when they are in place; the service's `go build` compiles the
+/// rest (docs/benchmarks.md, stop 29). That makes the download step the service's own: the
+/// targets of a Gofile of several services (`docker buildx bake` builds each alone) and its
+/// test target, like the platforms of one build, keep sharing theirs.
+pub(super) fn builds_alone(
+    gofile: &Gofile,
+    several_platforms: bool,
+    options: &BuildOptions,
+) -> bool {
+    gofile.services.len() == 1 && !several_platforms && !imports_cache_layers(options)
 }
 
 /// Whether a step of one service's other modules' packages pays off: only as a layer a

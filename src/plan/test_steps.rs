@@ -14,8 +14,6 @@ use crate::gosource::BuildContext;
 /// gathers their reports.
 pub(super) struct TestPlan {
     pub precompile: Vec<PrecompileStep>,
-    /// What the module download compiles meanwhile, for one test step.
-    pub during_download: Option<Vec<String>>,
     pub tests: Vec<TestStep>,
     pub gather: Command,
 }
@@ -27,7 +25,6 @@ pub(super) fn plan_tests(
     target_platform: &Platform,
     cache_ids: &CacheIds,
     vendor: bool,
-    several_platforms: bool,
     label: &dyn Fn(&str) -> String,
 ) -> Result<TestPlan, PlanError> {
     let &PlanInputs {
@@ -86,7 +83,6 @@ pub(super) fn plan_tests(
         let step_label = label(TEST_TARGET);
         return Ok(TestPlan {
             precompile: Vec::new(),
-            during_download: None,
             tests: vec![TestStep {
                 package: tree.modules.main.path.clone(),
                 label: step_label.clone(),
@@ -126,6 +122,7 @@ pub(super) fn plan_tests(
         .map(|dir| (dir.clone(), step_files::test_reach(tree, dir)))
         .collect();
     let all_settings = vec![settings.clone(); reaches.len()];
+    // Never alone: the test target shares the services' download step.
     let precompiled = precompile_steps(
         label,
         tree,
@@ -134,7 +131,7 @@ pub(super) fn plan_tests(
         options,
         cache_ids,
         vendor,
-        several_platforms,
+        false,
     );
     let tests = reaches
         .iter()
@@ -175,7 +172,6 @@ pub(super) fn plan_tests(
     let gather = steps::gather_command(&label(TEST_TARGET), tests.len(), &without_tests, builder);
     Ok(TestPlan {
         precompile: precompiled.steps,
-        during_download: precompiled.during_download,
         tests,
         gather,
     })

@@ -740,16 +740,18 @@ fn one_service_gets_its_modules_compiled_in_a_layer_of_their_own_for_an_imported
             .opt("build-arg:GOFRONTEND_CACHE_LAYERS", "false"),
     ] {
         let local = case.ok();
-        assert_eq!(local.precompile.len(), 0);
-        assert_eq!(local.services[0].after, None);
+        let labels: Vec<&str> = local.precompile.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["stdlib"]);
+        assert_eq!(local.services[0].after, Some(0));
     }
 }
 
+const ONE_SERVICE: &str = "[services.api]\npackage = \"./cmd/api\"\n";
+
 #[test]
 fn a_lone_service_compiles_the_standard_library_while_the_modules_download() {
-    let plan = Case::new(TWO_SERVICES)
+    let plan = Case::new(ONE_SERVICE)
         .files(SHOP)
-        .opt("target", "api")
         .opt("build-arg:GOPROXY", "http://127.0.0.1:8081")
         .ok();
     assert_eq!(plan.precompile.len(), 0, "no [stdlib] step in series");
@@ -789,9 +791,8 @@ fn a_lone_service_compiles_the_standard_library_while_the_modules_download() {
     );
 
     // Several platforms share one download step; a vendored module downloads nothing.
-    let two = Case::new(TWO_SERVICES)
+    let two = Case::new(ONE_SERVICE)
         .files(SHOP)
-        .opt("target", "api")
         .opt("platform", "linux/amd64,linux/arm64")
         .plans()
         .unwrap();
@@ -800,18 +801,25 @@ fn a_lone_service_compiles_the_standard_library_while_the_modules_download() {
         assert_eq!(plan.precompile.len(), 1);
         assert_eq!(plan.services[0].after, Some(0));
     }
-    let vendored = Case::new(TWO_SERVICES)
-        .files(VENDORED)
-        .opt("target", "api")
-        .ok();
+    let vendored = Case::new(ONE_SERVICE).files(VENDORED).ok();
     assert!(vendored.download.is_none());
     assert_eq!(vendored.precompile.len(), 0);
     assert_eq!(vendored.services[0].after, None);
 
-    // Two services, or a cache to import: the standard library is a step of its own.
-    let both = Case::new(TWO_SERVICES).files(SHOP).ok();
-    assert_eq!(both.download.as_ref().unwrap().build_cache_id, None);
-    assert_eq!(both.precompile[0].label, "stdlib");
+    // With a cache to import, the standard library is a step of its own. So it is for each
+    // target of a Gofile of several services and for the test target: the builds of one
+    // Gofile (a `docker buildx bake` of its targets) share one download step.
+    for case in [
+        Case::new(ONE_SERVICE)
+            .files(SHOP)
+            .opt("cache-from", "localhost:5000/cache:main"),
+        Case::new(TWO_SERVICES).files(SHOP).opt("target", "api"),
+        Case::new(ONE_SERVICE).files(SHOP).opt("target", "test"),
+    ] {
+        let plan = case.ok();
+        assert_eq!(plan.download.as_ref().unwrap().build_cache_id, None);
+        assert_eq!(plan.precompile[0].label, "stdlib");
+    }
 }
 
 #[test]

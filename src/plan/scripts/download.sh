@@ -9,11 +9,11 @@
 # The module zips (and their lock files) then leave the layer: builds read the extracted trees
 # and need each module's .ziphash (checked against go.sum), not its zip, and BuildKit
 # checksums, exports and imports every byte the layer holds.
-# Usage: download.sh [COMMAND [ARG]...]: COMMAND, a compile of a lone service's standard library
-# packages into GOCACHE, runs from / meanwhile, at the lowest priority so it only takes what
-# the download leaves idle, and is stopped once the modules are in place: the service's go
-# build compiles what it did not. Its output is not shown: the service's compile reports any
-# failure.
+# Usage: download.sh [COMMAND [ARG]...]: COMMAND, a compile of the standard library packages of
+# a Gofile's one service into GOCACHE, runs from / meanwhile, at the lowest priority so it only
+# takes what the download leaves idle, and is stopped once the modules are in place: the
+# service's go build compiles what it did not. Its output is not shown: the service's compile
+# reports any failure.
 set -eu
 if [ $# -gt 0 ]; then
     (
