@@ -164,10 +164,11 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
                     cache_ids.module_cache.clone(),
                 );
                 match during_download {
-                    Some(compile) => {
+                    // A module requiring nothing downloads nothing to overlap.
+                    Some(compile) if !steps::needs_no_modules(gomod, &tree.modules) => {
                         steps::download_compiling(download, compile, cache_ids.build_cache.clone())
                     }
-                    None => download,
+                    _ => download,
                 }
             }),
             precompile,

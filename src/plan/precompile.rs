@@ -18,9 +18,9 @@ pub(super) struct Precompiled {
 /// library packages it imports and a step compiling what is not the services' own: other
 /// modules' packages, and the module's packages two or more of them reach. For one service
 /// the second only buys a layer for builders that import a cache (see
-/// [`imports_cache_layers`]), and building `alone` the first becomes part of the module
-/// download (see [`builds_alone`]). Each group's services wait for the shared step when they use what it compiles,
-/// else for the standard library step.
+/// [`imports_cache_layers`]), and building `alone` the first runs during the module download
+/// instead, if there is one (see [`builds_alone`]). Each group's services wait for the shared
+/// step when they use what it compiles, else for the standard library step.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn precompile_steps(
     step_label: &dyn Fn(&str) -> String,
@@ -63,7 +63,7 @@ pub(super) fn precompile_steps(
         let mut last = None;
         let mut shared_step = None;
         if alone {
-            // A vendored module downloads nothing to overlap: its service compiles all.
+            // A vendored module downloads nothing to overlap: its service compiles it all.
             during_download = (!vendor && !packages.standard.is_empty()).then(|| {
                 steps::standard_library_during_download(group_settings, &packages.standard)
             });
@@ -127,8 +127,9 @@ pub(super) fn precompile_steps(
 /// `go build` compiles them beside it. So the download step compiles those packages while the
 /// modules download and stops when they are in place; the service's `go build` compiles the
 /// rest (docs/benchmarks.md, stop 29). That makes the download step the service's own: the
-/// targets of a Gofile of several services (`docker buildx bake` builds each alone) and its
-/// test target, like the platforms of one build, keep sharing theirs.
+/// targets of a Gofile of several services (`docker buildx bake` builds each alone) keep the
+/// step and share one download step. So does the test target; a Gofile of one service then
+/// runs the download again for its tests, which finds every module in the module cache mount.
 pub(super) fn builds_alone(
     gofile: &Gofile,
     several_platforms: bool,

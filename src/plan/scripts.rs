@@ -482,9 +482,10 @@ mod tests {
 
     /// A `go` that lays out a module cache as `go mod download` does under GOMODCACHE, for
     /// one module (none when `FAKE_GO_MODULES` is empty), once the file `FAKE_GO_AWAIT`
-    /// names exists, if it names one.
+    /// names exists, if it names one; or fails, when `FAKE_GO_FAILS` is set.
     const FAKE_GO: &str = r#"#!/bin/sh
 [ -z "${FAKE_GO_AWAIT:-}" ] || until [ -e "$FAKE_GO_AWAIT" ]; do sleep 0.05; done
+[ -z "${FAKE_GO_FAILS:-}" ] || exit 1
 [ -n "$FAKE_GO_MODULES" ] || exit 0
 v="$GOMODCACHE/cache/download/example.com/m/@v"
 mkdir -p "$v" "$GOMODCACHE/example.com/m@v1.0.0"
@@ -563,50 +564,54 @@ echo lock >"$GOMODCACHE/example.com/m@v1.0.0/yarn.lock"
     #[test]
     fn the_compile_run_meanwhile_stops_once_the_modules_are_in_place() {
         for shell in SHELLS {
-            let sandbox = Sandbox::new("download-meanwhile", shell);
-            let started = sandbox.path("tmp/compile-started");
-            // Where it runs, its arguments and its process, then longer than the test waits.
-            let compile = format!(
-                "{{ pwd; echo \"$1\"; echo $$; }} >{0}.tmp && mv {0}.tmp {0} && sleep 30",
-                started.display()
-            );
-            let env = [
-                ("FAKE_GO_MODULES", "one".to_string()),
-                ("FAKE_GO_AWAIT", started.display().to_string()),
-            ];
-            let child = download(&sandbox, &["sh", "-c", &compile, "sh", "std lib"], &env)
-                .spawn()
-                .unwrap();
-            let status = within_20_seconds(child, "the download waited for the compile's end");
-            assert!(status.success());
-            assert!(sandbox.path("out/mod/example.com/m@v1.0.0/m.go").exists());
-            let report = std::fs::read_to_string(&started).unwrap();
-            let lines: Vec<&str> = report.lines().collect();
-            assert_eq!(
-                lines[..2],
-                ["/", "std lib"],
-                "it ran from / with its arguments as given"
-            );
-            let stat = format!("/proc/{}/stat", lines[2]);
-            // Gone, or a zombie (its state after the command's name) no one has reaped yet.
-            let running = || {
-                std::fs::read_to_string(&stat).is_ok_and(|stat| {
-                    !stat
-                        .rsplit(')')
-                        .next()
-                        .unwrap_or("")
-                        .trim_start()
-                        .starts_with('Z')
-                })
-            };
-            for _ in 0..100 {
-                if !running() {
-                    break;
+            // The download succeeding, then failing: either way the compile is stopped.
+            for fails in ["", "yes"] {
+                let sandbox = Sandbox::new("download-meanwhile", shell);
+                let started = sandbox.path("tmp/compile-started");
+                // Where it runs, its arguments and its process, then longer than the test waits.
+                let compile = format!(
+                    "{{ pwd; echo \"$1\"; echo $$; }} >{0}.tmp && mv {0}.tmp {0} && sleep 30",
+                    started.display()
+                );
+                let env = [
+                    ("FAKE_GO_MODULES", "one".to_string()),
+                    ("FAKE_GO_AWAIT", started.display().to_string()),
+                    ("FAKE_GO_FAILS", fails.to_string()),
+                ];
+                let child = download(&sandbox, &["sh", "-c", &compile, "sh", "std lib"], &env)
+                    .spawn()
+                    .unwrap();
+                let status = within_20_seconds(child, "the download waited for the compile's end");
+                assert_eq!(status.success(), fails.is_empty());
+                let report = std::fs::read_to_string(&started).unwrap();
+                let lines: Vec<&str> = report.lines().collect();
+                assert_eq!(
+                    lines[..2],
+                    ["/", "std lib"],
+                    "it ran from / with its arguments as given"
+                );
+                let stat = format!("/proc/{}/stat", lines[2]);
+                // Gone, or a zombie (its state after the command's name) no one has reaped yet.
+                let running = || {
+                    std::fs::read_to_string(&stat).is_ok_and(|stat| {
+                        !stat
+                            .rsplit(')')
+                            .next()
+                            .unwrap_or("")
+                            .trim_start()
+                            .starts_with('Z')
+                    })
+                };
+                for _ in 0..100 {
+                    if !running() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
                 }
-                std::thread::sleep(std::time::Duration::from_millis(20));
+                assert!(!running(), "the compile was stopped");
             }
-            assert!(!running(), "the compile was stopped");
 
+            let sandbox = Sandbox::new("download-compile-fails", shell);
             let out = download(&sandbox, &["false"], &[("FAKE_GO_MODULES", "one".into())])
                 .output()
                 .unwrap();
@@ -615,6 +620,7 @@ echo lock >"$GOMODCACHE/example.com/m@v1.0.0/yarn.lock"
                 "a compile that fails leaves the download alone: {}",
                 text(&out.stderr)
             );
+            assert!(sandbox.path("out/mod/example.com/m@v1.0.0/m.go").exists());
         }
     }
 

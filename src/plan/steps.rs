@@ -131,7 +131,7 @@ pub fn download_compiling(
 
 /// A module that requires nothing, alone, downloads nothing: it needs no network, and builds
 /// where the daemon offers none.
-fn needs_no_modules(gomod: &GoMod, modules: &ModuleLayout) -> bool {
+pub(super) fn needs_no_modules(gomod: &GoMod, modules: &ModuleLayout) -> bool {
     !gomod.requires
         && modules.sum_modules == 0
         && modules.others.is_empty()
@@ -278,47 +278,59 @@ fn precompile_args(
 }
 
 /// The standard library packages a group imports, compiled outside any module: it needs
-/// neither the sources nor the modules, so it runs while the modules download. Of the common
-/// flags only `-trimpath` changes how a package compiles.
+/// neither the sources nor the modules, so it runs while the modules download.
 pub fn standard_library_command(
     label: &str,
     settings: &CompileSettings,
     packages: &[String],
     options: &BuildOptions,
 ) -> Command {
-    // Outside any module: a workspace file in the context is not mounted here.
-    let mut env = precompile_env(settings);
-    env.set("GOWORK", "off");
+    let (env, go_build) = standard_library_build(settings, packages);
     Command {
         name: format!(
             "[{label}] go build {} standard library packages",
             packages.len()
         ),
-        args: precompile_args(&["-trimpath"], settings, packages),
-        env: env.into_list(),
+        args: ["/bin/sh", PRECOMPILE_SCRIPT]
+            .map(str::to_string)
+            .into_iter()
+            .chain(go_build)
+            .collect(),
+        env: precompile_env(env, settings).into_list(),
         cwd: "/".to_string(),
         network: NetworkMode::None,
         ignore_cache: options.no_cache.covers_shared_steps(),
     }
 }
 
-/// [`standard_library_command`]'s `go build` for the download step to run meanwhile: its
-/// environment alone (`env -i`: the download's own, like GOFLAGS, would change how Go keys
-/// the packages), from `/`, where `download.sh` runs it.
+/// [`standard_library_command`]'s `go build` for the download step to run meanwhile, from `/`
+/// as that step does: `env` sets its environment over the download's (whose GOFLAGS, GOWORK
+/// and GOPROXY differ; the fetch settings left, like GOPRIVATE or NETRC, do not change how Go
+/// compiles, and HOME and PATH stay as in every step).
 pub fn standard_library_during_download(
     settings: &CompileSettings,
     packages: &[String],
 ) -> Vec<String> {
+    let (env, go_build) = standard_library_build(settings, packages);
+    std::iter::once("env".to_string())
+        .chain(env.into_list())
+        .chain(go_build)
+        .collect()
+}
+
+/// The environment and argv of a `go build` of standard library packages, outside any module
+/// (a workspace file in the context is not mounted there). Of the common flags only
+/// `-trimpath` changes how a package compiles.
+fn standard_library_build(settings: &CompileSettings, packages: &[String]) -> (Env, Vec<String>) {
     let mut env = Env::from_entries(&settings.env);
     env.set("GOWORK", "off");
-    ["env", "-i"]
-        .into_iter()
+    let go_build = ["go", "build", "-trimpath"]
         .map(str::to_string)
-        .chain(env.into_list())
-        .chain(["go", "build", "-trimpath"].map(str::to_string))
+        .into_iter()
         .chain(settings.flags.iter().cloned())
         .chain(packages.iter().cloned())
-        .collect()
+        .collect();
+    (env, go_build)
 }
 
 /// What is not a group's services' own: other modules' packages, and the module's packages
@@ -347,7 +359,7 @@ pub fn shared_command(
             settings,
             packages,
         ),
-        env: precompile_env(settings).into_list(),
+        env: precompile_env(Env::from_entries(&settings.env), settings).into_list(),
         cwd: module_workdir(module_dir),
         network: NetworkMode::None,
         ignore_cache: options.no_cache.covers_shared_steps(),
@@ -458,9 +470,9 @@ pub fn counted_as(count: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// What `precompile.sh` needs: where its output goes and, with cache layers, its seeds.
-fn precompile_env(settings: &CompileSettings) -> Env {
-    let mut env = Env::from_entries(&settings.env);
+/// `env` with what `precompile.sh` needs: where its output goes and, with cache layers, its
+/// seeds.
+fn precompile_env(mut env: Env, settings: &CompileSettings) -> Env {
     env.set("GOFRONTEND_OUTPUT_DIR", PRECOMPILE_OUTPUT_DIR);
     seeded(env, settings)
 }

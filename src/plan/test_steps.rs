@@ -122,7 +122,7 @@ pub(super) fn plan_tests(
         .map(|dir| (dir.clone(), step_files::test_reach(tree, dir)))
         .collect();
     let all_settings = vec![settings.clone(); reaches.len()];
-    // Never alone: the test target shares the services' download step.
+    // Never alone: a test build keeps its standard library step (see `builds_alone`).
     let precompiled = precompile_steps(
         label,
         tree,
