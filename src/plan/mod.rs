@@ -163,8 +163,9 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
                     options,
                     cache_ids.module_cache.clone(),
                 );
+                // A module requiring nothing, like a vendored one (no download step), downloads
+                // nothing to overlap: its service compiles it all.
                 match during_download {
-                    // A module requiring nothing downloads nothing to overlap.
                     Some(compile) if !steps::needs_no_modules(gomod, &tree.modules) => {
                         steps::download_compiling(download, compile, cache_ids.build_cache.clone())
                     }

@@ -63,8 +63,7 @@ pub(super) fn precompile_steps(
         let mut last = None;
         let mut shared_step = None;
         if alone {
-            // A vendored module downloads nothing to overlap: its service compiles it all.
-            during_download = (!vendor && !packages.standard.is_empty()).then(|| {
+            during_download = (!packages.standard.is_empty()).then(|| {
                 steps::standard_library_during_download(group_settings, &packages.standard)
             });
         } else if !packages.standard.is_empty() {

@@ -262,19 +262,28 @@ fn with_context_reason(name: String, whole_context_reason: Option<&str>) -> Stri
     }
 }
 
-fn precompile_args(
+/// A precompile step's `go build`: `leading_flags`, the settings' flags, then `packages`.
+fn precompile_go_build(
     leading_flags: &[&str],
     settings: &CompileSettings,
     packages: &[String],
 ) -> Vec<String> {
-    let mut args: Vec<String> = ["/bin/sh", PRECOMPILE_SCRIPT, "go", "build"]
+    ["go", "build"]
         .iter()
         .chain(leading_flags)
         .map(|arg| arg.to_string())
-        .collect();
-    args.extend(settings.flags.iter().cloned());
-    args.extend(packages.iter().cloned());
-    args
+        .chain(settings.flags.iter().cloned())
+        .chain(packages.iter().cloned())
+        .collect()
+}
+
+/// `go_build` run by `precompile.sh`.
+fn precompile_args(go_build: Vec<String>) -> Vec<String> {
+    ["/bin/sh", PRECOMPILE_SCRIPT]
+        .map(str::to_string)
+        .into_iter()
+        .chain(go_build)
+        .collect()
 }
 
 /// The standard library packages a group imports, compiled outside any module: it needs
@@ -291,11 +300,7 @@ pub fn standard_library_command(
             "[{label}] go build {} standard library packages",
             packages.len()
         ),
-        args: ["/bin/sh", PRECOMPILE_SCRIPT]
-            .map(str::to_string)
-            .into_iter()
-            .chain(go_build)
-            .collect(),
+        args: precompile_args(go_build),
         env: precompile_env(env, settings).into_list(),
         cwd: "/".to_string(),
         network: NetworkMode::None,
@@ -324,13 +329,7 @@ pub fn standard_library_during_download(
 fn standard_library_build(settings: &CompileSettings, packages: &[String]) -> (Env, Vec<String>) {
     let mut env = Env::from_entries(&settings.env);
     env.set("GOWORK", "off");
-    let go_build = ["go", "build", "-trimpath"]
-        .map(str::to_string)
-        .into_iter()
-        .chain(settings.flags.iter().cloned())
-        .chain(packages.iter().cloned())
-        .collect();
-    (env, go_build)
+    (env, precompile_go_build(&["-trimpath"], settings, packages))
 }
 
 /// What is not a group's services' own: other modules' packages, and the module's packages
@@ -354,11 +353,11 @@ pub fn shared_command(
                 counted(packages.len(), "shared package")
             ),
         },
-        args: precompile_args(
+        args: precompile_args(precompile_go_build(
             &[&[settings.module_flag], COMMON_FLAGS, &[NO_VCS_STAMP]].concat(),
             settings,
             packages,
-        ),
+        )),
         env: precompile_env(Env::from_entries(&settings.env), settings).into_list(),
         cwd: module_workdir(module_dir),
         network: NetworkMode::None,
