@@ -188,9 +188,20 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
             checks::named_contexts_are_used(options, &[reference])?;
         }
         let tested = test_steps::plan_tests(inputs, &target_platform, &cache_ids, vendor, &label)?;
+        // The image build of a Gofile of one service downloads its modules with the service's
+        // standard library compiling meanwhile: the test build runs that same download step,
+        // so BuildKit runs it once for both (a bake of both, CI's test then build).
+        let download_as_the_image_build = match gofile.services.as_slice() {
+            [service] if precompile::builds_alone(gofile, several_platforms, options) => {
+                let (root, reach, settings) =
+                    how_it_compiles(inputs, service, &target_platform, vendor);
+                precompile::compile_during_download(tree, &settings, &[(&root, &reach)])
+            }
+            _ => None,
+        };
         return Ok(planned(
             tested.precompile,
-            None,
+            download_as_the_image_build,
             Vec::new(),
             tested.tests,
             ResultPlan::Tests {
@@ -221,17 +232,8 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
                 .with_help("build this service on a worker of the target platform, or set `cgo = false`"),
             ));
         }
-        let root = package_dir(&module_dir, service);
-        let reach = step_files::reach(tree, &root);
-        let service_settings = steps::compile_settings(
-            &service.build,
-            builder,
-            &target_platform,
-            &tree.modules,
-            vendor,
-            options.goflags.as_deref(),
-            cache_layers,
-        );
+        let (root, reach, service_settings) =
+            how_it_compiles(inputs, service, &target_platform, vendor);
         if let Some(buildvcs) = service.build.buildvcs.as_ref().filter(|b| b.value)
             && tree.modules.git_dir.is_none()
         {
@@ -350,6 +352,28 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         Vec::new(),
         result,
     ))
+}
+
+/// A service's package directory, what it reaches, and how it compiles for `target_platform`.
+fn how_it_compiles(
+    inputs: &PlanInputs<'_>,
+    service: &Service,
+    target_platform: &Platform,
+    vendor: bool,
+) -> (String, step_files::Reach, steps::CompileSettings) {
+    let tree = inputs.scan;
+    let root = package_dir(&inputs.gofile.module.value, service);
+    let reach = step_files::reach(tree, &root);
+    let settings = steps::compile_settings(
+        &service.build,
+        inputs.builder,
+        target_platform,
+        &tree.modules,
+        vendor,
+        inputs.options.goflags.as_deref(),
+        inputs.options.cache_layers,
+    );
+    (root, reach, settings)
 }
 
 fn select_services<'g>(

@@ -63,9 +63,7 @@ pub(super) fn precompile_steps(
         let mut last = None;
         let mut shared_step = None;
         if alone {
-            during_download = (!packages.standard.is_empty()).then(|| {
-                steps::standard_library_during_download(group_settings, &packages.standard)
-            });
+            during_download = compile_during_download(tree, group_settings, &members);
         } else if !packages.standard.is_empty() {
             let label = label("stdlib");
             steps.push(PrecompileStep {
@@ -119,6 +117,18 @@ pub(super) fn precompile_steps(
     }
 }
 
+/// The compile of the standard library packages `members` import that the download step runs
+/// meanwhile, building alone (see [`builds_alone`]); none where they import none.
+pub(super) fn compile_during_download(
+    tree: &SourceTree,
+    settings: &steps::CompileSettings,
+    members: &[(&str, &step_files::Reach)],
+) -> Option<Vec<String>> {
+    let packages = step_files::precompiled_packages(tree, members);
+    (!packages.standard.is_empty())
+        .then(|| steps::standard_library_during_download(settings, &packages.standard))
+}
+
 /// Whether the build is of the one service its Gofile declares, on one platform, importing no
 /// cache layers. A standard library step then buys only the overlap with the module download,
 /// and as a step of its own it is a barrier: its last packages (`crypto/tls`, then `net/http`)
@@ -127,8 +137,8 @@ pub(super) fn precompile_steps(
 /// modules download and stops when they are in place; the service's `go build` compiles the
 /// rest (docs/benchmarks.md, stop 29). That makes the download step the service's own: the
 /// targets of a Gofile of several services (`docker buildx bake` builds each alone) keep the
-/// step and share one download step. So does the test target; a Gofile of one service then
-/// runs the download again for its tests, which finds every module in the module cache mount.
+/// step and share one download step. The test target keeps the step too, and runs the
+/// download step of the image build of its Gofile: one step for both.
 pub(super) fn builds_alone(
     gofile: &Gofile,
     several_platforms: bool,

@@ -855,6 +855,30 @@ fn a_lone_service_compiles_the_standard_library_while_the_modules_download() {
         assert_eq!(plan.download.as_ref().unwrap().build_cache_id, None);
         assert_eq!(plan.precompile[0].label, "stdlib");
     }
+
+    // The test target of a Gofile of one service keeps its `[stdlib]` step and runs the image
+    // build's download step, tests compiled with tags of their own or not: one step for both.
+    let with_tests = "[services.api]\npackage = \"./cmd/api\"\ntags = [\"prod\"]\n[test]\ntags = [\"integration\"]\n";
+    let image = Case {
+        gomod: requiring().gomod,
+        ..Case::new(with_tests)
+    }
+    .files(SHOP)
+    .ok();
+    let tests = Case {
+        gomod: requiring().gomod,
+        ..Case::new(with_tests)
+    }
+    .files(SHOP)
+    .opt("target", "test")
+    .ok();
+    let image_download = image.download.as_ref().unwrap();
+    assert!(image_download.build_cache_id.is_some());
+    assert_eq!(
+        serde_json::to_value(tests.download.as_ref().unwrap()).unwrap(),
+        serde_json::to_value(image_download).unwrap()
+    );
+    assert_eq!(tests.precompile[0].label, "stdlib");
 }
 
 #[test]

@@ -4,11 +4,13 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::Output;
 use std::time::Duration;
 
 use crate::harness::{
-    Engines, assert_ok, compiled, require_quote, run_image, scratch_dir, stderr, unique, var,
-    vertex_lines, write_files,
+    Engines, assert_ok, compiled, ran, require_quote, run_image, scratch_dir, stderr, unique, var,
+    vertex_lines, was_cached, write_files,
 };
 
 #[test]
@@ -39,17 +41,12 @@ fn the_standard_library_compiles_while_the_modules_download() {
     let proxy = format!("GOPROXY={}", slow_proxy(Duration::from_secs(20)));
     let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=lone-{run}");
     let tag = format!("gofrontend-e2e/lone:{run}");
-    let output = engines.buildx(
+    let output = build(
+        &engines,
         &context,
-        &[
-            "--build-arg",
-            &proxy,
-            "--build-arg",
-            &namespace,
-            "--load",
-            "-t",
-            &tag,
-        ],
+        &proxy,
+        &namespace,
+        &["--load", "-t", &tag],
     );
     assert_ok(&output, "building one service");
     let progress = stderr(&output);
@@ -77,6 +74,85 @@ fn the_standard_library_compiles_while_the_modules_download() {
     );
     // It runs to its end (its line goes to stderr: println needs no package).
     run_image(&engines, &tag);
+}
+
+/// CI's test build then image build of a Gofile of one service: the test build runs the image
+/// build's download step, which the image build then finds in the cache.
+#[test]
+fn the_test_build_and_the_image_build_download_once() {
+    let engines = Engines::from_env();
+    let run = unique();
+    let context = scratch_dir("lone-tested");
+    require_quote(&context, "example.com/tested", run);
+    write_files(
+        &context,
+        &[
+            ("Gofile", "[services.app]\npackage = \"./cmd/app\"\n"),
+            (
+                "cmd/app/main.go",
+                &format!(
+                    "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/quote\"\n)\n\n\
+                     // run {run}\nfunc main() {{ fmt.Println(quote.Hello()) }}\n"
+                ),
+            ),
+            (
+                "cmd/app/main_test.go",
+                "package main\n\nimport (\n\t\"testing\"\n\n\t\"example.com/quote\"\n)\n\n\
+                 func TestHello(t *testing.T) {\n\tif quote.Hello() == \"\" {\n\t\tt.Fatal(\"no greeting\")\n\t}\n}\n",
+            ),
+        ],
+    );
+    let proxy = format!("GOPROXY={}", var("GOFRONTEND_GOPROXY"));
+    let namespace = format!("BUILDKIT_CACHE_MOUNT_NS=lone-tested-{run}");
+    let download =
+        "go mod download (example.com/tested: 2 modules), the standard library compiling meanwhile";
+    let tests = build(
+        &engines,
+        &context,
+        &proxy,
+        &namespace,
+        &["--target", "test"],
+    );
+    assert_ok(&tests, "building the test target");
+    let progress = stderr(&tests);
+    assert!(
+        !vertex_lines(&progress, "[stdlib]").is_empty(),
+        "the tests keep their standard library step:\n{progress}"
+    );
+    assert!(ran(&progress, download), "{progress}");
+
+    let tag = format!("gofrontend-e2e/lone-tested:{run}");
+    let image = build(
+        &engines,
+        &context,
+        &proxy,
+        &namespace,
+        &["--load", "-t", &tag],
+    );
+    assert_ok(&image, "building the image after the tests");
+    let progress = stderr(&image);
+    assert!(
+        was_cached(&progress, download),
+        "the image build downloads nothing again:\n{progress}"
+    );
+    assert_eq!(
+        run_image(&engines, &tag).trim(),
+        "Hello, world! (quote v1.1.0)"
+    );
+}
+
+/// A build of `context` with the build args `proxy` (GOPROXY) and `namespace` (its cache
+/// mounts'), and `extra`.
+fn build(
+    engines: &Engines,
+    context: &Path,
+    proxy: &str,
+    namespace: &str,
+    extra: &[&str],
+) -> Output {
+    let mut args = vec!["--build-arg", proxy, "--build-arg", namespace];
+    args.extend_from_slice(extra);
+    engines.buildx(context, &args)
 }
 
 /// A proxy in front of the loopback module proxy that holds each module zip back `delay`;
