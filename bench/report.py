@@ -5,6 +5,8 @@ chart. Kept apart from compare.py, which runs the builds."""
 import statistics
 import sys
 
+import workload
+
 # What each kind of scenario is called in the tables (an edit is named by the workload).
 LABELS = {
     "cold": "cold",
@@ -63,7 +65,7 @@ class Results:
 
     def json(self):
         times = {s: {v: [r["seconds"] for r in runs] for v, runs in by.items()} for s, by in self.runs.items()}
-        return {"times": times, "kinds": self.kinds, "runs": self.runs}
+        return {"times": times, "kinds": self.kinds, "goals": self.goals, "runs": self.runs}
 
 
 def spread(values):
@@ -228,3 +230,91 @@ def chart(results, works, variants, path):
     fig.tight_layout()
     fig.savefig(path)
     return True
+
+
+def against_the_dockerfile(goal, ours, theirs, floor):
+    """gofrontend's median and its goal as fractions of the Dockerfile's median, and whether
+    the goal is met; the goal None where it names a floor that was not measured."""
+    against, form, limit = goal
+    if against == "Dockerfile":
+        return ours / theirs, limit, ours / theirs <= limit
+    if floor is None:
+        return ours / theirs, None, None
+    allowed = floor + limit if form == "plus" else floor * limit
+    return ours / theirs, allowed / theirs, ours <= allowed
+
+
+def workload_label(args):
+    """What sets a run's workload apart beyond its scenario names: heavier modules than the
+    default."""
+    if args.get("workload") != "generated" or (args.get("dep_packages"), args.get("types")) == (
+            workload.DEP_PACKAGES, workload.FUNCS_PER_PACKAGE):
+        return ""
+    return f" ({args['deps']} modules of {args['dep_packages']} packages of {args['types']} types)"
+
+
+def goals_chart(runs, path):
+    """Every scenario with a goal in `runs` (the JSON of several bench/compare runs, later runs
+    replacing a scenario measured twice): gofrontend's median as a fraction of the Dockerfile's,
+    green where the goal is met, red where not, and the goal as a tick in the same unit (a goal
+    against a floor becomes that floor's time plus what the goal allows, over the Dockerfile's).
+    Returns False without matplotlib or anything to draw."""
+    rows = {}
+    for run in runs:
+        suffix = workload_label(run["args"])
+        for scenario, goal in run.get("goals", {}).items():
+            times = run["times"][scenario]
+            if not goal or "gofrontend" not in times or "Dockerfile" not in times:
+                continue
+            floor = FLOORS.get(run["kinds"][scenario])
+            floor_median = statistics.median(times[floor]) if floor in times else None
+            rows[scenario + suffix] = against_the_dockerfile(
+                goal, statistics.median(times["gofrontend"]), statistics.median(times["Dockerfile"]), floor_median)
+    if not rows:
+        return False
+    try:
+        import matplotlib
+    except ImportError:
+        print("chart: not drawn, no matplotlib (bench/compare installs it in its venv)", file=sys.stderr)
+        return False
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = list(rows)
+    fig, ax = plt.subplots(figsize=(9, 0.32 * len(labels) + 1.4), dpi=120)
+    for y, label in enumerate(labels):
+        ours, limit, met = rows[label]
+        ax.barh(y, ours, color="grey" if met is None else "tab:green" if met else "tab:red", height=0.6)
+        ax.text(ours * 1.04, y, f"{ours:.2f}", va="center", fontsize=7)
+        if limit is not None:
+            ax.plot([limit, limit], [y - 0.4, y + 0.4], color="black", linewidth=2)
+    ax.axvline(1.0, color="tab:blue", linestyle="--", linewidth=1, label="the hand-written Dockerfile")
+    ax.plot([], [], color="black", linewidth=2, label="the goal")
+    ax.set_xscale("log")
+    ax.set_xlim(0.05, 3)
+    ticks = [0.05, 0.1, 0.2, 0.5, 1, 2]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("gofrontend's median time as a fraction of the Dockerfile's (log scale)")
+    ax.legend(fontsize=7, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    fig.suptitle("gofrontend against its goals, Docker 26.1 (BuildKit 0.13), 2 cores", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    return True
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(description="Draws every scenario of several bench/compare runs against its goal.")
+    ap.add_argument("chart", help="the PNG to write")
+    ap.add_argument("results", nargs="+", help="bench/compare's JSON files; a later one replaces a scenario measured twice")
+    cli = ap.parse_args()
+    loaded = []
+    for name in cli.results:
+        with open(name) as f:
+            loaded.append(json.load(f))
+    sys.exit(0 if goals_chart(loaded, cli.chart) else 1)
