@@ -188,20 +188,9 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
             checks::named_contexts_are_used(options, &[reference])?;
         }
         let tested = test_steps::plan_tests(inputs, &target_platform, &cache_ids, vendor, &label)?;
-        // The image build of a Gofile of one service downloads its modules with the service's
-        // standard library compiling meanwhile: the test build runs that same download step,
-        // so BuildKit runs it once for both (a bake of both, CI's test then build).
-        let download_as_the_image_build = match gofile.services.as_slice() {
-            [service] if precompile::builds_alone(gofile, several_platforms, options) => {
-                let (root, reach, settings) =
-                    how_it_compiles(inputs, service, &target_platform, vendor);
-                precompile::compile_during_download(tree, &settings, &[(&root, &reach)])
-            }
-            _ => None,
-        };
         return Ok(planned(
             tested.precompile,
-            download_as_the_image_build,
+            during_download(inputs, several_platforms, &target_platform, vendor),
             Vec::new(),
             tested.tests,
             ResultPlan::Tests {
@@ -347,11 +336,29 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
     }
     Ok(planned(
         precompiled.steps,
-        precompiled.during_download,
+        during_download(inputs, several_platforms, &target_platform, vendor),
         services,
         Vec::new(),
         result,
     ))
+}
+
+/// The standard library compile the download step runs meanwhile: the same for every build of
+/// a Gofile that downloads compiling (see [`precompile::downloads_compiling`]), so they share
+/// the step.
+fn during_download(
+    inputs: &PlanInputs<'_>,
+    several_platforms: bool,
+    target_platform: &Platform,
+    vendor: bool,
+) -> Option<Vec<String>> {
+    match inputs.gofile.services.as_slice() {
+        [service] if precompile::downloads_compiling(inputs.gofile, several_platforms) => {
+            let (root, reach, settings) = how_it_compiles(inputs, service, target_platform, vendor);
+            precompile::compile_during_download(inputs.scan, &settings, &root, &reach)
+        }
+        _ => None,
+    }
 }
 
 /// A service's package directory, what it reaches, and how it compiles for `target_platform`.

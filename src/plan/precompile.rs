@@ -9,9 +9,6 @@ pub(super) struct Precompiled {
     pub(super) steps: Vec<PrecompileStep>,
     /// Per service, the precompile step it waits for.
     pub(super) afters: Vec<Option<usize>>,
-    /// Building alone, the standard library compile the module download runs meanwhile (see
-    /// [`builds_alone`]).
-    pub(super) during_download: Option<Vec<String>>,
 }
 
 /// Groups the services by compile settings; gives each group a step compiling the standard
@@ -19,7 +16,7 @@ pub(super) struct Precompiled {
 /// modules' packages, and the module's packages two or more of them reach. For one service
 /// the second only buys a layer for builders that import a cache (see
 /// [`imports_cache_layers`]), and building `alone` the first runs during the module download
-/// instead, if there is one (see [`builds_alone`]). Each group's services wait for the shared
+/// instead (see [`builds_alone`]). Each group's services wait for the shared
 /// step when they use what it compiles, else for the standard library step.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn precompile_steps(
@@ -43,7 +40,6 @@ pub(super) fn precompile_steps(
         }
     }
     let several_groups = groups.len() > 1;
-    let mut during_download = None;
     let mut steps = Vec::new();
     let mut afters = vec![None; settings.len()];
     for (number, group) in groups.iter().enumerate() {
@@ -62,9 +58,7 @@ pub(super) fn precompile_steps(
         let packages = step_files::precompiled_packages(tree, &members);
         let mut last = None;
         let mut shared_step = None;
-        if alone {
-            during_download = compile_during_download(tree, group_settings, &members);
-        } else if !packages.standard.is_empty() {
+        if !alone && !packages.standard.is_empty() {
             let label = label("stdlib");
             steps.push(PrecompileStep {
                 command: steps::standard_library_command(
@@ -110,23 +104,32 @@ pub(super) fn precompile_steps(
             };
         }
     }
-    Precompiled {
-        steps,
-        afters,
-        during_download,
-    }
+    Precompiled { steps, afters }
 }
 
-/// The compile of the standard library packages `members` import that the download step runs
-/// meanwhile, building alone (see [`builds_alone`]); none where they import none.
+/// The compile of the standard library packages a Gofile's one service imports that the
+/// download step runs meanwhile, where the Gofile's builds download compiling (see
+/// [`downloads_compiling`]); none where the service imports none.
 pub(super) fn compile_during_download(
     tree: &SourceTree,
     settings: &steps::CompileSettings,
-    members: &[(&str, &step_files::Reach)],
+    root: &str,
+    reach: &step_files::Reach,
 ) -> Option<Vec<String>> {
-    let packages = step_files::precompiled_packages(tree, members);
+    let packages = step_files::precompiled_packages(tree, &[(root, reach)]);
     (!packages.standard.is_empty())
         .then(|| steps::standard_library_during_download(settings, &packages.standard))
+}
+
+/// Whether the builds of a Gofile download its modules with its service's standard library
+/// packages compiling meanwhile: a Gofile of one service, built for one platform. Every build
+/// of it then runs that one download step, whichever its target and whether it imports a
+/// cache or not: its image and its tests (a test build, then the image, as CI runs them), and
+/// a build exporting the registry cache and one importing it (the latter finds the step
+/// there). The targets of a Gofile of several services (`docker buildx bake` builds each
+/// alone) and builds for several platforms share a plain download step.
+pub(super) fn downloads_compiling(gofile: &Gofile, several_platforms: bool) -> bool {
+    gofile.services.len() == 1 && !several_platforms
 }
 
 /// Whether the build is of the one service its Gofile declares, on one platform, importing no
@@ -135,16 +138,14 @@ pub(super) fn compile_during_download(
 /// compile on one core while the service's other packages wait for the step's end, where one
 /// `go build` compiles them beside it. So the download step compiles those packages while the
 /// modules download and stops when they are in place; the service's `go build` compiles the
-/// rest (docs/benchmarks.md, stop 29). That makes the download step the service's own: the
-/// targets of a Gofile of several services (`docker buildx bake` builds each alone) keep the
-/// step and share one download step. The test target keeps the step too, and runs the
-/// download step of the image build of its Gofile: one step for both.
+/// rest (docs/benchmarks.md, stop 29). A build importing a cache keeps the step for its
+/// layer, and so does the test target, whose tests compile with settings of their own.
 pub(super) fn builds_alone(
     gofile: &Gofile,
     several_platforms: bool,
     options: &BuildOptions,
 ) -> bool {
-    gofile.services.len() == 1 && !several_platforms && !imports_cache_layers(options)
+    downloads_compiling(gofile, several_platforms) && !imports_cache_layers(options)
 }
 
 /// Whether a step of one service's other modules' packages pays off: only as a layer a

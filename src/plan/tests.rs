@@ -841,23 +841,28 @@ fn a_lone_service_compiles_the_standard_library_while_the_modules_download() {
     assert_eq!(vendored.precompile.len(), 0);
     assert_eq!(vendored.services[0].after, None);
 
-    // With a cache to import, the standard library is a step of its own. So it is for each
-    // target of a Gofile of several services and for the test target: the builds of one
-    // Gofile (a `docker buildx bake` of its targets) share one download step.
-    for case in [
-        Case::new(ONE_SERVICE)
-            .files(SHOP)
-            .opt("cache-from", "localhost:5000/cache:main"),
-        Case::new(TWO_SERVICES).files(SHOP).opt("target", "api"),
-        Case::new(ONE_SERVICE).files(SHOP).opt("target", "test"),
-    ] {
-        let plan = case.ok();
-        assert_eq!(plan.download.as_ref().unwrap().build_cache_id, None);
-        assert_eq!(plan.precompile[0].label, "stdlib");
-    }
+    // With a cache to import, the standard library is a step of its own too, for its layer,
+    // and the download step stays the one the Gofile's other builds run: a build exporting the
+    // cache and one importing it share it.
+    let same_download = |a: &Plan, b: &Plan| {
+        assert_eq!(
+            serde_json::to_value(a.download.as_ref().unwrap()).unwrap(),
+            serde_json::to_value(b.download.as_ref().unwrap()).unwrap()
+        );
+    };
+    same_download(&with_step, &plan);
+    // Each target of a Gofile of several services keeps the step, and the targets (a `docker
+    // buildx bake` of them) share one plain download step.
+    let target = Case::new(TWO_SERVICES)
+        .files(SHOP)
+        .opt("target", "api")
+        .ok();
+    assert_eq!(target.download.as_ref().unwrap().build_cache_id, None);
+    assert_eq!(target.precompile[0].label, "stdlib");
 
     // The test target of a Gofile of one service keeps its `[stdlib]` step and runs the image
-    // build's download step, tests compiled with tags of their own or not: one step for both.
+    // build's download step, tests compiled with tags of their own or not: one step for both,
+    // with a cache to import or without.
     let with_tests = "[services.api]\npackage = \"./cmd/api\"\ntags = [\"prod\"]\n[test]\ntags = [\"integration\"]\n";
     let image = Case {
         gomod: requiring().gomod,
@@ -872,12 +877,17 @@ fn a_lone_service_compiles_the_standard_library_while_the_modules_download() {
     .files(SHOP)
     .opt("target", "test")
     .ok();
-    let image_download = image.download.as_ref().unwrap();
-    assert!(image_download.build_cache_id.is_some());
-    assert_eq!(
-        serde_json::to_value(tests.download.as_ref().unwrap()).unwrap(),
-        serde_json::to_value(image_download).unwrap()
-    );
+    let importing = Case {
+        gomod: requiring().gomod,
+        ..Case::new(with_tests)
+    }
+    .files(SHOP)
+    .opt("target", "test")
+    .opt("cache-from", "localhost:5000/cache:main")
+    .ok();
+    assert!(image.download.as_ref().unwrap().build_cache_id.is_some());
+    same_download(&tests, &image);
+    same_download(&importing, &image);
     assert_eq!(tests.precompile[0].label, "stdlib");
 }
 
