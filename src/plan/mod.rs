@@ -60,7 +60,7 @@ pub struct PlanInputs<'a> {
 /// the target names none): where the source scan starts.
 pub fn scan_roots(gofile: &Gofile, options: &BuildOptions) -> ScanRoots {
     if options.target.as_deref() == Some(TEST_TARGET) {
-        return ScanRoots::tests(
+        let mut roots = ScanRoots::tests(
             gofile
                 .test
                 .packages
@@ -68,6 +68,12 @@ pub fn scan_roots(gofile: &Gofile, options: &BuildOptions) -> ScanRoots {
                 .map(|p| p.value.clone())
                 .collect(),
         );
+        // The download step the tests share with the image build of a Gofile of one service
+        // compiles what that service imports (see `during_download`), whatever they test.
+        if let [service] = gofile.services.as_slice() {
+            roots.dirs.push(package_dir(&gofile.module.value, service));
+        }
+        return roots;
     }
     let module_dir = &gofile.module.value;
     let selected: Vec<&Service> = match options.target.as_deref().and_then(|t| gofile.service(t)) {
@@ -145,43 +151,42 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
     let excluded = crate::dockerignore::Matcher::new(excludes).map_err(PlanError::Input)?;
     let module_gomod = if vendor { None } else { Some(gomod) };
     checks::module_files_are_sent(&module_dir, module_gomod, &excluded)?;
-    let planned =
-        |precompile, during_download: Option<Vec<String>>, services, tests, result| Plan {
-            builder_image: builder_image.to_string(),
-            build_platform: build_platform.clone(),
-            several_platforms,
-            target_platform: target_platform.clone(),
-            cache_layers,
-            engine: options.engine,
-            image_resolve_mode: options.image_resolve_mode,
-            download: (!vendor).then(|| {
-                let download = steps::download_step(
-                    gofile,
-                    gomod,
-                    &tree.modules,
-                    builder,
-                    options,
-                    cache_ids.module_cache.clone(),
-                );
-                // A module requiring nothing, like a vendored one (no download step), downloads
-                // nothing to overlap: its service compiles it all.
-                match during_download {
-                    Some(compile) if !steps::needs_no_modules(gomod, &tree.modules) => {
-                        steps::download_compiling(download, compile, cache_ids.build_cache.clone())
-                    }
-                    _ => download,
+    let planned = |precompile, services, tests, result| Plan {
+        builder_image: builder_image.to_string(),
+        build_platform: build_platform.clone(),
+        several_platforms,
+        target_platform: target_platform.clone(),
+        cache_layers,
+        engine: options.engine,
+        image_resolve_mode: options.image_resolve_mode,
+        download: (!vendor).then(|| {
+            let download = steps::download_step(
+                gofile,
+                gomod,
+                &tree.modules,
+                builder,
+                options,
+                cache_ids.module_cache.clone(),
+            );
+            // A module requiring nothing, like a vendored one (no download step), downloads
+            // nothing to overlap: its service compiles it all.
+            match during_download(inputs, several_platforms, &target_platform, vendor) {
+                Some(compile) if !steps::needs_no_modules(gomod, &tree.modules) => {
+                    steps::download_compiling(download, compile, cache_ids.build_cache.clone())
                 }
-            }),
-            precompile,
-            context: ContextPlan {
-                module_dir: module_dir.clone(),
-                excludes: excludes.clone(),
-            },
-            services,
-            tests,
-            result,
-            source_date_epoch: options.source_date_epoch,
-        };
+                _ => download,
+            }
+        }),
+        precompile,
+        context: ContextPlan {
+            module_dir: module_dir.clone(),
+            excludes: excludes.clone(),
+        },
+        services,
+        tests,
+        result,
+        source_date_epoch: options.source_date_epoch,
+    };
     if options.target.as_deref() == Some(TEST_TARGET) {
         if !options.image_contexts.contains_key(CONTEXT_BUILDER) {
             let reference = builder_reference(gofile, gomod, options, gofile_source)?;
@@ -190,7 +195,6 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         let tested = test_steps::plan_tests(inputs, &target_platform, &cache_ids, vendor, &label)?;
         return Ok(planned(
             tested.precompile,
-            during_download(inputs, several_platforms, &target_platform, vendor),
             Vec::new(),
             tested.tests,
             ResultPlan::Tests {
@@ -334,13 +338,7 @@ pub fn plan(inputs: &PlanInputs<'_>, target_platform: Platform) -> Result<Plan, 
         let platforms = options.target_platforms(build_platform).len();
         checks::image_config_fits(gofile_source, gofile, service, platforms, options)?;
     }
-    Ok(planned(
-        precompiled.steps,
-        during_download(inputs, several_platforms, &target_platform, vendor),
-        services,
-        Vec::new(),
-        result,
-    ))
+    Ok(planned(precompiled.steps, services, Vec::new(), result))
 }
 
 /// The standard library compile the download step runs meanwhile: the same for every build of

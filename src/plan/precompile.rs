@@ -16,7 +16,7 @@ pub(super) struct Precompiled {
 /// modules' packages, and the module's packages two or more of them reach. For one service
 /// the second only buys a layer for builders that import a cache (see
 /// [`imports_cache_layers`]), and building `alone` the first runs during the module download
-/// instead (see [`builds_alone`]). Each group's services wait for the shared
+/// instead, if there is one (see [`builds_alone`]). Each group's services wait for the shared
 /// step when they use what it compiles, else for the standard library step.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn precompile_steps(

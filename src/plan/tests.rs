@@ -853,12 +853,19 @@ fn a_lone_service_compiles_the_standard_library_while_the_modules_download() {
     same_download(&with_step, &plan);
     // Each target of a Gofile of several services keeps the step, and the targets (a `docker
     // buildx bake` of them) share one plain download step.
-    let target = Case::new(TWO_SERVICES)
+    let of_two = |target: &'static str| {
+        Case {
+            gomod: requiring().gomod,
+            ..Case::new(TWO_SERVICES)
+        }
         .files(SHOP)
-        .opt("target", "api")
-        .ok();
+        .opt("target", target)
+        .ok()
+    };
+    let target = of_two("api");
     assert_eq!(target.download.as_ref().unwrap().build_cache_id, None);
     assert_eq!(target.precompile[0].label, "stdlib");
+    same_download(&of_two("test"), &target);
 
     // The test target of a Gofile of one service keeps its `[stdlib]` step and runs the image
     // build's download step, tests compiled with tags of their own or not: one step for both,
@@ -885,9 +892,21 @@ fn a_lone_service_compiles_the_standard_library_while_the_modules_download() {
     .opt("target", "test")
     .opt("cache-from", "localhost:5000/cache:main")
     .ok();
+    // Tests of packages apart from the service's (`./internal/...`) too: the scan reaches
+    // the service as well.
+    let apart = Case {
+        gomod: requiring().gomod,
+        ..Case::new(
+            "[services.api]\npackage = \"./cmd/api\"\ntags = [\"prod\"]\n[test]\npackages = [\"./internal/...\"]\n",
+        )
+    }
+    .files(SHOP)
+    .opt("target", "test")
+    .ok();
     assert!(image.download.as_ref().unwrap().build_cache_id.is_some());
     same_download(&tests, &image);
     same_download(&importing, &image);
+    same_download(&apart, &image);
     assert_eq!(tests.precompile[0].label, "stdlib");
 }
 

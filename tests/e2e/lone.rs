@@ -1,6 +1,7 @@
-//! One service built alone, importing no cache: no standard library step in series before
-//! it. The module download compiles the standard library packages meanwhile, and the
-//! service's `go build` compiles the rest.
+//! A Gofile of one service: its module download compiles the standard library packages the
+//! service imports meanwhile, for every build of it. Its image, built importing no cache, has
+//! no standard library step in series before the service, whose `go build` compiles the rest;
+//! its tests keep theirs and share the download.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
