@@ -297,7 +297,7 @@ def goals_chart(runs, path):
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("gofrontend's median time as a fraction of the Dockerfile's (log scale)")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     ax.grid(axis="x", alpha=0.3)
     fig.suptitle("gofrontend against its goals, Docker 26.1 (BuildKit 0.13), 2 cores", fontsize=9)
     fig.tight_layout()
