@@ -199,20 +199,26 @@ def solve_summary(results):
             f"{len(sent)} builds (from the daemon log)")
 
 
-def chart(results, works, variants, path):
-    """Build time against the number of services, cold and after an edit, where measured.
-    Returns False when there is nothing to draw or no matplotlib."""
-    kinds = [k for k in ["cold", "edit"] if all(scenario(k, w) in results.runs for w in works)]
-    if not kinds or not works:
-        return False
+def pyplot():
+    """matplotlib's pyplot drawing to files, or None without matplotlib."""
     try:
         import matplotlib
     except ImportError:
         print("chart: not drawn, no matplotlib (bench/compare installs it in its venv)", file=sys.stderr)
-        return False
+        return None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def chart(results, works, variants, path):
+    """Build time against the number of services, cold and after an edit, where measured.
+    Returns False when there is nothing to draw or no matplotlib."""
+    kinds = [k for k in ["cold", "edit"] if all(scenario(k, w) in results.runs for w in works)]
+    plt = pyplot() if kinds and works else None
+    if plt is None:
+        return False
     counts = [len(w.services) for w in works]
     fig, axes = plt.subplots(1, len(kinds), figsize=(5 * len(kinds), 4), dpi=120, squeeze=False)
     for ax, kind in zip(axes[0], kinds):
@@ -234,14 +240,15 @@ def chart(results, works, variants, path):
 
 def against_the_dockerfile(goal, ours, theirs, floor):
     """gofrontend's median and its goal as fractions of the Dockerfile's median, and whether
-    the goal is met; the goal None where it names a floor that was not measured."""
+    the goal is met (see `versus`); the goal None where it names a floor that was not measured."""
     against, form, limit = goal
     if against == "Dockerfile":
-        return ours / theirs, limit, ours / theirs <= limit
-    if floor is None:
-        return ours / theirs, None, None
-    allowed = floor + limit if form == "plus" else floor * limit
-    return ours / theirs, allowed / theirs, ours <= allowed
+        tick = limit
+    elif floor is None:
+        tick = None
+    else:
+        tick = (floor + limit if form == "plus" else floor * limit) / theirs
+    return ours / theirs, tick, versus(goal, ours, theirs, floor)[1]
 
 
 def workload_label(args):
@@ -270,16 +277,9 @@ def goals_chart(runs, path):
             floor_median = statistics.median(times[floor]) if floor in times else None
             rows[scenario + suffix] = against_the_dockerfile(
                 goal, statistics.median(times["gofrontend"]), statistics.median(times["Dockerfile"]), floor_median)
-    if not rows:
+    plt = pyplot() if rows else None
+    if plt is None:
         return False
-    try:
-        import matplotlib
-    except ImportError:
-        print("chart: not drawn, no matplotlib (bench/compare installs it in its venv)", file=sys.stderr)
-        return False
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     labels = list(rows)
     fig, ax = plt.subplots(figsize=(9, 0.32 * len(labels) + 1.4), dpi=120)
     for y, label in enumerate(labels):

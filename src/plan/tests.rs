@@ -853,54 +853,36 @@ fn a_lone_service_compiles_the_standard_library_while_the_modules_download() {
     same_download(&with_step, &plan);
     // Each target of a Gofile of several services keeps the step, and the targets (a `docker
     // buildx bake` of them) share one plain download step.
-    let of_two = |target: &'static str| {
+    let requiring_in = |gofile: &'static str| {
         Case {
             gomod: requiring().gomod,
-            ..Case::new(TWO_SERVICES)
+            ..Case::new(gofile)
         }
         .files(SHOP)
-        .opt("target", target)
-        .ok()
     };
-    let target = of_two("api");
+    let target = requiring_in(TWO_SERVICES).opt("target", "api").ok();
     assert_eq!(target.download.as_ref().unwrap().build_cache_id, None);
     assert_eq!(target.precompile[0].label, "stdlib");
-    same_download(&of_two("test"), &target);
+    same_download(
+        &requiring_in(TWO_SERVICES).opt("target", "test").ok(),
+        &target,
+    );
 
     // The test target of a Gofile of one service keeps its `[stdlib]` step and runs the image
     // build's download step, tests compiled with tags of their own or not: one step for both,
     // with a cache to import or without.
     let with_tests = "[services.api]\npackage = \"./cmd/api\"\ntags = [\"prod\"]\n[test]\ntags = [\"integration\"]\n";
-    let image = Case {
-        gomod: requiring().gomod,
-        ..Case::new(with_tests)
-    }
-    .files(SHOP)
-    .ok();
-    let tests = Case {
-        gomod: requiring().gomod,
-        ..Case::new(with_tests)
-    }
-    .files(SHOP)
-    .opt("target", "test")
-    .ok();
-    let importing = Case {
-        gomod: requiring().gomod,
-        ..Case::new(with_tests)
-    }
-    .files(SHOP)
-    .opt("target", "test")
-    .opt("cache-from", "localhost:5000/cache:main")
-    .ok();
+    let image = requiring_in(with_tests).ok();
+    let tests = requiring_in(with_tests).opt("target", "test").ok();
+    let importing = requiring_in(with_tests)
+        .opt("target", "test")
+        .opt("cache-from", "localhost:5000/cache:main")
+        .ok();
     // Tests of packages apart from the service's (`./internal/...`) too: the scan reaches
     // the service as well.
-    let apart = Case {
-        gomod: requiring().gomod,
-        ..Case::new(
-            "[services.api]\npackage = \"./cmd/api\"\ntags = [\"prod\"]\n[test]\npackages = [\"./internal/...\"]\n",
-        )
-    }
-    .files(SHOP)
+    let apart = requiring_in(
+        "[services.api]\npackage = \"./cmd/api\"\ntags = [\"prod\"]\n[test]\npackages = [\"./internal/...\"]\n",
+    )
     .opt("target", "test")
     .ok();
     assert!(image.download.as_ref().unwrap().build_cache_id.is_some());
